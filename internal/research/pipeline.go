@@ -1,0 +1,79 @@
+package research
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Runner runs one script over the task's seeds. best is the best mean so
+// far (nil when there is none or when every seed must run); a runner may
+// stop after the first seed when ShortCircuit says so. A failed script is
+// an Outcome with a Failure, not an error; errors are for the runner
+// itself (and ctx's error when it was cancelled).
+type Runner interface {
+	Run(ctx context.Context, code string, best *float64) (Outcome, error)
+}
+
+// Store records experiments. Best returns nil and no error when the task
+// has no kept experiment yet. Create assigns ID, Seq and CreatedAt and
+// computes the diff against the parent; Finish records the outcome.
+type Store interface {
+	Best(ctx context.Context, task string) (*Experiment, error)
+	Create(ctx context.Context, e *Experiment) error
+	Finish(ctx context.Context, e *Experiment) error
+}
+
+// Conclude sets e's status from its outcome with the acceptance rule.
+func Conclude(e *Experiment, d Direction, best *float64) {
+	switch {
+	case e.Outcome.Failure != "":
+		e.Status = StatusFailed
+	case e.Outcome.Mean != nil && Accept(d, *e.Outcome.Mean, best):
+		e.Status = StatusKept
+	default:
+		e.Status = StatusDiscarded
+	}
+}
+
+// RunOne takes one script through the whole pipeline: it records e as
+// running, runs it, decides keep or discard against the task's best, and
+// records the result. When ctx is cancelled mid-run, e is recorded as
+// interrupted and ctx's error returned.
+func RunOne(ctx context.Context, store Store, runner Runner, d Direction, e *Experiment) error {
+	bestExp, err := store.Best(ctx, e.Task)
+	if err != nil {
+		return err
+	}
+	var best *float64
+	if bestExp != nil {
+		best = bestExp.Outcome.Mean
+	}
+	e.Status = StatusRunning
+	if err := store.Create(ctx, e); err != nil {
+		return err
+	}
+	shortCircuitAgainst := best
+	if e.Mode == ModeBaseline {
+		shortCircuitAgainst = nil // a baseline measurement always runs every seed
+	}
+	out, runErr := runner.Run(ctx, e.Code, shortCircuitAgainst)
+	e.Outcome = out
+	now := time.Now()
+	e.FinishedAt = &now
+	if runErr != nil {
+		e.Status = StatusInterrupted
+		e.Outcome.Failure = FailInterrupted
+		if !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, context.DeadlineExceeded) {
+			e.Outcome.Failure = FailCrash
+			e.Status = StatusFailed
+			e.Outcome.Excerpt = runErr.Error()
+		}
+		if err := store.Finish(context.WithoutCancel(ctx), e); err != nil {
+			return errors.Join(runErr, err)
+		}
+		return runErr
+	}
+	Conclude(e, d, best)
+	return store.Finish(ctx, e)
+}

@@ -1,0 +1,146 @@
+// Package runner runs one experiment: for each seed a train phase (the
+// untrusted script, in the sandbox, handed only the training split) and a
+// trusted evaluate phase (the task's evaluator on the exported model). It
+// classifies failures, enforces the time budget from outside, and prepares
+// task data once. Processes go through an Executor so that stronger
+// isolation or a cluster can replace local execution.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/pyenv"
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/sandbox"
+	"github.com/autoresearch/autoresearch/internal/task"
+)
+
+// Executor runs one process to completion. The contract is sandbox.Run's:
+// a non-zero exit is a Result; an error means the process could not run
+// or ctx was cancelled, and in both cases nothing of it is left running.
+type Executor interface {
+	Run(ctx context.Context, spec sandbox.Spec) (sandbox.Result, error)
+}
+
+// Local runs processes on this machine with sandbox.Run.
+type Local struct{}
+
+// Run implements Executor.
+func (Local) Run(ctx context.Context, spec sandbox.Spec) (sandbox.Result, error) {
+	return sandbox.Run(ctx, spec)
+}
+
+// Defaults for Config's allowances.
+const (
+	DefaultStartupAllowance = 30 * time.Second
+	DefaultSaveAllowance    = 15 * time.Second
+	DefaultEvalTimeout      = 5 * time.Minute
+)
+
+// Config sets how experiments run.
+type Config struct {
+	TrainSeconds float64
+	Seeds        []int64
+	// The train process is killed at TrainSeconds + StartupAllowance +
+	// SaveAllowance, whatever the script does.
+	StartupAllowance time.Duration
+	SaveAllowance    time.Duration
+	EvalTimeout      time.Duration
+	WithTest         bool   // also evaluate on the test split
+	Device           string // "auto" (CUDA, MPS, CPU) or a torch device
+	WorkDir          string // workspaces are created here
+	KeepWorkspaces   bool
+	OnEvent          func(Event) // progress; called from the runner's goroutines
+}
+
+// Event is progress of a running seed.
+type Event struct {
+	Seed  int64
+	Phase string // "train", "evaluate", "done"
+	Step  int
+	Loss  float64
+	Run   *research.SeedRun // set when Phase is "done"
+}
+
+// Runner runs scripts of one task.
+type Runner struct {
+	Env     *pyenv.Env
+	Task    *task.Task
+	TaskDir string
+	Splits  Splits
+	Exec    Executor
+	Cfg     Config
+}
+
+func (r *Runner) emit(ev Event) {
+	if r.Cfg.OnEvent != nil {
+		r.Cfg.OnEvent(ev)
+	}
+}
+
+func (r *Runner) trainLimit() time.Duration {
+	c := r.Cfg
+	return time.Duration(c.TrainSeconds*float64(time.Second)) + c.StartupAllowance + c.SaveAllowance
+}
+
+// Run implements research.Runner: every seed of code in turn, stopping at
+// the first failure, or after the first seed when it is already worse than
+// best.
+func (r *Runner) Run(ctx context.Context, code string, best *float64) (research.Outcome, error) {
+	var out research.Outcome
+	ws, err := os.MkdirTemp(r.Cfg.WorkDir, r.Task.Name+"-")
+	if err != nil {
+		return out, fmt.Errorf("create workspace in %s: %w", r.Cfg.WorkDir, err)
+	}
+	if !r.Cfg.KeepWorkspaces {
+		defer os.RemoveAll(ws)
+	}
+	for i, seed := range r.Cfg.Seeds {
+		run, err := r.runSeed(ctx, filepath.Join(ws, fmt.Sprintf("seed-%d", seed)), code, seed)
+		if err != nil {
+			return out, err
+		}
+		out.Seeds = append(out.Seeds, run)
+		r.emit(Event{Seed: seed, Phase: "done", Run: &run})
+		if !run.OK {
+			out.Failure, out.Excerpt = run.Failure, run.Excerpt
+			break
+		}
+		if i == 0 && ShouldStop(r.Task.Direction, *run.Metric, best) {
+			break
+		}
+	}
+	summarize(&out)
+	return out, nil
+}
+
+// ShouldStop is the short-circuit rule applied after the first seed.
+func ShouldStop(d research.Direction, first float64, best *float64) bool {
+	return research.ShortCircuit(d, first, best)
+}
+
+func summarize(out *research.Outcome) {
+	if out.Failure != "" {
+		return
+	}
+	var vals, tests []float64
+	for _, s := range out.Seeds {
+		vals = append(vals, *s.Metric)
+		if s.TestMetric != nil {
+			tests = append(tests, *s.TestMetric)
+		}
+	}
+	if len(vals) == 0 {
+		return
+	}
+	mean, std := research.MeanStd(vals)
+	out.Mean, out.Std = &mean, &std
+	if len(tests) == len(vals) {
+		t, _ := research.MeanStd(tests)
+		out.Test = &t
+	}
+}

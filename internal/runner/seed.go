@@ -1,0 +1,180 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/sandbox"
+)
+
+// runSeed runs the train phase then, if it produced a model, the evaluate
+// phase, in workspace dir.
+func (r *Runner) runSeed(ctx context.Context, dir, code string, seed int64) (research.SeedRun, error) {
+	run := research.SeedRun{Seed: seed}
+	if err := r.setupWorkspace(dir, code); err != nil {
+		return run, err
+	}
+	start := time.Now()
+	tr, err := r.train(ctx, dir, seed)
+	run = tr.seedRun(seed)
+	if err != nil {
+		return run, err
+	}
+	if run.Failure == "" {
+		err = r.evaluate(ctx, dir, &run)
+	}
+	run.WallSeconds = time.Since(start).Seconds()
+	run.OK = run.Failure == "" && err == nil
+	return run, err
+}
+
+func (r *Runner) setupWorkspace(dir, code string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
+		return fmt.Errorf("create workspace: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "train.py"), []byte(code), 0o644); err != nil {
+		return fmt.Errorf("write script: %w", err)
+	}
+	return linkOrCopy(r.Splits.Train, filepath.Join(dir, "train.pt"))
+}
+
+// linkOrCopy gives the workspace its own name for the training split, so
+// the script learns nothing of where the prepared splits live.
+func linkOrCopy(src, dst string) error {
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("training split: %w", err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return fmt.Errorf("training split: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("training split: %w", err)
+	}
+	return out.Close()
+}
+
+func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, error) {
+	tl := &trainLog{}
+	spec := sandbox.Spec{
+		Args: []string{r.Env.Python, "-u", r.Env.Script("ar_train.py"), "train.py"},
+		Dir:  dir,
+		Env: r.Env.ChildEnv(
+			"HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"),
+			"AUTORESEARCH_SEED="+strconv.FormatInt(seed, 10),
+			"AUTORESEARCH_BUDGET="+strconv.FormatFloat(r.Cfg.TrainSeconds, 'g', -1, 64),
+			"AUTORESEARCH_TASK="+r.Task.Name,
+			"AUTORESEARCH_TRAIN_DATA=train.pt",
+			"AUTORESEARCH_MODEL=model.pt",
+			"AUTORESEARCH_DEVICE="+r.device(),
+			"AUTORESEARCH_MAX_FILE_BYTES=4294967296",
+			"AUTORESEARCH_MAX_OPEN_FILES=1024",
+		),
+		Timeout: r.trainLimit(),
+		OnEvent: func(line []byte) {
+			if ev, ok := tl.add(line); ok && ev.Event == "log" {
+				r.emit(Event{Seed: seed, Phase: "train", Step: ev.Step, Loss: ev.Loss})
+			}
+		},
+	}
+	r.emit(Event{Seed: seed, Phase: "train"})
+	res, err := r.Exec.Run(ctx, spec)
+	tl.res = res
+	tl.modelOK = fileExists(filepath.Join(dir, "model.pt")) && fileExists(filepath.Join(dir, "model.pt.json"))
+	tl.limit = spec.Timeout
+	return tl, err
+}
+
+func (r *Runner) device() string {
+	if r.Cfg.Device == "" {
+		return "auto"
+	}
+	return r.Cfg.Device
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+type evalResult struct {
+	Metrics     map[string]json.RawMessage `json:"metrics"`
+	Failure     string                     `json:"failure"`
+	Message     string                     `json:"message"`
+	EvalSeconds float64                    `json:"eval_seconds"`
+}
+
+func (r *Runner) evaluate(ctx context.Context, dir string, run *research.SeedRun) error {
+	args := []string{r.Env.Python, r.Env.Script("ar_eval.py"), r.TaskDir, "model.pt", r.device(), "val=" + r.Splits.Val}
+	if r.Cfg.WithTest {
+		args = append(args, "test="+r.Splits.Test)
+	}
+	var result *evalResult
+	spec := sandbox.Spec{
+		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout,
+		Env: r.Env.ChildEnv("HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp")),
+		OnEvent: func(line []byte) {
+			var er evalResult
+			if result == nil && json.Unmarshal(line, &er) == nil {
+				result = &er
+			}
+		},
+	}
+	r.emit(Event{Seed: run.Seed, Phase: "evaluate"})
+	start := time.Now()
+	res, err := r.Exec.Run(ctx, spec)
+	run.EvalSeconds = time.Since(start).Seconds()
+	if err != nil {
+		return err
+	}
+	applyEval(run, result, res)
+	return nil
+}
+
+// applyEval turns the evaluator's answer into the seed's metric or failure.
+func applyEval(run *research.SeedRun, result *evalResult, res sandbox.Result) {
+	switch {
+	case res.TimedOut:
+		run.Failure, run.Excerpt = research.FailTimeout, "evaluation did not finish in time"
+	case result == nil:
+		run.Failure = research.FailCrash
+		run.Excerpt = bound("evaluator ended without a result (exit "+strconv.Itoa(res.ExitCode)+")\n"+Excerpt(res.Output), excerptMax)
+	case result.Failure != "":
+		run.Failure = research.FailureKind(result.Failure)
+		run.Excerpt = bound("evaluation: "+result.Message, excerptMax)
+	default:
+		run.Metric, run.Failure = metricValue(result.Metrics["val"])
+		if run.Failure == "" {
+			run.TestMetric, _ = metricValue(result.Metrics["test"])
+		} else {
+			run.Excerpt = "the evaluated metric is not a finite number"
+		}
+	}
+}
+
+// metricValue reads one metric: a JSON number, or a string such as "nan"
+// for a value that is not finite.
+func metricValue(raw json.RawMessage) (*float64, research.FailureKind) {
+	var v float64
+	if len(raw) == 0 {
+		return nil, research.FailCrash
+	}
+	if json.Unmarshal(raw, &v) != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil, research.FailDivergence
+	}
+	return &v, ""
+}

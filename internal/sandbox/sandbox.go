@@ -1,0 +1,159 @@
+// Package sandbox launches an untrusted process: its own process group, a
+// scrubbed environment, bounded captured output, a side channel for
+// structured events, a hard deadline, and a kill that reaches the whole
+// process group. Stronger isolation (namespaces) builds on this.
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// Spec describes one process to run.
+type Spec struct {
+	Args    []string
+	Dir     string
+	Env     []string      // the complete environment; build it with Env
+	Timeout time.Duration // hard wall-clock limit; 0 means none
+	// OutputLimit bounds the captured stdout+stderr kept in memory.
+	OutputLimit int
+	// OnEvent receives each line the process writes to the events pipe
+	// (file descriptor EventsFD in the child), at most MaxEventLine bytes.
+	OnEvent func(line []byte)
+}
+
+// EventsFD is the child's file descriptor of the events pipe.
+const EventsFD = 3
+
+// MaxEventLine bounds one event line; longer lines are cut.
+const MaxEventLine = 8192
+
+// Result is how the process ended.
+type Result struct {
+	ExitCode int    // -1 when killed by a signal
+	Signal   string // the signal that ended it, if any
+	TimedOut bool   // killed because Timeout passed
+	Output   string // bounded: the head and the tail of stdout+stderr
+	Wall     time.Duration
+	Started  time.Time
+}
+
+// Run starts the process and waits for it. It returns an error only when
+// the process could not be started or ctx was cancelled (the process group
+// is killed first in both cases); a non-zero exit is a Result.
+func Run(ctx context.Context, spec Spec) (Result, error) {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if spec.Timeout > 0 {
+		runCtx, cancel = context.WithTimeout(runCtx, spec.Timeout)
+		defer cancel()
+	}
+	out := NewBoundedBuffer(spec.OutputLimit)
+	cmd := exec.CommandContext(runCtx, spec.Args[0], spec.Args[1:]...)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = spec.Dir, spec.Env, out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
+	cmd.WaitDelay = 2 * time.Second
+	events, err := attachEvents(cmd, spec.OnEvent)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Started: time.Now()}
+	if err := cmd.Start(); err != nil {
+		events.close()
+		return res, fmt.Errorf("start %s: %w", spec.Args[0], err)
+	}
+	events.started()
+	waitErr := cmd.Wait()
+	_ = killGroup(cmd.Process.Pid) // whatever the process left behind in its group
+	events.wait()
+	res.Wall = time.Since(res.Started)
+	res.Output = out.String()
+	res.fill(cmd.ProcessState)
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	res.TimedOut = runCtx.Err() != nil
+	if waitErr != nil && cmd.ProcessState == nil {
+		return res, fmt.Errorf("wait for %s: %w", spec.Args[0], waitErr)
+	}
+	return res, nil
+}
+
+func (r *Result) fill(ps *os.ProcessState) {
+	if ps == nil {
+		r.ExitCode = -1
+		return
+	}
+	r.ExitCode = ps.ExitCode()
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		r.Signal = ws.Signal().String()
+	}
+}
+
+func killGroup(pid int) error {
+	err := syscall.Kill(-pid, syscall.SIGKILL)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return err
+}
+
+// eventPipe carries the child's events to OnEvent.
+type eventPipe struct {
+	r, w *os.File
+	done chan struct{}
+	fn   func([]byte)
+}
+
+func attachEvents(cmd *exec.Cmd, fn func([]byte)) (*eventPipe, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("events pipe: %w", err)
+	}
+	cmd.ExtraFiles = []*os.File{w}
+	return &eventPipe{r: r, w: w, done: make(chan struct{}), fn: fn}, nil
+}
+
+func (p *eventPipe) started() {
+	p.w.Close() // the child holds its own copy
+	go p.read()
+}
+
+func (p *eventPipe) read() {
+	defer close(p.done)
+	sc := bufio.NewScanner(p.r)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(line) > MaxEventLine {
+			line = line[:MaxEventLine]
+		}
+		if p.fn != nil {
+			p.fn(line)
+		}
+	}
+	// An over-long line ends scanning: drain so the writer never blocks.
+	_, _ = bufio.NewReader(p.r).Discard(1 << 62)
+}
+
+// wait returns once every event has been delivered, or after a grace
+// period when a stray descendant still holds the pipe open.
+func (p *eventPipe) wait() {
+	select {
+	case <-p.done:
+	case <-time.After(2 * time.Second):
+	}
+	p.r.Close()
+}
+
+func (p *eventPipe) close() {
+	p.r.Close()
+	p.w.Close()
+}

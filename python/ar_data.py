@@ -1,0 +1,55 @@
+"""Split loading shared by the harness (train phase) and the trusted evaluator.
+
+A prepared split is a file written by a task's prepare.py with torch.save:
+either a 1-D tensor (a token stream) or a dict {"x": images uint8 [N,C,H,W],
+"y": labels int64 [N]}. Both phases turn it into model inputs the same way.
+"""
+import torch
+
+
+def pick_device(name="auto"):
+    """CUDA, then MPS, then CPU, unless a device is named."""
+    if name and name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def load_split(path):
+    obj = torch.load(path)
+    if isinstance(obj, dict):
+        x, y = obj["x"], obj["y"]
+        if x.dtype == torch.uint8:
+            x = x.float().div_(255.0)
+        return x, y.long()
+    return obj.long()
+
+
+class ModelOutputError(RuntimeError):
+    """The exported model produced output the evaluator cannot score."""
+
+
+def batches(x, batch_size):
+    """Yield (batch, n_valid) over the first dimension of x. The last batch
+    is padded by repeating its final row, so that a traced model that baked
+    its batch size into the graph still runs on every batch."""
+    n = x.shape[0]
+    for start in range(0, n, batch_size):
+        b = x[start:start + batch_size]
+        valid = b.shape[0]
+        if valid < batch_size:
+            pad = b[-1:].expand(batch_size - valid, *b.shape[1:])
+            b = torch.cat([b, pad], 0)
+        yield b, valid
+
+
+def check_output(out, shape):
+    if not isinstance(out, torch.Tensor):
+        raise ModelOutputError(f"model returned {type(out).__name__}, expected a tensor of shape {shape}")
+    if list(out.shape) != list(shape):
+        raise ModelOutputError(f"model output has shape {list(out.shape)}, expected {list(shape)}")
+    return out

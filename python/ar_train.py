@@ -1,0 +1,70 @@
+"""Train-phase entry point: runs a training script as __main__ and reports
+how it ended on the events pipe, so the runner can classify failures."""
+import os
+import resource
+import runpy
+import sys
+import traceback
+
+_fd = int(os.environ.get("AUTORESEARCH_EVENTS_FD", "-1"))
+
+
+def emit_failure(kind, message):
+    import json
+    if _fd >= 0:
+        line = json.dumps({"event": "failure", "kind": kind, "message": message[:2000]}) + "\n"
+        try:
+            os.write(_fd, line.encode())
+        except OSError:
+            pass
+
+
+def set_limits():
+    for name, value in (("RLIMIT_FSIZE", os.environ.get("AUTORESEARCH_MAX_FILE_BYTES")),
+                        ("RLIMIT_NOFILE", os.environ.get("AUTORESEARCH_MAX_OPEN_FILES")),
+                        ("RLIMIT_NPROC", os.environ.get("AUTORESEARCH_MAX_PROCS"))):
+        if value:
+            lim = int(value)
+            _, hard = resource.getrlimit(getattr(resource, name))
+            if hard != resource.RLIM_INFINITY:
+                lim = min(lim, hard)
+            resource.setrlimit(getattr(resource, name), (lim, lim))
+
+
+def classify(exc):
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, MemoryError) or "out of memory" in text or "can't allocate memory" in text:
+        return "oom"
+    if isinstance(exc, ImportError):
+        return "import"
+    if type(exc).__name__ == "ExportError":
+        return "export"
+    return "crash"
+
+
+def main():
+    script = sys.argv[1]
+    set_limits()
+    with open(script, encoding="utf-8", errors="replace") as f:
+        source = f.read()
+    try:
+        compile(source, script, "exec")
+    except (SyntaxError, ValueError) as e:
+        traceback.print_exc()
+        emit_failure("syntax", f"{type(e).__name__}: {e}")
+        sys.exit(2)
+    sys.argv = [script]
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as e:
+        if e.code not in (None, 0):
+            emit_failure("crash", f"script exited with status {e.code}")
+        raise
+    except BaseException as e:
+        traceback.print_exc()
+        emit_failure(classify(e), f"{type(e).__name__}: {e}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

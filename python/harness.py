@@ -1,0 +1,133 @@
+"""The autoresearch harness: the only API a training script needs.
+
+    import harness as H
+    data = H.train_data()          # the training split; starts the clock
+    while H.time_left() > 0: ...   # stay inside the time budget
+    H.log(step, loss)              # live loss curve
+    H.save_model(model, example)   # export for the trusted evaluator
+
+Importing this module seeds every RNG from the run's seed, picks the device
+(CUDA, then MPS, then CPU) and sets the CPU thread count. The training script
+never sees validation or test data and never computes the metric: a separate,
+trusted process loads the exported model and does that.
+"""
+import json
+import math
+import os
+import random
+import time
+import warnings
+
+import torch
+
+import ar_data
+
+seed = int(os.environ.get("AUTORESEARCH_SEED", "42"))
+budget = float(os.environ.get("AUTORESEARCH_BUDGET", "30"))
+task = os.environ.get("AUTORESEARCH_TASK", "")
+
+_events_fd = int(os.environ.get("AUTORESEARCH_EVENTS_FD", "-1"))
+_model_path = os.environ.get("AUTORESEARCH_MODEL", "model.pt")
+_train_path = os.environ.get("AUTORESEARCH_TRAIN_DATA", "")
+_t0 = None
+_last_log = 0
+
+
+class ExportError(RuntimeError):
+    """save_model could not export the model."""
+
+
+def _emit(event, **fields):
+    if _events_fd < 0:
+        return
+    fields["event"] = event
+    fields["t"] = time.time()
+    line = (json.dumps(fields, allow_nan=True) + "\n").encode()
+    try:
+        os.write(_events_fd, line)
+    except OSError:
+        pass
+
+
+def _seed_everything(s):
+    random.seed(s)
+    torch.manual_seed(s)
+    try:
+        import numpy
+        numpy.random.seed(s)
+    except ImportError:
+        pass
+
+
+device = ar_data.pick_device(os.environ.get("AUTORESEARCH_DEVICE", "auto"))
+threads = int(os.environ.get("AUTORESEARCH_THREADS", "0")) or (os.cpu_count() or 1)
+torch.set_num_threads(threads)
+_seed_everything(seed)
+_emit("imported", device=str(device), threads=threads)
+
+
+def train_data():
+    """Return the training split and start the training clock.
+
+    Token tasks get a 1-D int64 tensor of bytes; image tasks get (x, y) with
+    x float32 in [0, 1] shaped [N, C, H, W] and y int64 class labels.
+    """
+    global _t0
+    data = ar_data.load_split(_train_path)
+    if _t0 is None:
+        _t0 = time.time()
+        _emit("clock_start")
+    return data
+
+
+def elapsed():
+    """Seconds of training so far (0 before train_data())."""
+    return 0.0 if _t0 is None else time.time() - _t0
+
+
+def time_left():
+    """Seconds of training budget left; <= 0 means stop and save."""
+    return budget - elapsed()
+
+
+def _diverged(loss):
+    _emit("divergence", loss=str(loss))
+    print(f"harness: loss is {loss}: training diverged", flush=True)
+    os._exit(3)
+
+
+def log(step, loss, **metrics):
+    """Record a training loss (and any extra numbers) for the live curve.
+
+    A NaN or infinite loss ends the run at once as a divergence.
+    """
+    global _last_log
+    loss = float(loss)
+    if not math.isfinite(loss):
+        _diverged(loss)
+    extra = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
+    _emit("log", step=int(step), loss=loss, elapsed=elapsed(), **extra)
+    _last_log = time.time()
+
+
+def save_model(model, example_input):
+    """Export model with TorchScript so the evaluator can run it without
+    this script's Python. example_input is one batch of the input shape the
+    evaluator will feed (its first dimension is the batch size)."""
+    train_seconds = elapsed()
+    _emit("export_start", train_seconds=train_seconds)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            traced = torch.jit.trace(model, example_input, check_trace=False)
+        traced.save(_model_path)
+        meta = {"input_shape": list(example_input.shape), "input_dtype": str(example_input.dtype)}
+        with open(_model_path + ".json", "w") as f:
+            json.dump(meta, f)
+    except Exception as e:  # any failure to export is the script's failure
+        raise ExportError(f"save_model could not export the model: {e}") from e
+    finally:
+        model.train(was_training)
+    _emit("export_done", train_seconds=train_seconds)
