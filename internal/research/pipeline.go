@@ -48,6 +48,9 @@ func RunOne(ctx context.Context, store Store, runner Runner, d Direction, e *Exp
 	var best *float64
 	if bestExp != nil {
 		best = bestExp.Outcome.Mean
+		if e.ParentID == nil && e.Mode == ModeEval {
+			e.ParentID = &bestExp.ID // a user's script is judged against, and diffed with, the best
+		}
 	}
 	e.Status = StatusRunning
 	if err := store.Create(ctx, e); err != nil {

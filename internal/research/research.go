@@ -73,20 +73,20 @@ type LossPoint struct {
 
 // SeedRun is one seed of one experiment: a train phase then an evaluate phase.
 type SeedRun struct {
-	Seed           int64
-	OK             bool
-	Metric         *float64
-	TestMetric     *float64
-	TrainSeconds   float64 // harness-measured training time
-	WallSeconds    float64 // whole seed: train process + evaluate process
-	StartupSeconds float64 // process start until the training clock started
-	ImportSeconds  float64 // process start until the harness was imported
-	ExportSeconds  float64
-	EvalSeconds    float64
-	ExitCode       int
-	Failure        FailureKind
-	Excerpt        string
-	Loss           []LossPoint
+	Seed           int64       `json:"seed"`
+	OK             bool        `json:"ok"`
+	Metric         *float64    `json:"metric"`
+	TestMetric     *float64    `json:"test_metric"`
+	TrainSeconds   float64     `json:"train_seconds"`   // harness-measured training time
+	WallSeconds    float64     `json:"wall_seconds"`    // whole seed: train process + evaluate process
+	StartupSeconds float64     `json:"startup_seconds"` // process start until the training clock started
+	ImportSeconds  float64     `json:"import_seconds"`  // process start until the harness was imported
+	ExportSeconds  float64     `json:"export_seconds"`
+	EvalSeconds    float64     `json:"eval_seconds"`
+	ExitCode       int         `json:"exit_code"`
+	Failure        FailureKind `json:"failure"`
+	Excerpt        string      `json:"excerpt"`
+	Loss           []LossPoint `json:"loss"`
 }
 
 // Outcome is what running one script over its seeds produced.
@@ -101,14 +101,14 @@ type Outcome struct {
 
 // Cost is what proposing an experiment cost.
 type Cost struct {
-	Proposer         string
-	Model            string
-	InputTokens      int64
-	OutputTokens     int64
-	CacheReadTokens  int64
-	CacheWriteTokens int64
-	USD              float64
-	ProposeSeconds   float64
+	Proposer         string  `json:"proposer"`
+	Model            string  `json:"model"`
+	InputTokens      int64   `json:"input_tokens"`
+	OutputTokens     int64   `json:"output_tokens"`
+	CacheReadTokens  int64   `json:"cache_read_tokens"`
+	CacheWriteTokens int64   `json:"cache_write_tokens"`
+	USD              float64 `json:"usd"`
+	ProposeSeconds   float64 `json:"propose_seconds"`
 }
 
 // Experiment is one script run through the harness and its recorded result.
@@ -126,6 +126,7 @@ type Experiment struct {
 	Status       Status
 	TrainSeconds float64 // the budget it ran under
 	SeedsPlanned int
+	SeedsDone    int // seeds that produced a metric
 	Outcome      Outcome
 	Cost         Cost
 	CreatedAt    time.Time

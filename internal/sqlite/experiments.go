@@ -43,7 +43,7 @@ func (d *DB) Create(ctx context.Context, e *research.Experiment) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("record experiment: %w", err)
+		return fmt.Errorf("%w: record experiment: %w", ErrOpen, err)
 	}
 	return nil
 }
@@ -64,10 +64,16 @@ func computeDiff(ctx context.Context, tx *sql.Tx, e *research.Experiment) error 
 // Finish records e's status, outcome and seed runs.
 func (d *DB) Finish(ctx context.Context, e *research.Experiment) error {
 	o := e.Outcome
+	e.SeedsDone = 0
+	for _, s := range o.Seeds {
+		if s.OK {
+			e.SeedsDone++
+		}
+	}
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE experiments SET status = ?, metric_mean = ?, metric_std = ?, test_metric = ?,
-			failure_kind = ?, failure_excerpt = ?, finished_at = ? WHERE id = ?`,
-			e.Status, o.Mean, o.Std, o.Test, o.Failure, clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.ID)
+			failure_kind = ?, failure_excerpt = ?, finished_at = ?, seeds_done = ? WHERE id = ?`,
+			e.Status, o.Mean, o.Std, o.Test, o.Failure, clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.SeedsDone, e.ID)
 		if err != nil {
 			return err
 		}
@@ -79,7 +85,7 @@ func (d *DB) Finish(ctx context.Context, e *research.Experiment) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record result of experiment %d: %w", e.Seq, err)
+		return fmt.Errorf("%w: record result of experiment %d: %w", ErrOpen, e.Seq, err)
 	}
 	return nil
 }

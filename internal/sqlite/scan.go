@@ -11,21 +11,21 @@ import (
 )
 
 const experimentCols = `id, task, seq, parent_id, mode, category, description, hypothesis, code, diff, status,
-	train_seconds, seeds_planned, metric_mean, metric_std, test_metric, failure_kind, failure_excerpt,
+	train_seconds, seeds_planned, seeds_done, metric_mean, metric_std, test_metric, failure_kind, failure_excerpt,
 	proposer, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, propose_seconds,
 	created_at, finished_at`
 
 func (d *DB) query(ctx context.Context, where string, args ...any) ([]research.Experiment, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT `+experimentCols+` FROM experiments `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read experiments: %w", err)
+		return nil, fmt.Errorf("%w: read experiments: %w", ErrOpen, err)
 	}
 	defer rows.Close()
 	var out []research.Experiment
 	for rows.Next() {
 		e, err := scanExperiment(rows)
 		if err != nil {
-			return nil, fmt.Errorf("read experiments: %w", err)
+			return nil, fmt.Errorf("%w: read experiments: %w", ErrOpen, err)
 		}
 		out = append(out, e)
 	}
@@ -38,7 +38,7 @@ func scanExperiment(rows *sql.Rows) (research.Experiment, error) {
 	var finished sql.NullString
 	o, c := &e.Outcome, &e.Cost
 	err := rows.Scan(&e.ID, &e.Task, &e.Seq, &e.ParentID, &e.Mode, &e.Category, &e.Description, &e.Hypothesis,
-		&e.Code, &e.Diff, &e.Status, &e.TrainSeconds, &e.SeedsPlanned, &o.Mean, &o.Std, &o.Test, &o.Failure, &o.Excerpt,
+		&e.Code, &e.Diff, &e.Status, &e.TrainSeconds, &e.SeedsPlanned, &e.SeedsDone, &o.Mean, &o.Std, &o.Test, &o.Failure, &o.Excerpt,
 		&c.Proposer, &c.Model, &c.InputTokens, &c.OutputTokens, &c.CacheReadTokens, &c.CacheWriteTokens, &c.USD,
 		&c.ProposeSeconds, &created, &finished)
 	if err != nil {

@@ -13,6 +13,7 @@ CREATE TABLE experiments (
     status             TEXT    NOT NULL,
     train_seconds      REAL    NOT NULL,
     seeds_planned      INTEGER NOT NULL,
+    seeds_done         INTEGER NOT NULL DEFAULT 0,
     metric_mean        REAL,
     metric_std         REAL,
     test_metric        REAL,

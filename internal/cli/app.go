@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/cache"
+	"github.com/autoresearch/autoresearch/internal/pyenv"
+	"github.com/autoresearch/autoresearch/internal/runner"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
+	"github.com/autoresearch/autoresearch/internal/task"
+)
+
+func openDB(ctx context.Context, g *globalOpts) (*sqlite.DB, error) {
+	return sqlite.Open(ctx, g.DB)
+}
+
+func loadTask(g *globalOpts) (*task.Task, error) {
+	return task.Load(g.Task, g.TaskDir)
+}
+
+func newResolver(g *globalOpts, s Streams) *task.Resolver {
+	return &task.Resolver{
+		FlagDir:  g.DataDir,
+		EnvDir:   os.Getenv(task.EnvDataDir),
+		CacheDir: filepath.Join(cache.Dir(), "data"),
+		Progress: s.Err,
+		ShowBar:  s.IsTTY,
+	}
+}
+
+// runOpts are the flags of the commands that run experiments.
+type runOpts struct {
+	TrainSeconds   float64
+	Seeds          []int64
+	Device         string
+	NoTest         bool
+	StartupAllow   time.Duration
+	SaveAllow      time.Duration
+	KeepWorkspaces bool
+}
+
+func (o *runOpts) validate() error {
+	switch {
+	case o.TrainSeconds < 0 || o.TrainSeconds > 7*24*3600:
+		return usageErr(fmt.Errorf("--train-seconds %g is out of range (0 < s <= 604800)", o.TrainSeconds))
+	case o.StartupAllow <= 0 || o.SaveAllow <= 0:
+		return usageErr(fmt.Errorf("--startup-allowance and --save-allowance must be positive"))
+	}
+	seen := map[int64]bool{}
+	for _, s := range o.Seeds {
+		if seen[s] {
+			return usageErr(fmt.Errorf("--seeds lists %d twice", s))
+		}
+		seen[s] = true
+	}
+	return nil
+}
+
+// newRunner finds Python, prepares the task's data and returns a runner
+// configured from o and the task's defaults.
+func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o runOpts) (*runner.Runner, error) {
+	env, err := pyenv.New(ctx, g.Python)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := t.Dir()
+	if err != nil {
+		return nil, err
+	}
+	root := cache.Dir()
+	if !runner.IsPrepared(root, t) {
+		fmt.Fprintf(s.Err, "preparing %s data (once)...\n", t.Name)
+	}
+	splits, err := runner.Prepare(ctx, env, t, dir, root, newResolver(g, s))
+	if err != nil {
+		return nil, err
+	}
+	work := filepath.Join(root, "runs")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, fmt.Errorf("create workspace folder: %w", err)
+	}
+	cfg := runner.Config{
+		TrainSeconds: t.TrainSeconds, Seeds: t.Seeds, Device: o.Device, WithTest: !o.NoTest,
+		StartupAllowance: o.StartupAllow, SaveAllowance: o.SaveAllow, EvalTimeout: runner.DefaultEvalTimeout,
+		WorkDir: work, KeepWorkspaces: o.KeepWorkspaces,
+	}
+	if o.TrainSeconds > 0 {
+		cfg.TrainSeconds = o.TrainSeconds
+	}
+	if len(o.Seeds) > 0 {
+		cfg.Seeds = o.Seeds
+	}
+	return &runner.Runner{Env: env, Task: t, TaskDir: dir, Splits: splits, Exec: runner.Local{}, Cfg: cfg}, nil
+}
+
+// closeDB closes d, keeping the first error.
+func closeDB(d io.Closer, err *error) {
+	if cerr := d.Close(); cerr != nil && *err == nil {
+		*err = cerr
+	}
+}

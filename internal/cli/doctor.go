@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/autoresearch/autoresearch/internal/pyenv"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
+	"github.com/autoresearch/autoresearch/internal/task"
+)
+
+// errDoctor is returned when a check that blocks every run fails.
+var errDoctor = errors.New("doctor found problems")
+
+// check is one line of the doctor's report.
+type check struct {
+	level string // OK, WARN (some things will not work) or FAIL (nothing will)
+	name  string
+	text  string
+}
+
+func newDoctorCmd(s Streams, g *globalOpts) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check Python, PyTorch, device, data, sandbox, database and API keys",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			checks := runDoctor(cmd.Context(), g, s)
+			failed := 0
+			for _, c := range checks {
+				fmt.Fprintf(s.Out, "%-4s  %-14s %s\n", c.level, c.name, sanitize(c.text, false))
+				if c.level == "FAIL" {
+					failed++
+				}
+			}
+			if failed > 0 {
+				return fmt.Errorf("%w: %d check(s) failed; fix them as shown", errDoctor, failed)
+			}
+			return nil
+		},
+	}
+	envFlags(cmd, g)
+	return cmd
+}
+
+func runDoctor(ctx context.Context, g *globalOpts, s Streams) []check {
+	checks := pythonChecks(ctx, g)
+	checks = append(checks, dataChecks(g, s)...)
+	checks = append(checks, sandboxCheck(), dbCheck(ctx, g))
+	return append(checks, keyChecks()...)
+}
+
+func pythonChecks(ctx context.Context, g *globalOpts) []check {
+	env, err := pyenv.New(ctx, g.Python)
+	if err != nil {
+		return []check{{"FAIL", "python", err.Error()}}
+	}
+	info, err := env.Probe(ctx)
+	if err != nil || info.Torch == "" {
+		return []check{{"FAIL", "python", fmt.Sprintf("%s cannot import torch (%v %s): %s", env.Python, err, info.TorchError, pyenv.Install)}}
+	}
+	out := []check{{"OK", "python", fmt.Sprintf("%s (Python %s, torch %s, numpy %s)", env.Python, info.Python, info.Torch, info.Numpy)}}
+	out = append(out, blasCheck(info), check{"OK", "device", info.Device()})
+	return out
+}
+
+func blasCheck(info pyenv.Info) check {
+	libs := strings.Join(info.BLASLibs, ", ")
+	text := fmt.Sprintf("%.0f GFLOP/s on one thread (%s)", info.GFLOPS, libs)
+	if info.CUDA || info.GFLOPS >= 20 {
+		return check{"OK", "blas", text}
+	}
+	return check{"WARN", "blas", text + ": reference BLAS is ~60x slower; install an optimised one (Debian: apt-get install libopenblas0-pthread)"}
+}
+
+func dataChecks(g *globalOpts, s Streams) []check {
+	list, err := task.BuiltIn()
+	if err != nil {
+		return []check{{"FAIL", "tasks", err.Error()}}
+	}
+	var out []check
+	for _, t := range list {
+		st := dataStatus(g, s, t)
+		level := "OK"
+		if !strings.HasPrefix(st, "prepared") && st != "present" {
+			level = "WARN"
+			st += fmt.Sprintf(": will download from %s, or pass --data-dir (or $%s) with %s/", t.Data.Files[0].URL, task.EnvDataDir, t.Data.Dir)
+		}
+		out = append(out, check{level, "data " + t.Name, st})
+	}
+	return out
+}
+
+func sandboxCheck() check {
+	text := "own process group, whole-group kill, scrubbed environment (no API keys), file-size and open-file limits"
+	if _, err := exec.LookPath("bwrap"); err == nil {
+		text += "; bubblewrap found (namespace isolation: not used yet)"
+	}
+	return check{"OK", "sandbox", text}
+}
+
+func dbCheck(ctx context.Context, g *globalOpts) check {
+	existed := fileExists(g.DB)
+	db, err := sqlite.Open(ctx, g.DB)
+	if err == nil {
+		err = db.Check(ctx)
+		db.Close()
+	}
+	if !existed {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(g.DB + suffix)
+		}
+	}
+	if err != nil {
+		return check{"FAIL", "database", fmt.Sprintf("%s: %v", g.DB, err)}
+	}
+	abs, _ := filepath.Abs(g.DB)
+	return check{"OK", "database", abs + " is writable"}
+}
+
+func keyChecks() []check {
+	var out []check
+	for _, k := range []string{"ANTHROPIC_API_KEY", "OPENAI_API_KEY"} {
+		if os.Getenv(k) != "" {
+			out = append(out, check{"OK", strings.ToLower(strings.TrimSuffix(k, "_API_KEY")), k + " is set (never passed to training scripts)"})
+		} else {
+			out = append(out, check{"OK", strings.ToLower(strings.TrimSuffix(k, "_API_KEY")), k + " not set: the offline search proposer needs none"})
+		}
+	}
+	return out
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/autoresearch/autoresearch/internal/pyenv"
+	"github.com/autoresearch/autoresearch/internal/runner"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
+	"github.com/autoresearch/autoresearch/internal/task"
+)
+
+// Exit codes. Each kind of trouble has its own, so scripts can tell them
+// apart.
+const (
+	ExitOK          = 0
+	ExitError       = 1   // anything not listed below
+	ExitUsage       = 2   // bad flags, arguments or task folder
+	ExitData        = 3   // data missing, corrupt, or not preparable
+	ExitEnvironment = 4   // no Python with PyTorch
+	ExitDatabase    = 5   // the database cannot be opened, read or written
+	ExitFailed      = 6   // the experiment ran and failed; it is recorded
+	ExitInterrupted = 130 // Ctrl-C or SIGTERM
+)
+
+// errUsage marks errors in how the command was called.
+var errUsage = errors.New("usage")
+
+func usageErr(err error) error { return fmt.Errorf("%w: %w", errUsage, err) }
+
+// errExperimentFailed marks a recorded experiment that produced no metric.
+var errExperimentFailed = errors.New("experiment failed")
+
+// exitCode prints err (if any) and returns its exit code.
+func exitCode(w io.Writer, err error, ctx context.Context) int {
+	if err == nil {
+		return ExitOK
+	}
+	code := classify(err, ctx)
+	if code == ExitInterrupted {
+		fmt.Fprintln(w, "interrupted: stopped every process; what was recorded is kept")
+		return code
+	}
+	fmt.Fprintln(w, "error:", err)
+	return code
+}
+
+func classify(err error, ctx context.Context) int {
+	switch {
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		return ExitInterrupted
+	case errors.Is(err, errUsage), errors.Is(err, task.ErrUnknownTask), errors.Is(err, task.ErrInvalid):
+		return ExitUsage
+	case errors.Is(err, task.ErrDataMissing), errors.Is(err, task.ErrChecksum), errors.Is(err, runner.ErrPrepare):
+		return ExitData
+	case errors.Is(err, pyenv.ErrNoPython):
+		return ExitEnvironment
+	case errors.Is(err, sqlite.ErrOpen):
+		return ExitDatabase
+	case errors.Is(err, errExperimentFailed):
+		return ExitFailed
+	}
+	return ExitError
+}

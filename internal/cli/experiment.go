@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/runner"
+	"github.com/autoresearch/autoresearch/internal/task"
+)
+
+// runFlags adds the flags of the commands that run experiments.
+func runFlags(cmd *cobra.Command, o *runOpts) {
+	f := cmd.Flags()
+	f.Float64Var(&o.TrainSeconds, "train-seconds", 0, "training budget per seed in seconds (default: the task's)")
+	f.Int64SliceVar(&o.Seeds, "seeds", nil, "seeds to run, e.g. 42,137 (default: the task's)")
+	f.StringVar(&o.Device, "device", "auto", "torch device: auto (CUDA, MPS, CPU), cpu, cuda, cuda:1, mps")
+	f.BoolVar(&o.NoTest, "no-test", false, "skip the held-out test split (evaluate on val only)")
+	f.DurationVar(&o.StartupAllow, "startup-allowance", runner.DefaultStartupAllowance, "time allowed before training starts (imports, data)")
+	f.DurationVar(&o.SaveAllow, "save-allowance", runner.DefaultSaveAllowance, "time allowed after the budget to export the model")
+	f.BoolVar(&o.KeepWorkspaces, "keep-workspaces", false, "keep each seed's folder (script, model, output) for inspection")
+}
+
+// runExperiment runs e through the runner and records it, printing
+// progress. It returns errExperimentFailed when the experiment failed.
+func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o runOpts, e *research.Experiment) (err error) {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	r, err := newRunner(ctx, g, s, t, o)
+	if err != nil {
+		return err
+	}
+	p := &progress{s: s, metric: t.Metric}
+	r.Cfg.OnEvent = p.event
+	e.Task, e.TrainSeconds, e.SeedsPlanned = t.Name, r.Cfg.TrainSeconds, len(r.Cfg.Seeds)
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s\n",
+		t.Name, t.Metric, better(t.Direction), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds))
+	if err := research.RunOne(ctx, db, r, t.Direction, e); err != nil {
+		p.clear()
+		return err
+	}
+	p.clear()
+	return summarize(s, t, e)
+}
+
+func summarize(s Streams, t *task.Task, e *research.Experiment) error {
+	o := e.Outcome
+	if e.Status == research.StatusFailed {
+		fmt.Fprintf(s.Out, "experiment #%d failed (%s):\n%s\n", e.Seq, o.Failure, indent(o.Excerpt))
+		return fmt.Errorf("%w: #%d %s (recorded in the database)", errExperimentFailed, e.Seq, o.Failure)
+	}
+	line := fmt.Sprintf("experiment #%d %s: %s %s", e.Seq, e.Status, t.Metric, formatMetric(o.Mean, o.Std))
+	if o.Test != nil {
+		line += fmt.Sprintf(" (test %.4f)", *o.Test)
+	}
+	if len(o.Seeds) < e.SeedsPlanned {
+		line += fmt.Sprintf(" · stopped after %d of %d seeds: already worse than the best", len(o.Seeds), e.SeedsPlanned)
+	}
+	fmt.Fprintln(s.Out, line)
+	return nil
+}
+
+func better(d research.Direction) string {
+	if d == research.Maximize {
+		return "higher"
+	}
+	return "lower"
+}
+
+func joinSeeds(seeds []int64) string {
+	parts := make([]string, len(seeds))
+	for i, v := range seeds {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func formatMetric(mean, std *float64) string {
+	if mean == nil {
+		return "-"
+	}
+	if std == nil || *std == 0 {
+		return fmt.Sprintf("%.4f", *mean)
+	}
+	return fmt.Sprintf("%.4f ± %.4f", *mean, *std)
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(sanitize(s, true), "\n", "\n  ")
+}
+
+// progress prints runner events: one rewritten line on a terminal, a line
+// per phase otherwise.
+type progress struct {
+	mu     sync.Mutex
+	s      Streams
+	metric string
+	start  time.Time
+	live   bool
+}
+
+func (p *progress) event(ev runner.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch ev.Phase {
+	case "train":
+		if ev.Step == 0 && ev.Loss == 0 {
+			p.start = time.Now()
+			p.line(fmt.Sprintf("seed %d: training...", ev.Seed), true)
+			return
+		}
+		if p.s.IsTTY {
+			p.line(fmt.Sprintf("seed %d: training %4.0fs · step %d · loss %.4f", ev.Seed, time.Since(p.start).Seconds(), ev.Step, ev.Loss), false)
+		}
+	case "evaluate":
+		p.line(fmt.Sprintf("seed %d: evaluating...", ev.Seed), true)
+	case "done":
+		p.clear()
+		fmt.Fprintln(p.s.Out, seedLine(p.metric, ev.Run))
+	}
+}
+
+func seedLine(metric string, r *research.SeedRun) string {
+	if !r.OK {
+		return fmt.Sprintf("seed %d: failed (%s)", r.Seed, r.Failure)
+	}
+	return fmt.Sprintf("seed %d: %s %.4f · trained %.1fs · wall %.1fs (start-up %.1fs, export %.1fs, eval %.1fs)",
+		r.Seed, metric, *r.Metric, r.TrainSeconds, r.WallSeconds, r.StartupSeconds, r.ExportSeconds, r.EvalSeconds)
+}
+
+// line shows text: rewritten in place on a terminal; printed once per
+// phase (when phase is set) otherwise.
+func (p *progress) line(text string, phase bool) {
+	if p.s.IsTTY {
+		fmt.Fprintf(p.s.Out, "\r\033[K%s", text)
+		p.live = true
+	} else if phase {
+		fmt.Fprintln(p.s.Out, text)
+	}
+}
+
+func (p *progress) clear() {
+	if p.live {
+		fmt.Fprint(p.s.Out, "\r\033[K")
+		p.live = false
+	}
+}
