@@ -91,7 +91,7 @@ def time_left():
 
 
 def _diverged(loss):
-    _emit("divergence", loss=str(loss))
+    _emit("divergence", value=str(loss))
     print(f"harness: loss is {loss}: training diverged", flush=True)
     os._exit(3)
 

@@ -1,0 +1,200 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/cache"
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/task"
+	"github.com/autoresearch/autoresearch/internal/testutil"
+)
+
+func TestMain(m *testing.M) {
+	_, cleanup := testutil.SharedCache()
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// newTestRunner returns a runner for shakespeare with a tiny budget and
+// short allowances, on real Python and real data.
+func newTestRunner(t *testing.T, seeds ...int64) *Runner {
+	t.Helper()
+	env := testutil.Env(t)
+	tk, err := task.Load("shakespeare", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := tk.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &task.Resolver{FlagDir: testutil.DataDir(t)}
+	splits, err := Prepare(context.Background(), env, tk, dir, cache.Dir(), res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seeds) == 0 {
+		seeds = []int64{42}
+	}
+	cfg := Config{TrainSeconds: 1, Seeds: seeds, StartupAllowance: 8 * time.Second, SaveAllowance: 2 * time.Second,
+		EvalTimeout: time.Minute, Device: "cpu", WorkDir: t.TempDir()}
+	return &Runner{Env: env, Task: tk, TaskDir: dir, Splits: splits, Exec: Local{}, Cfg: cfg}
+}
+
+func script(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "scripts", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestFailureKinds(t *testing.T) {
+	r := newTestRunner(t)
+	cases := []struct {
+		script  string
+		kind    research.FailureKind
+		excerpt string
+	}{
+		{"syntax_error.py", research.FailSyntax, "SyntaxError"},
+		{"raises.py", research.FailCrash, "boom from the script"},
+		{"import_error.py", research.FailImport, "no_such_module_for_autoresearch"},
+		{"nan_loss.py", research.FailDivergence, "NaN"},
+		{"no_save.py", research.FailExport, "save_model"},
+		{"oom.py", research.FailOOM, "MemoryError"},
+		{"lookahead.py", research.FailExport, "not causal"},
+	}
+	for _, c := range cases {
+		t.Run(c.script, func(t *testing.T) {
+			out, err := r.Run(context.Background(), script(t, c.script), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Failure != c.kind {
+				t.Fatalf("failure = %q, want %q; excerpt:\n%s", out.Failure, c.kind, out.Excerpt)
+			}
+			if !strings.Contains(out.Excerpt, c.excerpt) {
+				t.Errorf("excerpt does not mention %q:\n%s", c.excerpt, out.Excerpt)
+			}
+			if out.Mean != nil {
+				t.Errorf("a failed run has a metric: %v", *out.Mean)
+			}
+		})
+	}
+}
+
+func TestFakeMetricIsIgnored(t *testing.T) {
+	r := newTestRunner(t)
+	out, err := r.Run(context.Background(), script(t, "fake_metric.py"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Failure != "" || out.Mean == nil {
+		t.Fatalf("want a metric, got failure %q: %s", out.Failure, out.Excerpt)
+	}
+	// All-zero logits are a uniform distribution over 256 bytes: 8 bits.
+	if got := *out.Mean; got < 7.999 || got > 8.001 {
+		t.Fatalf("val_bpb = %v, want the evaluator's 8.0, not the script's 0.0", got)
+	}
+}
+
+func TestTrainPhaseSeesOnlyTrainingSplitAndNoSecrets(t *testing.T) {
+	t.Setenv("ANTHROPIC_API_KEY", "canary-key-for-test")
+	t.Setenv("MY_SERVICE_TOKEN", "canary-token")
+	r := newTestRunner(t, 42, 137)
+	r.Cfg.WithTest = true
+	out, err := r.Run(context.Background(), script(t, "told_nothing.py"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Failure != "" {
+		t.Fatalf("failure %q:\n%s", out.Failure, out.Excerpt)
+	}
+	if len(out.Seeds) != 2 || out.Test == nil {
+		t.Fatalf("want 2 seeds with a test metric, got %d seeds, test %v", len(out.Seeds), out.Test)
+	}
+}
+
+func TestUniformMetricAndTimings(t *testing.T) {
+	r := newTestRunner(t, 42, 137)
+	r.Cfg.WithTest = true
+	out, err := r.Run(context.Background(), script(t, "uniform.py"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Failure != "" || out.Mean == nil || out.Std == nil || out.Test == nil {
+		t.Fatalf("outcome incomplete: %+v", out)
+	}
+	if *out.Std != 0 || *out.Mean < 7.999 || *out.Mean > 8.001 {
+		t.Fatalf("mean %v ± %v, want 8 ± 0", *out.Mean, *out.Std)
+	}
+	s := out.Seeds[0]
+	if s.ImportSeconds <= 0 || s.StartupSeconds < s.ImportSeconds || s.EvalSeconds <= 0 || s.WallSeconds < s.EvalSeconds {
+		t.Errorf("timings inconsistent: %+v", s)
+	}
+	if len(s.Loss) != 1 || s.Loss[0].Loss != 5.5 {
+		t.Errorf("loss curve = %+v, want the one logged point", s.Loss)
+	}
+}
+
+func TestShortCircuitSkipsSecondSeed(t *testing.T) {
+	r := newTestRunner(t, 42, 137)
+	best := 3.0 // uniform's 8.0 is worse
+	out, err := r.Run(context.Background(), script(t, "uniform.py"), &best)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Seeds) != 1 {
+		t.Fatalf("ran %d seeds, want 1 (short-circuit)", len(out.Seeds))
+	}
+	best = 9.0 // now uniform is better: both seeds run
+	out, err = r.Run(context.Background(), script(t, "uniform.py"), &best)
+	if err != nil || len(out.Seeds) != 2 {
+		t.Fatalf("ran %d seeds (err %v), want 2", len(out.Seeds), err)
+	}
+}
+
+func TestTimeoutKillsEverything(t *testing.T) {
+	r := newTestRunner(t)
+	r.Cfg.StartupAllowance, r.Cfg.SaveAllowance = 3*time.Second, time.Second
+	start := time.Now()
+	out, err := r.Run(context.Background(), script(t, "sleep_forever.py"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Failure != research.FailTimeout {
+		t.Fatalf("failure = %q, want timeout: %s", out.Failure, out.Excerpt)
+	}
+	if el := time.Since(start); el > 15*time.Second {
+		t.Errorf("took %s: the budget limit is 5 s", el)
+	}
+	if pids := testutil.ProcessesMatching("777.25"); len(pids) > 0 {
+		t.Fatalf("processes left running after timeout: %v", pids)
+	}
+}
+
+func TestCancelKillsEverything(t *testing.T) {
+	r := newTestRunner(t)
+	r.Cfg.TrainSeconds = 60
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(testutil.ProcessesMatching("777.25")) == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := r.Run(ctx, script(t, "sleep_forever.py"), nil)
+	if err == nil {
+		t.Fatal("want the context's error")
+	}
+	if pids := testutil.ProcessesMatching("777.25"); len(pids) > 0 {
+		t.Fatalf("processes left running after cancel: %v", pids)
+	}
+}

@@ -1,0 +1,2 @@
+import harness as H
+import no_such_module_for_autoresearch

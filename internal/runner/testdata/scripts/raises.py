@@ -1,0 +1,3 @@
+import harness as H
+H.train_data()
+raise RuntimeError("boom from the script")

@@ -1,0 +1,3 @@
+import harness as H
+def broken(:
+    pass

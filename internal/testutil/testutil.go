@@ -1,0 +1,82 @@
+// Package testutil holds helpers shared by tests that need the real
+// Python, PyTorch and data sets. Those tests fail, never skip, when what
+// they need is missing: CI must install it.
+package testutil
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/autoresearch/autoresearch/internal/pyenv"
+	"github.com/autoresearch/autoresearch/internal/task"
+)
+
+// RepoRoot returns the repository's root folder.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// DataDir returns the folder holding tinyshakespeare/input.txt:
+// $AUTORESEARCH_DATA_DIR, else ../shared/data beside the repository.
+func DataDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv(task.EnvDataDir)
+	if dir == "" {
+		dir = filepath.Join(RepoRoot(), "..", "shared", "data")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tinyshakespeare", "input.txt")); err != nil {
+		t.Fatalf("tiny Shakespeare not found (set %s): %v", task.EnvDataDir, err)
+	}
+	return dir
+}
+
+// Env returns a Python environment that imports torch, or fails the test.
+func Env(t testing.TB) *pyenv.Env {
+	t.Helper()
+	env, err := pyenv.New(context.Background(), "")
+	if err != nil {
+		t.Fatalf("these tests need Python with PyTorch: %v", err)
+	}
+	return env
+}
+
+// SharedCache points the cache at one folder per test binary, so that
+// data is prepared once per package rather than once per test. It returns
+// the folder; call it from TestMain.
+func SharedCache() (string, func()) {
+	dir, err := os.MkdirTemp("", "autoresearch-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("AUTORESEARCH_CACHE_DIR", dir)
+	return dir, func() { os.RemoveAll(dir) }
+}
+
+// ProcessesMatching returns the PIDs of live processes whose command line
+// contains s (zombies excluded).
+func ProcessesMatching(s string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !strings.Contains(string(cmd), s) {
+			continue
+		}
+		stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if fields := strings.Fields(string(stat)); len(fields) > 2 && fields[2] == "Z" {
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
