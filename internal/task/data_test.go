@@ -1,0 +1,115 @@
+package task
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func sum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+func fakeTask(files ...File) *Task {
+	return &Task{Manifest: Manifest{Name: "fake", Data: Data{Dir: "fake", Files: files}}}
+}
+
+func TestFetchDownloadsAndVerifies(t *testing.T) {
+	body := []byte("some training data\n")
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write(body)
+	w.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/plain.txt":
+			w.Write(body)
+		case "/data.gz":
+			w.Write(gz.Bytes())
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	tk := fakeTask(
+		File{Name: "plain.txt", URL: srv.URL + "/plain.txt", Size: int64(len(body)), SHA256: sum(body)},
+		File{Name: "data.gz", URL: srv.URL + "/data.gz", GunzipSHA256: sum(body)},
+	)
+	cacheDir := t.TempDir()
+	r := &Resolver{CacheDir: cacheDir, Progress: &bytes.Buffer{}}
+	got, err := r.Fetch(context.Background(), tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(cacheDir, "fake", "plain.txt"); got["plain.txt"] != want {
+		t.Errorf("plain.txt at %q, want %q", got["plain.txt"], want)
+	}
+	if _, missing := r.Locate(tk); len(missing) != 0 {
+		t.Errorf("after download, still missing %v", missing)
+	}
+	entries, _ := os.ReadDir(filepath.Join(cacheDir, "fake"))
+	if len(entries) != 2 {
+		t.Errorf("download folder holds %d entries, want 2 (no partial files)", len(entries))
+	}
+}
+
+func TestFetchRejectsBadChecksum(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("tampered"))
+	}))
+	defer srv.Close()
+	tk := fakeTask(File{Name: "x.txt", URL: srv.URL + "/x.txt", SHA256: sum([]byte("original"))})
+	dir := t.TempDir()
+	_, err := (&Resolver{CacheDir: dir}).Fetch(context.Background(), tk)
+	if !errors.Is(err, ErrChecksum) {
+		t.Fatalf("err = %v, want ErrChecksum", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fake", "x.txt")); err == nil {
+		t.Fatal("a file that failed its checksum was kept")
+	}
+}
+
+func TestFetchOfflineErrorSaysWhatToDo(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close() // nothing listens: like being offline
+	url := srv.URL + "/input.txt"
+	tk := fakeTask(File{Name: "input.txt", URL: url, SHA256: sum(nil)})
+	_, err := (&Resolver{CacheDir: t.TempDir()}).Fetch(context.Background(), tk)
+	if !errors.Is(err, ErrDataMissing) {
+		t.Fatalf("err = %v, want ErrDataMissing", err)
+	}
+	for _, want := range []string{"input.txt", url, "--data-dir", EnvDataDir} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q: %v", want, err)
+		}
+	}
+}
+
+func TestLocateOrder(t *testing.T) {
+	flag, env, cacheDir, local := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	tk := fakeTask(File{Name: "f", SHA256: "x"})
+	tk.Data.LocalDirs = []string{local}
+	r := &Resolver{FlagDir: flag, EnvDir: env, CacheDir: cacheDir}
+	put := func(dir string) string {
+		p := filepath.Join(dir, "f")
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(p, nil, 0o644)
+		return p
+	}
+	for _, dir := range []string{local, filepath.Join(cacheDir, "fake"), filepath.Join(env, "fake"), filepath.Join(flag, "fake")} {
+		p := put(dir)
+		if found, _ := r.Locate(tk); found["f"] != p {
+			t.Fatalf("found %q, want %q (the earliest directory that holds it)", found["f"], p)
+		}
+	}
+}

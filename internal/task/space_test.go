@@ -1,0 +1,63 @@
+package task
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseSpace(t *testing.T) {
+	src := strings.Join([]string{
+		"import x",
+		"# @search-space begin",
+		"lr: float = 3e-3        # log 1e-4 .. 3e-2",
+		"",
+		"# a comment inside the block",
+		"n_layer: int = 3        # range 1 .. 6",
+		"d_model: int = 64       # choice 32, 48 64",
+		"# @search-space end",
+		"lr2: float = 1.0  # range 0 .. 2",
+	}, "\n")
+	ps, err := ParseSpace(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 3 {
+		t.Fatalf("got %d params, want 3 (lines outside the block ignored)", len(ps))
+	}
+	lr, nl, dm := ps[0], ps[1], ps[2]
+	if lr.Name != "lr" || lr.Type != "float" || lr.Kind != KindLog || lr.Lo != 1e-4 || lr.Hi != 3e-2 || lr.Value != 3e-3 || lr.Line != 3 {
+		t.Errorf("lr = %+v", lr)
+	}
+	if nl.Kind != KindRange || nl.Lo != 1 || nl.Hi != 6 || nl.Type != "int" {
+		t.Errorf("n_layer = %+v", nl)
+	}
+	if dm.Kind != KindChoice || len(dm.Choices) != 3 || dm.Choices[2] != 64 {
+		t.Errorf("d_model = %+v", dm)
+	}
+}
+
+func TestParseSpaceErrors(t *testing.T) {
+	wrap := func(lines ...string) string {
+		return "# @search-space begin\n" + strings.Join(lines, "\n") + "\n# @search-space end\n"
+	}
+	cases := map[string]struct{ src, want string }{
+		"no block":       {"x = 1\n", "no search-space block"},
+		"unterminated":   {"# @search-space begin\nx: int = 1  # range 0 .. 2\n", "no search-space block"},
+		"empty":          {wrap(), "declares no parameter"},
+		"no annotation":  {wrap("x = 1  # range 0 .. 2"), "is not"},
+		"no domain":      {wrap("x: int = 1"), "is not"},
+		"bad value":      {wrap("x: int = abc  # range 0 .. 2"), "not a number"},
+		"reversed range": {wrap("x: int = 1  # range 2 .. 0"), "LO < HI"},
+		"log of zero":    {wrap("x: float = 1  # log 0 .. 2"), "positive"},
+		"one choice":     {wrap("x: int = 1  # choice 1"), "at least two"},
+		"bad choice":     {wrap("x: int = 1  # choice 1 two"), "not a number"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseSpace(c.src)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want one mentioning %q", err, c.want)
+			}
+		})
+	}
+}
