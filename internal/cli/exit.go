@@ -55,7 +55,7 @@ func classify(err error, ctx context.Context) int {
 		return ExitUsage
 	case errors.Is(err, task.ErrDataMissing), errors.Is(err, task.ErrChecksum), errors.Is(err, runner.ErrPrepare):
 		return ExitData
-	case errors.Is(err, pyenv.ErrNoPython):
+	case errors.Is(err, pyenv.ErrNoPython), errors.Is(err, errDoctor):
 		return ExitEnvironment
 	case errors.Is(err, sqlite.ErrOpen):
 		return ExitDatabase

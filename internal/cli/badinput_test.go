@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt.db")
+	os.WriteFile(corrupt, []byte(strings.Repeat("garbage ", 1000)), 0o644)
+	script := filepath.Join(dir, "s.py")
+	os.WriteFile(script, []byte("import harness\n"), 0o644)
+	db := filepath.Join(dir, "ok.db")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, ExitError, "unknown command"},
+		{"unknown flag", []string{"status", "--nope"}, ExitUsage, "unknown flag"},
+		{"unknown task", []string{"baseline", "--db", db, "--task", "imagenet"}, ExitUsage, "built-in tasks are"},
+		{"negative budget", []string{"baseline", "--db", db, "--train-seconds", "-5"}, ExitUsage, "--train-seconds"},
+		{"duplicate seeds", []string{"baseline", "--db", db, "--seeds", "1,1"}, ExitUsage, "twice"},
+		{"bad seed", []string{"baseline", "--db", db, "--seeds", "x"}, ExitUsage, "invalid argument"},
+		{"missing task dir", []string{"baseline", "--db", db, "--task-dir", filepath.Join(dir, "none")}, ExitUsage, "missing task.json"},
+		{"eval without file", []string{"eval", "--db", db}, ExitUsage, "one script"},
+		{"eval missing file", []string{"eval", "--db", db, filepath.Join(dir, "nope.py")}, ExitUsage, "no such file"},
+		{"eval a folder", []string{"eval", "--db", db, dir}, ExitUsage, "regular file"},
+		{"corrupt db", []string{"status", "--db", corrupt}, ExitDatabase, "not a database"},
+		{"db in missing folder", []string{"status", "--db", filepath.Join(dir, "x", "y.db")}, ExitDatabase, "--db"},
+		{"bad export format", []string{"export", "--db", db, "--format", "xml"}, ExitUsage, "tsv, csv or json"},
+		{"no python", []string{"eval", "--db", db, "--python", "/no/python3", script}, ExitEnvironment, "PyTorch"},
+		{"status args", []string{"status", "--db", db, "extra"}, ExitUsage, "unknown command"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := run(t, context.Background(), c.args...)
+			if code != c.code || !strings.Contains(errOut, c.want) {
+				t.Fatalf("exit %d (want %d), stderr:\n%s\nwant it to mention %q", code, c.code, errOut, c.want)
+			}
+		})
+	}
+	b, _ := os.ReadFile(corrupt)
+	if !strings.HasPrefix(string(b), "garbage") {
+		t.Fatal("a corrupt database was modified")
+	}
+}
+
+func TestDataMissingOffline(t *testing.T) {
+	dir := t.TempDir()
+	taskDir := filepath.Join(dir, "task")
+	os.MkdirAll(taskDir, 0o755)
+	for _, f := range []string{"baseline.py", "prompt.md", "prepare.py", "evaluate.py", "task.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "tasks", "shakespeare", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.ReplaceAll(string(b), "https://raw.githubusercontent.com", "http://127.0.0.1:1")
+		s = strings.ReplaceAll(s, `"name": "shakespeare"`, `"name": "offline"`)
+		os.WriteFile(filepath.Join(taskDir, f), []byte(s), 0o644)
+	}
+	t.Setenv("AUTORESEARCH_DATA_DIR", "")
+	code, _, errOut := run(t, context.Background(), "baseline", "--db", filepath.Join(dir, "x.db"), "--task-dir", taskDir,
+		"--data-dir", filepath.Join(dir, "data"))
+	if code != ExitData {
+		t.Fatalf("exit %d, want %d: %s", code, ExitData, errOut)
+	}
+	for _, want := range []string{"input.txt", "http://127.0.0.1:1", "--data-dir"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("error does not mention %q:\n%s", want, errOut)
+		}
+	}
+}
+
+func TestTasksAndVersion(t *testing.T) {
+	code, out, _ := run(t, context.Background(), "tasks")
+	for _, want := range []string{"shakespeare", "val_bpb", "fashion-mnist", "cifar10", "60s"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("tasks (exit %d) lacks %q:\n%s", code, want, out)
+		}
+	}
+	code, out, _ = run(t, context.Background(), "version")
+	if code != 0 || !strings.HasPrefix(out, "autoresearch ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	got := sanitize("a\x1b[31mred\x07\nb\tc", false)
+	if strings.ContainsAny(got, "\x1b\x07\n\t") {
+		t.Fatalf("control characters left: %q", got)
+	}
+	if got := sanitize("x\ny", true); got != "x\ny" {
+		t.Fatalf("multiline lost newline: %q", got)
+	}
+}
+
+func TestDoctor(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "d.db")
+	code, out, errOut := run(t, context.Background(), "doctor", "--db", db)
+	for _, want := range []string{"OK    python", "torch", "OK    database", "sandbox", "ANTHROPIC_API_KEY"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("doctor (exit %d) lacks %q:\n%s%s", code, want, out, errOut)
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("doctor left a database file behind")
+	}
+	t.Setenv("ANTHROPIC_API_KEY", "sk-canary-doctor")
+	code, out, _ = run(t, context.Background(), "doctor", "--db", db, "--python", "/no/python3")
+	if code != ExitEnvironment || !strings.Contains(out, "FAIL  python") || strings.Contains(out, "sk-canary") {
+		t.Fatalf("doctor without python: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/task"
+	"github.com/autoresearch/autoresearch/internal/testutil"
+)
+
+func TestMain(m *testing.M) {
+	_, cleanup := testutil.SharedCache()
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// run executes the command line in-process and returns its exit code and
+// outputs.
+func run(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(ctx, args, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+func setupData(t *testing.T) string {
+	t.Helper()
+	t.Setenv(task.EnvDataDir, testutil.DataDir(t))
+	return filepath.Join(t.TempDir(), "test.db")
+}
+
+// fast are the flags that keep integration runs to a few seconds.
+var fast = []string{"--train-seconds", "1", "--seeds", "42", "--startup-allowance", "8s", "--save-allowance", "2s"}
+
+func TestBaselineStatusExport(t *testing.T) {
+	db := setupData(t)
+	ctx := context.Background()
+	code, out, errOut := run(t, ctx, append([]string{"baseline", "--db", db, "--task", "fashion-mnist"}, fast...)...)
+	if code != 0 {
+		t.Fatalf("baseline exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "experiment #1 kept: error_rate") {
+		t.Fatalf("baseline output:\n%s", out)
+	}
+	code, out, _ = run(t, ctx, "status", "--db", db, "--task", "fashion-mnist")
+	if code != 0 || !strings.Contains(out, "*  1 ") || !strings.Contains(out, "kept") {
+		t.Fatalf("status exit %d:\n%s", code, out)
+	}
+	var st struct {
+		BestID      *int64       `json:"best_id"`
+		Experiments []jsonRecord `json:"experiments"`
+	}
+	_, out, _ = run(t, ctx, "status", "--db", db, "--task", "fashion-mnist", "--json")
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.BestID == nil || *st.BestID != 1 || len(st.Experiments) != 1 {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	e := st.Experiments[0]
+	if e.Metric == nil || *e.Metric <= 0 || *e.Metric >= 1 || e.TestMetric == nil || len(e.Seeds) != 1 || len(e.Seeds[0].Loss) == 0 {
+		t.Fatalf("recorded experiment incomplete: %+v", e)
+	}
+	checkExports(t, db)
+}
+
+func checkExports(t *testing.T, db string) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, format := range []string{"tsv", "csv", "json"} {
+		path := filepath.Join(dir, "results."+format)
+		if code, _, errOut := run(t, context.Background(), "export", "--db", db, "--task", "fashion-mnist", "-o", path); code != 0 {
+			t.Fatalf("export %s: %s", format, errOut)
+		}
+		data, _ := os.ReadFile(path)
+		if format == "json" {
+			var recs []jsonRecord
+			if err := json.Unmarshal(data, &recs); err != nil || len(recs) != 1 || recs[0].Code == "" {
+				t.Fatalf("json export: %v", err)
+			}
+			continue
+		}
+		r := csv.NewReader(bytes.NewReader(data))
+		if format == "tsv" {
+			r.Comma = '\t'
+		}
+		rows, err := r.ReadAll()
+		if err != nil || len(rows) != 2 || rows[0][5] != "metric" || rows[1][4] != "kept" {
+			t.Fatalf("%s export: %v %q", format, err, rows)
+		}
+	}
+}
+
+func TestEvalIgnoresFakeMetric(t *testing.T) {
+	db := setupData(t)
+	code, out, errOut := run(t, context.Background(), append([]string{"eval", "--db", db, "testdata/fake_metric.py"}, fast...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "val_bpb 8.0000") {
+		t.Fatalf("want the evaluator's 8.0 bits per byte:\n%s", out)
+	}
+}
+
+func TestEvalTimeoutIsRecorded(t *testing.T) {
+	db := setupData(t)
+	args := []string{"eval", "--db", db, "testdata/sleep_forever.py", "--train-seconds", "1", "--seeds", "42",
+		"--startup-allowance", "2s", "--save-allowance", "1s"}
+	code, out, _ := run(t, context.Background(), args...)
+	if code != ExitFailed || !strings.Contains(out, "failed (timeout)") {
+		t.Fatalf("exit %d, want %d:\n%s", code, ExitFailed, out)
+	}
+	_, out, _ = run(t, context.Background(), "status", "--db", db)
+	if !strings.Contains(out, "failed:timeout") {
+		t.Fatalf("status:\n%s", out)
+	}
+	if pids := testutil.ProcessesMatching("777.25"); len(pids) > 0 {
+		t.Fatalf("left running: %v", pids)
+	}
+}
+
+func TestInterruptExits130AndRecords(t *testing.T) {
+	db := setupData(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(testutil.ProcessesMatching("777.25")) == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+		cancel()
+	}()
+	code, _, errOut := run(t, ctx, "eval", "--db", db, "testdata/sleep_forever.py", "--train-seconds", "60", "--seeds", "42")
+	if code != ExitInterrupted || !strings.Contains(errOut, "interrupted") {
+		t.Fatalf("exit %d, want 130: %s", code, errOut)
+	}
+	_, out, _ := run(t, context.Background(), "status", "--db", db)
+	if !strings.Contains(out, "interrupted") {
+		t.Fatalf("status after interrupt:\n%s", out)
+	}
+	if pids := testutil.ProcessesMatching("777.25"); len(pids) > 0 {
+		t.Fatalf("left running: %v", pids)
+	}
+}
