@@ -34,13 +34,11 @@ def evaluate(model, data, meta, device):
     n = (len(data) - 1) // t
     x = data[: n * t].view(n, t)
     y = data[1: n * t + 1].view(n, t)
-    nll, count, checked = 0.0, 0, False
+    check_causal(model, next(ar_data.batches(x[:bsz], bsz))[0].to(device))
+    nll, count = 0.0, 0
     for start in range(0, n, bsz):
         xb, valid = next(ar_data.batches(x[start:start + bsz], bsz))
         xb = xb.to(device)
-        if not checked:
-            check_causal(model, xb)
-            checked = True
         logits = ar_data.check_output(model(xb), [bsz, t, 256]).float()[:valid]
         yb = y[start:start + valid].to(device)
         nll += F.cross_entropy(logits.reshape(-1, 256), yb.reshape(-1), reduction="sum").item()
