@@ -15,12 +15,7 @@ import (
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
 
-func TestMain(m *testing.M) {
-	_, cleanup := testutil.SharedCache()
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testutil.Main(m) }
 
 // run executes the command line in-process and returns its exit code and
 // outputs.
@@ -98,7 +93,7 @@ func checkExports(t *testing.T, db string) {
 
 func TestEvalIgnoresFakeMetric(t *testing.T) {
 	db := setupData(t)
-	code, out, errOut := run(t, context.Background(), append([]string{"eval", "--db", db, "testdata/fake_metric.py"}, fast...)...)
+	code, out, errOut := run(t, context.Background(), append([]string{"eval", "--db", db, testutil.Script("fake_metric.py")}, fast...)...)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -109,7 +104,7 @@ func TestEvalIgnoresFakeMetric(t *testing.T) {
 
 func TestEvalTimeoutIsRecorded(t *testing.T) {
 	db := setupData(t)
-	args := []string{"eval", "--db", db, "testdata/sleep_forever.py", "--train-seconds", "1", "--seeds", "42",
+	args := []string{"eval", "--db", db, testutil.Script("sleep_forever.py"), "--train-seconds", "1", "--seeds", "42",
 		"--startup-allowance", "2s", "--save-allowance", "1s"}
 	code, out, _ := run(t, context.Background(), args...)
 	if code != ExitFailed || !strings.Contains(out, "failed (timeout)") {
@@ -133,7 +128,7 @@ func TestInterruptExits130AndRecords(t *testing.T) {
 		}
 		cancel()
 	}()
-	code, _, errOut := run(t, ctx, "eval", "--db", db, "testdata/sleep_forever.py", "--train-seconds", "60", "--seeds", "42")
+	code, _, errOut := run(t, ctx, "eval", "--db", db, testutil.Script("sleep_forever.py"), "--train-seconds", "60", "--seeds", "42")
 	if code != ExitInterrupted || !strings.Contains(errOut, "interrupted") {
 		t.Fatalf("exit %d, want 130: %s", code, errOut)
 	}

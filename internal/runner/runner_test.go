@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,12 +13,7 @@ import (
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
 
-func TestMain(m *testing.M) {
-	_, cleanup := testutil.SharedCache()
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testutil.Main(m) }
 
 // newTestRunner returns a runner for shakespeare with a tiny budget and
 // short allowances, on real Python and real data.
@@ -49,7 +43,7 @@ func newTestRunner(t *testing.T, seeds ...int64) *Runner {
 
 func script(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "scripts", name))
+	b, err := os.ReadFile(testutil.Script(name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,10 +149,13 @@ func (r *Resolver) get(ctx context.Context, f File, w io.Writer) error {
 		return fmt.Errorf("HTTP %s", resp.Status)
 	}
 	var body io.Reader = resp.Body
-	if r.Progress != nil {
+	if r.Progress != nil && !r.ShowBar {
+		fmt.Fprintf(r.Progress, "downloading %s from %s\n", f.Name, f.URL)
+	}
+	if r.Progress != nil && r.ShowBar {
 		bar := progressbar.NewOptions64(resp.ContentLength,
 			progressbar.OptionSetWriter(r.Progress), progressbar.OptionSetDescription("downloading "+f.Name),
-			progressbar.OptionShowBytes(true), progressbar.OptionSetVisibility(r.ShowBar),
+			progressbar.OptionShowBytes(true),
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(r.Progress) }))
 		body = io.TeeReader(resp.Body, bar)
 	}

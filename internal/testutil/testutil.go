@@ -46,6 +46,20 @@ func Env(t testing.TB) *pyenv.Env {
 	return env
 }
 
+// Script returns the path of a test script in the repository's
+// testdata/scripts folder.
+func Script(name string) string {
+	return filepath.Join(RepoRoot(), "testdata", "scripts", name)
+}
+
+// Main runs a package's tests with SharedCache; call it from TestMain.
+func Main(m *testing.M) {
+	_, cleanup := SharedCache()
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
 // SharedCache points the cache at one folder per test binary, so that
 // data is prepared once per package rather than once per test. It returns
 // the folder; call it from TestMain.
