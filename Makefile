@@ -15,15 +15,27 @@ ifneq ($(wildcard .venv/bin/python),)
 export AUTORESEARCH_PYTHON ?= $(abspath .venv/bin/python)
 endif
 
-.PHONY: all deps build run test fmt-check vet bench-overhead clean
+GOLANGCI_VERSION := v2.15.0
+GOLANGCI := bin/tools/golangci-lint-$(GOLANGCI_VERSION)
+
+.PHONY: all deps build check-build install run test lint fmt-check vet bench-overhead clean
 
 all: build
 
 deps:
 	./scripts/install-deps.sh
 
+# A static binary (no cgo) with the version and commit embedded.
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+# The release binary is static and names its version and commit.
+check-build: build
+	./$(BIN) version | grep -E '^autoresearch \S+ \(commit [0-9a-f]+'
+	! ldd $(BIN) >/dev/null 2>&1 || (echo "$(BIN) is dynamically linked"; exit 1)
+
+install:
+	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./...
 
 # The main job on the embedded default: check the machine, then measure
 # the fashion-mnist baseline (offline, no API key).
@@ -38,8 +50,18 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-test: fmt-check vet
-	$(GO) test -count=1 -timeout 20m ./...
+# golangci-lint builds from the module proxy at a pinned version.
+$(GOLANGCI):
+	mkdir -p bin/tools
+	GOBIN=$(abspath bin/tools) GOFLAGS= $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+	mv bin/tools/golangci-lint $(GOLANGCI)
+
+lint: fmt-check vet $(GOLANGCI)
+	$(GOLANGCI) run ./...
+
+# Lint, then every test with the race detector (real PyTorch runs included).
+test: lint
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # Per-seed overhead (wall time - budget) of every task's baseline on CPU.
 bench-overhead: build

@@ -25,7 +25,7 @@ def load_split(path):
         x, y = obj["x"], obj["y"]
         if x.dtype == torch.uint8:
             x = x.float().div_(255.0)
-        return x, y.long()
+        return x, y
     return obj.long()
 
 

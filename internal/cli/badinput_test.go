@@ -39,7 +39,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			code, _, errOut := run(t, context.Background(), c.args...)
+			code, _, errOut := run(context.Background(), t, c.args...)
 			if code != c.code || !strings.Contains(errOut, c.want) {
 				t.Fatalf("exit %d (want %d), stderr:\n%s\nwant it to mention %q", code, c.code, errOut, c.want)
 			}
@@ -65,7 +65,7 @@ func TestDataMissingOffline(t *testing.T) {
 		os.WriteFile(filepath.Join(taskDir, f), []byte(s), 0o644)
 	}
 	t.Setenv("AUTORESEARCH_DATA_DIR", "")
-	code, _, errOut := run(t, context.Background(), "baseline", "--db", filepath.Join(dir, "x.db"), "--task-dir", taskDir,
+	code, _, errOut := run(context.Background(), t, "baseline", "--db", filepath.Join(dir, "x.db"), "--task-dir", taskDir,
 		"--data-dir", filepath.Join(dir, "data"))
 	if code != ExitData {
 		t.Fatalf("exit %d, want %d: %s", code, ExitData, errOut)
@@ -78,13 +78,13 @@ func TestDataMissingOffline(t *testing.T) {
 }
 
 func TestTasksAndVersion(t *testing.T) {
-	code, out, _ := run(t, context.Background(), "tasks")
+	code, out, _ := run(context.Background(), t, "tasks")
 	for _, want := range []string{"shakespeare", "val_bpb", "fashion-mnist", "cifar10", "60s"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("tasks (exit %d) lacks %q:\n%s", code, want, out)
 		}
 	}
-	code, out, _ = run(t, context.Background(), "version")
+	code, out, _ = run(context.Background(), t, "version")
 	if code != 0 || !strings.HasPrefix(out, "autoresearch ") {
 		t.Fatalf("version: %d %q", code, out)
 	}
@@ -102,7 +102,7 @@ func TestSanitize(t *testing.T) {
 
 func TestDoctor(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "d.db")
-	code, out, errOut := run(t, context.Background(), "doctor", "--db", db)
+	code, out, errOut := run(context.Background(), t, "doctor", "--db", db)
 	for _, want := range []string{"OK    python", "torch", "OK    database", "sandbox", "ANTHROPIC_API_KEY"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("doctor (exit %d) lacks %q:\n%s%s", code, want, out, errOut)
@@ -112,7 +112,7 @@ func TestDoctor(t *testing.T) {
 		t.Error("doctor left a database file behind")
 	}
 	t.Setenv("ANTHROPIC_API_KEY", "sk-canary-doctor")
-	code, out, _ = run(t, context.Background(), "doctor", "--db", db, "--python", "/no/python3")
+	code, out, _ = run(context.Background(), t, "doctor", "--db", db, "--python", "/no/python3")
 	if code != ExitEnvironment || !strings.Contains(out, "FAIL  python") || strings.Contains(out, "sk-canary") {
 		t.Fatalf("doctor without python: exit %d\n%s", code, out)
 	}

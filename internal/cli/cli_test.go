@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 
 // run executes the command line in-process and returns its exit code and
 // outputs.
-func run(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+func run(ctx context.Context, t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := Main(ctx, args, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
@@ -38,14 +38,14 @@ var fast = []string{"--train-seconds", "1", "--seeds", "42", "--startup-allowanc
 func TestBaselineStatusExport(t *testing.T) {
 	db := setupData(t)
 	ctx := context.Background()
-	code, out, errOut := run(t, ctx, append([]string{"baseline", "--db", db, "--task", "fashion-mnist"}, fast...)...)
+	code, out, errOut := run(ctx, t, append([]string{"baseline", "--db", db, "--task", "fashion-mnist"}, fast...)...)
 	if code != 0 {
 		t.Fatalf("baseline exit %d\n%s\n%s", code, out, errOut)
 	}
 	if !strings.Contains(out, "experiment #1 kept: error_rate") {
 		t.Fatalf("baseline output:\n%s", out)
 	}
-	code, out, _ = run(t, ctx, "status", "--db", db, "--task", "fashion-mnist")
+	code, out, _ = run(ctx, t, "status", "--db", db, "--task", "fashion-mnist")
 	if code != 0 || !strings.Contains(out, "*  1 ") || !strings.Contains(out, "kept") {
 		t.Fatalf("status exit %d:\n%s", code, out)
 	}
@@ -53,7 +53,7 @@ func TestBaselineStatusExport(t *testing.T) {
 		BestID      *int64       `json:"best_id"`
 		Experiments []jsonRecord `json:"experiments"`
 	}
-	_, out, _ = run(t, ctx, "status", "--db", db, "--task", "fashion-mnist", "--json")
+	_, out, _ = run(ctx, t, "status", "--db", db, "--task", "fashion-mnist", "--json")
 	if err := json.Unmarshal([]byte(out), &st); err != nil || st.BestID == nil || *st.BestID != 1 || len(st.Experiments) != 1 {
 		t.Fatalf("status --json: %v\n%s", err, out)
 	}
@@ -69,7 +69,7 @@ func checkExports(t *testing.T, db string) {
 	dir := t.TempDir()
 	for _, format := range []string{"tsv", "csv", "json"} {
 		path := filepath.Join(dir, "results."+format)
-		if code, _, errOut := run(t, context.Background(), "export", "--db", db, "--task", "fashion-mnist", "-o", path); code != 0 {
+		if code, _, errOut := run(context.Background(), t, "export", "--db", db, "--task", "fashion-mnist", "-o", path); code != 0 {
 			t.Fatalf("export %s: %s", format, errOut)
 		}
 		data, _ := os.ReadFile(path)
@@ -93,7 +93,7 @@ func checkExports(t *testing.T, db string) {
 
 func TestEvalIgnoresFakeMetric(t *testing.T) {
 	db := setupData(t)
-	code, out, errOut := run(t, context.Background(), append([]string{"eval", "--db", db, testutil.Script("fake_metric.py")}, fast...)...)
+	code, out, errOut := run(context.Background(), t, append([]string{"eval", "--db", db, testutil.Script("fake_metric.py")}, fast...)...)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -106,11 +106,11 @@ func TestEvalTimeoutIsRecorded(t *testing.T) {
 	db := setupData(t)
 	args := []string{"eval", "--db", db, testutil.Script("sleep_forever.py"), "--train-seconds", "1", "--seeds", "42",
 		"--startup-allowance", "2s", "--save-allowance", "1s"}
-	code, out, _ := run(t, context.Background(), args...)
+	code, out, _ := run(context.Background(), t, args...)
 	if code != ExitFailed || !strings.Contains(out, "failed (timeout)") {
 		t.Fatalf("exit %d, want %d:\n%s", code, ExitFailed, out)
 	}
-	_, out, _ = run(t, context.Background(), "status", "--db", db)
+	_, out, _ = run(context.Background(), t, "status", "--db", db)
 	if !strings.Contains(out, "failed:timeout") {
 		t.Fatalf("status:\n%s", out)
 	}
@@ -128,11 +128,11 @@ func TestInterruptExits130AndRecords(t *testing.T) {
 		}
 		cancel()
 	}()
-	code, _, errOut := run(t, ctx, "eval", "--db", db, testutil.Script("sleep_forever.py"), "--train-seconds", "60", "--seeds", "42")
+	code, _, errOut := run(ctx, t, "eval", "--db", db, testutil.Script("sleep_forever.py"), "--train-seconds", "60", "--seeds", "42")
 	if code != ExitInterrupted || !strings.Contains(errOut, "interrupted") {
 		t.Fatalf("exit %d, want 130: %s", code, errOut)
 	}
-	_, out, _ := run(t, context.Background(), "status", "--db", db)
+	_, out, _ := run(context.Background(), t, "status", "--db", db)
 	if !strings.Contains(out, "interrupted") {
 		t.Fatalf("status after interrupt:\n%s", out)
 	}

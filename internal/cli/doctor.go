@@ -110,8 +110,7 @@ func dbCheck(ctx context.Context, g *globalOpts) check {
 	existed := fileExists(g.DB)
 	db, err := sqlite.Open(ctx, g.DB)
 	if err == nil {
-		err = db.Check(ctx)
-		db.Close()
+		err = errors.Join(db.Check(ctx), db.Close())
 	}
 	if !existed {
 		for _, suffix := range []string{"", "-wal", "-shm"} {

@@ -22,7 +22,7 @@ func newEvalCmd(s Streams, g *globalOpts) *cobra.Command {
 		Short: "Run your own training script through the same harness and rules, and record it",
 		Long: "Runs FILE.py exactly as a proposed experiment would run: same budget, seeds, trusted evaluator and\n" +
 			"acceptance rule against the task's best. The script imports the harness (import harness as H).",
-		Args: func(cmd *cobra.Command, args []string) error {
+		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageErr(fmt.Errorf("eval takes one script, got %d arguments", len(args)))
 			}

@@ -34,11 +34,11 @@ func usageErr(err error) error { return fmt.Errorf("%w: %w", errUsage, err) }
 var errExperimentFailed = errors.New("experiment failed")
 
 // exitCode prints err (if any) and returns its exit code.
-func exitCode(w io.Writer, err error, ctx context.Context) int {
+func exitCode(ctx context.Context, w io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	code := classify(err, ctx)
+	code := classify(ctx, err)
 	if code == ExitInterrupted {
 		fmt.Fprintln(w, "interrupted: stopped every process; what was recorded is kept")
 		return code
@@ -47,7 +47,7 @@ func exitCode(w io.Writer, err error, ctx context.Context) int {
 	return code
 }
 
-func classify(err error, ctx context.Context) int {
+func classify(ctx context.Context, err error) int {
 	switch {
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return ExitInterrupted

@@ -70,7 +70,7 @@ func runExport(ctx context.Context, s Streams, g *globalOpts, o exportOpts) (err
 }
 
 func writeExport(s Streams, path, format string, recs []jsonRecord) error {
-	var w io.Writer = s.Out
+	w := s.Out
 	var f *os.File
 	if path != "-" {
 		var err error
@@ -112,9 +112,11 @@ func encode(w io.Writer, format string, recs []jsonRecord) error {
 	return cw.Error()
 }
 
-// tsvField keeps a TSV row on one line: tabs and newlines become spaces.
+// tsvField keeps a TSV row on one line and safe to print: tabs, newlines
+// and other control characters (terminal escapes) become spaces. CSV and
+// JSON keep the text exactly, quoted and escaped.
 func tsvField(s string) string {
-	return strings.NewReplacer("\t", " ", "\r", " ", "\n", " ", `"`, "'").Replace(s)
+	return strings.ReplaceAll(sanitize(s, false), `"`, "'")
 }
 
 // columns of the TSV and CSV exports, one row per experiment.

@@ -48,7 +48,7 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	root := newRoot(s)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	return exitCode(s.Err, err, ctx)
+	return exitCode(ctx, s.Err, err)
 }
 
 func newRoot(s Streams) *cobra.Command {
@@ -60,7 +60,7 @@ func newRoot(s Streams) *cobra.Command {
 			"evaluator that computes the metric, and a SQLite record of everything.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRun: func(*cobra.Command, []string) {
 			setupLogging(s.Err, g.LogLevel)
 		},
 	}

@@ -16,7 +16,7 @@ func newTasksCmd(s Streams, g *globalOpts) *cobra.Command {
 		Use:   "tasks",
 		Short: "List the tasks with their metric, budget and data status",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(*cobra.Command, []string) error {
 			list, err := task.BuiltIn()
 			if err != nil {
 				return err

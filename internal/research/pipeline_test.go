@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // memStore is an in-memory Store that follows the contract.
@@ -27,7 +29,7 @@ func (m *memStore) Create(_ context.Context, e *Experiment) error {
 	return nil
 }
 
-func (m *memStore) Finish(_ context.Context, e *Experiment) error {
+func (m *memStore) Finish(context.Context, *Experiment) error {
 	m.finished++
 	return nil
 }
@@ -110,3 +112,5 @@ func TestRunOneInterrupted(t *testing.T) {
 		t.Fatalf("status %s failure %s finished %d", e.Status, e.Outcome.Failure, st.finished)
 	}
 }
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

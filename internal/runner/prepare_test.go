@@ -59,7 +59,7 @@ func TestCIFARDownloadParseAndTrain(t *testing.T) {
 	}
 	archive, _ := os.ReadFile(archivePath)
 	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		hits.Add(1)
 		w.Write(archive)
 	}))

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/autoresearch/autoresearch/internal/sandbox"
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
@@ -110,3 +112,5 @@ func TestEnvScrubsSecrets(t *testing.T) {
 		t.Errorf("env lost allowed variables:\n%s", env)
 	}
 }
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

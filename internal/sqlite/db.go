@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -32,6 +33,8 @@ var ErrOpen = errors.New("cannot use database")
 type DB struct {
 	db   *sql.DB
 	Path string
+	// Now is the clock that stamps new experiments (tests fix it).
+	Now func() time.Time
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -54,10 +57,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return fail(err)
 	}
-	d := &DB{db: sqldb, Path: path}
+	d := &DB{db: sqldb, Path: path, Now: time.Now}
 	if err := d.migrate(ctx); err != nil {
-		sqldb.Close()
-		return fail(err)
+		return fail(errors.Join(err, sqldb.Close()))
 	}
 	return d, nil
 }
@@ -130,7 +132,6 @@ func (d *DB) Check(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	defer tx.Rollback()
 	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (-1)`)
-	return err
+	return errors.Join(err, tx.Rollback())
 }

@@ -21,7 +21,7 @@ const (
 // Create records e as a new experiment of its task: it assigns ID, Seq and
 // CreatedAt and computes the diff against the parent's stored code.
 func (d *DB) Create(ctx context.Context, e *research.Experiment) error {
-	e.CreatedAt = time.Now().UTC()
+	e.CreatedAt = d.Now().UTC()
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM experiments WHERE task = ?`, e.Task).Scan(&e.Seq); err != nil {
 			return err

@@ -40,15 +40,26 @@ type Resolver struct {
 	ShowBar  bool      // draw a progress bar (a terminal)
 }
 
-// dirs lists where t's files are looked for, in order.
+// dirs lists where t's files are looked for, in order, as absolute paths
+// (preparation runs in another working directory).
 func (r *Resolver) dirs(t *Task) []string {
 	var out []string
 	for _, d := range []string{r.FlagDir, r.EnvDir, r.CacheDir} {
 		if d != "" {
-			out = append(out, filepath.Join(d, t.Data.Dir))
+			out = append(out, absPath(filepath.Join(d, t.Data.Dir)))
 		}
 	}
-	return append(out, t.Data.LocalDirs...)
+	for _, d := range t.Data.LocalDirs {
+		out = append(out, absPath(d))
+	}
+	return out
+}
+
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 // downloadDir is where a missing file is saved.

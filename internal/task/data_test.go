@@ -64,7 +64,7 @@ func TestFetchDownloadsAndVerifies(t *testing.T) {
 }
 
 func TestFetchRejectsBadChecksum(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("tampered"))
 	}))
 	defer srv.Close()
@@ -111,5 +111,16 @@ func TestLocateOrder(t *testing.T) {
 		if found, _ := r.Locate(tk); found["f"] != p {
 			t.Fatalf("found %q, want %q (the earliest directory that holds it)", found["f"], p)
 		}
+	}
+}
+
+func TestLocateReturnsAbsolutePaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.MkdirAll(filepath.Join("rel", "fake"), 0o755)
+	os.WriteFile(filepath.Join("rel", "fake", "f"), nil, 0o644)
+	found, _ := (&Resolver{FlagDir: "rel"}).Locate(fakeTask(File{Name: "f", SHA256: "x"}))
+	if !filepath.IsAbs(found["f"]) {
+		t.Fatalf("found %q: a relative path breaks preparation, which runs elsewhere", found["f"])
 	}
 }

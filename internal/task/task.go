@@ -118,7 +118,7 @@ func fromFS(fsys fs.FS, source, diskDir string) (*Task, error) {
 	if err := json.Unmarshal(raw, &t.Manifest); err != nil {
 		return nil, fmt.Errorf("%w %s: task.json: %w", ErrInvalid, source, err)
 	}
-	if err := t.Manifest.validate(); err != nil {
+	if err := t.validate(); err != nil {
 		return nil, fmt.Errorf("%w %s: task.json: %w", ErrInvalid, source, err)
 	}
 	if err := t.readTexts(); err != nil {

@@ -5,12 +5,16 @@ package testutil
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 
 	"github.com/autoresearch/autoresearch/internal/pyenv"
 	"github.com/autoresearch/autoresearch/internal/task"
@@ -30,6 +34,7 @@ func DataDir(t testing.TB) string {
 	if dir == "" {
 		dir = filepath.Join(RepoRoot(), "..", "shared", "data")
 	}
+	//nolint:gosec // G703: tests read the data folder the developer or CI points them at
 	if _, err := os.Stat(filepath.Join(dir, "tinyshakespeare", "input.txt")); err != nil {
 		t.Fatalf("tiny Shakespeare not found (set %s): %v", task.EnvDataDir, err)
 	}
@@ -52,11 +57,18 @@ func Script(name string) string {
 	return filepath.Join(RepoRoot(), "testdata", "scripts", name)
 }
 
-// Main runs a package's tests with SharedCache; call it from TestMain.
+// Main runs a package's tests with SharedCache and fails them when
+// goroutines are still running at the end; call it from TestMain.
 func Main(m *testing.M) {
 	_, cleanup := SharedCache()
 	code := m.Run()
 	cleanup()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 
@@ -68,7 +80,9 @@ func SharedCache() (string, func()) {
 	if err != nil {
 		panic(err)
 	}
-	os.Setenv("AUTORESEARCH_CACHE_DIR", dir)
+	if err := os.Setenv("AUTORESEARCH_CACHE_DIR", dir); err != nil {
+		panic(err)
+	}
 	return dir, func() { os.RemoveAll(dir) }
 }
 
@@ -93,4 +107,29 @@ func ProcessesMatching(s string) []int {
 		pids = append(pids, pid)
 	}
 	return pids
+}
+
+var update = flag.Bool("update", false, "rewrite golden files with the current output")
+
+// Golden compares got with the file testdata/golden/NAME of the calling
+// package; with -update it writes the file instead.
+func Golden(t testing.TB, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("output differs from %s (run with -update if the change is intended):\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
 }

@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
+	"github.com/autoresearch/autoresearch/internal/testutil"
+)
+
+// fixtureDB records a small, fixed history: a baseline, a discarded and
+// a kept eval, a failure, and a description carrying terminal escapes.
+func fixtureDB(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "golden.db")
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	clock := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return clock }
+	add := func(mode research.Mode, status research.Status, desc, code string, mean float64, fail research.FailureKind, parent *int64) int64 {
+		e := &research.Experiment{Task: "shakespeare", Mode: mode, Category: research.CategoryHyperparameter, Description: desc,
+			Code: code, Status: research.StatusRunning, TrainSeconds: 30, SeedsPlanned: 2, ParentID: parent,
+			Cost: research.Cost{USD: 0.0123, InputTokens: 1500, OutputTokens: 300}}
+		if err := db.Create(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		done := clock.Add(75 * time.Second)
+		e.Status, e.FinishedAt = status, &done
+		if fail == "" {
+			e.Outcome = research.Outcome{Mean: &mean, Std: ptr(0.01), Seeds: []research.SeedRun{{Seed: 42, OK: true, Metric: &mean}, {Seed: 137, OK: true, Metric: &mean}}}
+		} else {
+			e.Outcome = research.Outcome{Failure: fail, Excerpt: "Traceback...\nRuntimeError: boom", Seeds: []research.SeedRun{{Seed: 42, Failure: fail}}}
+		}
+		if err := db.Finish(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(2 * time.Minute)
+		return e.ID
+	}
+	base := add(research.ModeBaseline, research.StatusKept, "baseline", "lr = 3e-3\n", 3.18, "", nil)
+	add(research.ModeEval, research.StatusDiscarded, "lower lr\tto 1e-3", "lr = 1e-3\n", 3.25, "", &base)
+	add(research.ModeEval, research.StatusKept, "wider model \x1b[31mred\x1b[0m\nsecond line", "lr = 3e-3\nd = 96\n", 3.05, "", &base)
+	add(research.ModeEval, research.StatusFailed, "a crash", "raise\n", 0, research.FailCrash, &base)
+	return path
+}
+
+func ptr(v float64) *float64 { return &v }
+
+func TestStatusAndExportGolden(t *testing.T) {
+	db := fixtureDB(t)
+	ctx := context.Background()
+	cases := []struct {
+		golden string
+		args   []string
+	}{
+		{"status.txt", []string{"status", "--db", db}},
+		{"export.tsv", []string{"export", "--db", db}},
+		{"export.csv", []string{"export", "--db", db, "--format", "csv"}},
+	}
+	for _, c := range cases {
+		code, out, errOut := run(ctx, t, c.args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, errOut)
+		}
+		testutil.Golden(t, c.golden, out)
+	}
+}
