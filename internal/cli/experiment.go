@@ -43,7 +43,7 @@ func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, 
 	}
 	p := &progress{s: s, metric: t.Metric}
 	r.Cfg.OnEvent = p.event
-	e.Task, e.TrainSeconds, e.SeedsPlanned = t.Name, r.Cfg.TrainSeconds, len(r.Cfg.Seeds)
+	e.Task = t.Name
 	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s\n",
 		t.Name, t.Metric, better(t.Direction), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds))
 	if err := research.RunOne(ctx, db, r, t.Direction, e); err != nil {

@@ -13,6 +13,8 @@ import (
 // itself (and ctx's error when it was cancelled).
 type Runner interface {
 	Run(ctx context.Context, code string, best *float64) (Outcome, error)
+	// Plan returns the training budget and the number of seeds of a run.
+	Plan() (trainSeconds float64, seeds int)
 }
 
 // Store records experiments. Best returns nil and no error when the task
@@ -53,6 +55,7 @@ func RunOne(ctx context.Context, store Store, runner Runner, d Direction, e *Exp
 		}
 	}
 	e.Status = StatusRunning
+	e.TrainSeconds, e.SeedsPlanned = runner.Plan()
 	if err := store.Create(ctx, e); err != nil {
 		return err
 	}

@@ -8,7 +8,8 @@ import (
 	"go.uber.org/goleak"
 )
 
-// memStore is an in-memory Store that follows the contract.
+// memStore is an in-memory Store that follows the contract. It keeps
+// copies, as a real store does.
 type memStore struct {
 	exps     []*Experiment
 	finished int
@@ -17,7 +18,8 @@ type memStore struct {
 func (m *memStore) Best(_ context.Context, task string) (*Experiment, error) {
 	for i := len(m.exps) - 1; i >= 0; i-- {
 		if m.exps[i].Task == task && m.exps[i].Status == StatusKept {
-			return m.exps[i], nil
+			c := *m.exps[i]
+			return &c, nil
 		}
 	}
 	return nil, nil
@@ -25,12 +27,15 @@ func (m *memStore) Best(_ context.Context, task string) (*Experiment, error) {
 
 func (m *memStore) Create(_ context.Context, e *Experiment) error {
 	e.ID, e.Seq = int64(len(m.exps)+1), int64(len(m.exps)+1)
-	m.exps = append(m.exps, e)
+	c := *e
+	m.exps = append(m.exps, &c)
 	return nil
 }
 
-func (m *memStore) Finish(context.Context, *Experiment) error {
+func (m *memStore) Finish(_ context.Context, e *Experiment) error {
 	m.finished++
+	c := *e
+	m.exps[e.ID-1] = &c
 	return nil
 }
 
@@ -41,6 +46,8 @@ type fixedRunner struct {
 	gotBest  *float64
 	runCalls int
 }
+
+func (f *fixedRunner) Plan() (float64, int) { return 30, 2 }
 
 func (f *fixedRunner) Run(_ context.Context, _ string, best *float64) (Outcome, error) {
 	f.runCalls++

@@ -87,6 +87,9 @@ func (r *Runner) trainLimit() time.Duration {
 	return time.Duration(c.TrainSeconds*float64(time.Second)) + c.StartupAllowance + c.SaveAllowance
 }
 
+// Plan implements research.Runner.
+func (r *Runner) Plan() (float64, int) { return r.Cfg.TrainSeconds, len(r.Cfg.Seeds) }
+
 // Run implements research.Runner: every seed of code in turn, stopping at
 // the first failure, or after the first seed when it is already worse than
 // best.

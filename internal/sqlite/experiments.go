@@ -49,7 +49,7 @@ func (d *DB) Create(ctx context.Context, e *research.Experiment) error {
 }
 
 func computeDiff(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
-	if e.ParentID == nil {
+	if e.ParentID == nil || e.Code == "" {
 		e.Diff = ""
 		return nil
 	}
@@ -162,3 +162,17 @@ func formatTime(t *time.Time) any {
 	}
 	return t.UTC().Format(time.RFC3339Nano)
 }
+
+// MarkInterrupted marks the task's experiments still recorded as running
+// (their process died) as interrupted, and returns how many there were.
+func (d *DB) MarkInterrupted(ctx context.Context, task string) (int, error) {
+	res, err := d.db.ExecContext(ctx, `UPDATE experiments SET status = 'interrupted', failure_kind = 'interrupted',
+		finished_at = coalesce(finished_at, ?) WHERE task = ? AND status = 'running'`, formatTime(ptrTime(d.Now())), task)
+	if err != nil {
+		return 0, fmt.Errorf("%w: mark interrupted experiments: %w", ErrOpen, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }

@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/autoresearch/autoresearch/internal/propose/search"
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/runner"
+	"github.com/autoresearch/autoresearch/internal/task"
+	"github.com/autoresearch/autoresearch/internal/validate"
+)
+
+type loopOpts struct {
+	run            runOpts
+	MaxExperiments int
+	MaxHours       float64
+	BudgetUSD      float64
+	Model          string
+	Proposer       string
+	BaseURL        string
+	Workers        int
+	SearchSeed     uint64
+}
+
+func newRunCmd(s Streams, g *globalOpts) *cobra.Command {
+	o := loopOpts{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the research loop: propose, check, run, keep only real improvements",
+		Long: "Runs the task's baseline if it has none, then proposes new scripts (Claude, an OpenAI-compatible model,\n" +
+			"or the offline search proposer), validates them, runs them under the budget with several seeds, and keeps\n" +
+			"those whose mean beats the best. Running it again continues from what the database holds.",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runLoop(cmd.Context(), s, g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.MaxExperiments, "max-experiments", 10, "stop after this many proposed experiments (0: no limit)")
+	f.Float64Var(&o.MaxHours, "max-hours", 0, "stop proposing after this many hours (0: no limit)")
+	f.Float64Var(&o.BudgetUSD, "budget-usd", 0, "stop proposing once API spend reaches this many dollars (0: no limit)")
+	f.StringVar(&o.Model, "model", "claude-sonnet-4-6", "model for the LLM proposers")
+	f.StringVar(&o.Proposer, "proposer", "auto", "auto, claude, openai or search (offline)")
+	f.StringVar(&o.BaseURL, "base-url", "", "API base URL (an OpenAI-compatible server, or a Claude proxy)")
+	f.IntVar(&o.Workers, "workers", 1, "experiments in flight at once")
+	f.Uint64Var(&o.SearchSeed, "search-seed", 0, "random seed of the strategy and the offline proposer (0: from the clock)")
+	taskFlags(cmd, g)
+	envFlags(cmd, g)
+	runFlags(cmd, &o.run)
+	return cmd
+}
+
+func (o *loopOpts) validate() error {
+	switch {
+	case o.MaxExperiments < 0 || o.MaxHours < 0 || o.BudgetUSD < 0:
+		return usageErr(fmt.Errorf("--max-experiments, --max-hours and --budget-usd must not be negative"))
+	case o.Workers < 1 || o.Workers > 64:
+		return usageErr(fmt.Errorf("--workers %d: want 1 to 64", o.Workers))
+	}
+	return o.run.validate()
+}
+
+func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err error) {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	t, err := loadTask(g)
+	if err != nil {
+		return err
+	}
+	seed := o.SearchSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) //nolint:gosec // G404: search randomness, not security; seeded for reproducibility
+	prop, err := chooseProposer(s, o, rng)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	r, err := newRunner(ctx, g, s, t, o.run)
+	if err != nil {
+		return err
+	}
+	lp := &loopPrinter{s: s, t: t}
+	r.Cfg.OnEvent = lp.seed
+	l := &research.Loop{
+		Task: t.Name, Direction: t.Direction, Store: db, Runner: r, Proposer: prop,
+		Validator: validate.Validator{Env: r.Env}, Strategy: research.DefaultStrategy(rng), Workers: o.Workers,
+		Limits:  research.Limits{MaxExperiments: o.MaxExperiments, MaxDuration: time.Duration(o.MaxHours * float64(time.Hour)), BudgetUSD: o.BudgetUSD},
+		OnEvent: lp.loop,
+	}
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · %d worker(s)\n",
+		t.Name, t.Metric, better(t.Direction), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.Workers)
+	sum, err := l.Run(ctx, t.Baseline)
+	fmt.Fprintf(s.Out, "\n%d experiments: %d kept, %d discarded, %d failed, %d interrupted · spent $%.4f\n",
+		sum.Experiments, sum.Kept, sum.Discarded, sum.Failed, sum.Interrupted, sum.SpentUSD)
+	if err != nil {
+		return err
+	}
+	return runStatus(ctx, s, g, statusOpts{})
+}
+
+// chooseProposer resolves --proposer; auto picks Claude when
+// ANTHROPIC_API_KEY is set, an OpenAI-compatible server when
+// OPENAI_API_KEY or --base-url is, else the offline search.
+func chooseProposer(s Streams, o loopOpts, rng *rand.Rand) (research.Proposer, error) {
+	name := o.Proposer
+	if name == "auto" {
+		switch {
+		case os.Getenv("ANTHROPIC_API_KEY") != "":
+			name = "claude"
+		case os.Getenv("OPENAI_API_KEY") != "" || o.BaseURL != "":
+			name = "openai"
+		default:
+			name = "search"
+			fmt.Fprintln(s.Out, "proposer: offline search over the baseline's search space (no API key set)")
+		}
+	}
+	switch name {
+	case "search":
+		return search.New(rng), nil
+	case "claude", "openai":
+		return nil, usageErr(fmt.Errorf("--proposer %s is not available in this build yet: use --proposer search", name))
+	}
+	return nil, usageErr(fmt.Errorf("--proposer %q: want auto, claude, openai or search", o.Proposer))
+}
+
+// loopPrinter reports the loop: one line per experiment decision, and
+// the seeds' progress.
+type loopPrinter struct {
+	mu sync.Mutex
+	s  Streams
+	t  *task.Task
+}
+
+func (p *loopPrinter) loop(ev research.LoopEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := ev.Experiment
+	if ev.Kind != "done" {
+		switch {
+		case ev.Kind == "running" && e.Mode == research.ModeBaseline:
+			fmt.Fprintln(p.s.Out, "→ baseline (the task has none yet)")
+		case ev.Kind == "running":
+			fmt.Fprintf(p.s.Out, "→ %s from #%d: %s\n", e.Mode, ev.ParentSeq, shorten(sanitize(e.Description, false), 70))
+		}
+		return
+	}
+	line := fmt.Sprintf("#%d %s", e.Seq, statusLabel(*e))
+	if e.Outcome.Mean != nil {
+		line += fmt.Sprintf(" · %s %s", p.t.Metric, formatMetric(e.Outcome.Mean, e.Outcome.Std))
+	}
+	if e.Status == research.StatusFailed {
+		line += " · " + shorten(sanitize(firstLine(e.Outcome.Excerpt), false), 90)
+	}
+	fmt.Fprintln(p.s.Out, line)
+}
+
+func (p *loopPrinter) seed(ev runner.Event) {
+	if ev.Phase != "done" || ev.Run == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintln(p.s.Out, "  "+seedLine(p.t.Metric, ev.Run))
+}
+
+func firstLine(s string) string {
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

@@ -1,0 +1,173 @@
+// Package search is the offline proposer: it mutates the declared search
+// space (the `# @search-space` block) of the parent script. No network,
+// no API key. It shares the strategy and the runner with the LLM
+// proposers, so it is also the scientific control that shows what an LLM
+// adds.
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/task"
+)
+
+// Proposer mutates a few parameters per proposal: one to three when
+// improving, about half of them with wider steps when exploring.
+type Proposer struct {
+	mu   sync.Mutex
+	rng  *rand.Rand
+	seen map[string]bool
+}
+
+// New returns a proposer drawing from rng.
+func New(rng *rand.Rand) *Proposer {
+	return &Proposer{rng: rng, seen: map[string]bool{}}
+}
+
+// Name identifies the proposer in the store.
+const Name = "search"
+
+// maxTries bounds the draws spent avoiding a script proposed before.
+const maxTries = 20
+
+// Propose implements research.Proposer.
+func (p *Proposer) Propose(_ context.Context, req research.Request) (research.Proposal, error) {
+	params, err := task.ParseSpace(req.Parent.Code)
+	if err != nil {
+		return research.Proposal{}, fmt.Errorf("the parent (#%d) has no usable search space: %w", req.Parent.Seq, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seen[req.Parent.Code] = true
+	for range maxTries {
+		changes := p.mutate(params, req.Mode)
+		code, err := apply(req.Parent.Code, changes)
+		if err != nil {
+			return research.Proposal{}, err
+		}
+		if p.seen[code] {
+			continue
+		}
+		p.seen[code] = true
+		return research.Proposal{Code: code, Description: describe(changes), Category: research.CategoryHyperparameter,
+			Hypothesis: hypothesis(req.Mode, changes), Cost: research.Cost{Proposer: Name}}, nil
+	}
+	return research.Proposal{}, errors.New("every mutation drawn was proposed before: the search space may be exhausted")
+}
+
+// change is one parameter's new value.
+type change struct {
+	p   task.Param
+	new float64
+}
+
+func (p *Proposer) mutate(params []task.Param, mode research.Mode) []change {
+	k := 1 + p.rng.IntN(min(3, len(params)))
+	scale := 1.0
+	if mode == research.ModeExplore {
+		k, scale = max(k, (len(params)+1)/2), 3
+	}
+	var out []change
+	for _, i := range p.rng.Perm(len(params))[:k] {
+		out = append(out, change{params[i], p.step(params[i], scale)})
+	}
+	return out
+}
+
+// step draws a new value for one parameter, scaled to its domain.
+func (p *Proposer) step(pr task.Param, scale float64) float64 {
+	for range maxTries {
+		// Round to what the script will say, so a change is a real one.
+		v, _ := strconv.ParseFloat(format(pr.Type, p.draw(pr, scale)), 64)
+		if v != pr.Value {
+			return v
+		}
+	}
+	return pr.Value
+}
+
+func (p *Proposer) draw(pr task.Param, scale float64) float64 {
+	switch pr.Kind {
+	case task.KindChoice:
+		i := nearest(pr.Choices, pr.Value) + p.signedStep(scale)
+		return pr.Choices[max(0, min(len(pr.Choices)-1, i))]
+	case task.KindLog:
+		v := pr.Value * math.Exp(p.rng.NormFloat64()*0.5*scale)
+		return clamp(v, pr.Lo, pr.Hi)
+	default:
+		v := pr.Value + p.rng.NormFloat64()*0.2*scale*(pr.Hi-pr.Lo)
+		return clamp(v, pr.Lo, pr.Hi)
+	}
+}
+
+// signedStep is a move of 1 (or up to scale) places either way.
+func (p *Proposer) signedStep(scale float64) int {
+	n := 1 + p.rng.IntN(int(scale))
+	if p.rng.IntN(2) == 0 {
+		return -n
+	}
+	return n
+}
+
+func nearest(xs []float64, v float64) int {
+	best := 0
+	for i, x := range xs {
+		if math.Abs(x-v) < math.Abs(xs[best]-v) {
+			best = i
+		}
+	}
+	return best
+}
+
+func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
+
+var valueRe = regexp.MustCompile(`^(\s*[A-Za-z_][A-Za-z0-9_]*\s*:\s*(?:int|float)\s*=\s*)([^#]+?)(\s*#.*)$`)
+
+// apply rewrites the value of each changed parameter on its line.
+func apply(code string, changes []change) (string, error) {
+	lines := strings.Split(code, "\n")
+	for _, c := range changes {
+		i := c.p.Line - 1
+		m := valueRe.FindStringSubmatch(lines[i])
+		if m == nil {
+			return "", fmt.Errorf("line %d no longer declares %s", c.p.Line, c.p.Name)
+		}
+		lines[i] = m[1] + format(c.p.Type, c.new) + m[3]
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+func format(typ string, v float64) string {
+	if typ == "int" {
+		return strconv.FormatInt(int64(math.Round(v)), 10)
+	}
+	s := strconv.FormatFloat(v, 'g', 3, 64)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0"
+	}
+	return s
+}
+
+func describe(changes []change) string {
+	parts := make([]string, len(changes))
+	for i, c := range changes {
+		parts[i] = fmt.Sprintf("%s %s → %s", c.p.Name, format(c.p.Type, c.p.Value), format(c.p.Type, c.new))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func hypothesis(mode research.Mode, changes []change) string {
+	if mode == research.ModeExplore {
+		return fmt.Sprintf("a wider jump in %d parameters may find a better region than small steps around the best", len(changes))
+	}
+	return "a small step around a good configuration may improve the metric"
+}

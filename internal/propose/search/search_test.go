@@ -1,0 +1,127 @@
+package search
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/task"
+)
+
+func parent(t *testing.T, name string) research.Experiment {
+	t.Helper()
+	tk, err := task.Load(name, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return research.Experiment{ID: 1, Seq: 1, Code: tk.Baseline}
+}
+
+func TestProposalsStayInTheSpaceAndChangeOnlyItsLines(t *testing.T) {
+	for _, name := range []string{"shakespeare", "fashion-mnist", "cifar10"} {
+		par := parent(t, name)
+		before, _ := task.ParseSpace(par.Code)
+		p := New(rand.New(rand.NewPCG(1, 1)))
+		for i := range 200 {
+			mode := research.ModeImprove
+			if i%5 == 0 {
+				mode = research.ModeExplore
+			}
+			prop, err := p.Propose(context.Background(), research.Request{Parent: par, Mode: mode})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			after, err := task.ParseSpace(prop.Code)
+			if err != nil {
+				t.Fatalf("%s: proposal breaks the search space: %v", name, err)
+			}
+			checkProposal(t, par.Code, prop, before, after)
+		}
+	}
+}
+
+func checkProposal(t *testing.T, parentCode string, prop research.Proposal, before, after []task.Param) {
+	t.Helper()
+	changed := 0
+	for i, a := range after {
+		b := before[i]
+		if a.Value != b.Value {
+			changed++
+			if !strings.Contains(prop.Description, a.Name) {
+				t.Errorf("description %q omits %s", prop.Description, a.Name)
+			}
+		}
+		if a.Type == "int" && a.Value != float64(int64(a.Value)) {
+			t.Errorf("%s = %v is not an int", a.Name, a.Value)
+		}
+		if a.Kind == task.KindChoice && !in(a.Choices, a.Value) {
+			t.Errorf("%s = %v is not one of %v", a.Name, a.Value, a.Choices)
+		}
+		if a.Kind != task.KindChoice && (a.Value < a.Lo || a.Value > a.Hi) {
+			t.Errorf("%s = %v is outside [%v, %v]", a.Name, a.Value, a.Lo, a.Hi)
+		}
+	}
+	if changed == 0 || prop.Category != research.CategoryHyperparameter {
+		t.Errorf("no parameter changed (%q)", prop.Description)
+	}
+	pl, cl := strings.Split(parentCode, "\n"), strings.Split(prop.Code, "\n")
+	if len(pl) != len(cl) {
+		t.Fatal("line count changed")
+	}
+	diff := 0
+	for i := range pl {
+		if pl[i] != cl[i] {
+			diff++
+		}
+	}
+	if diff != changed {
+		t.Errorf("%d lines differ for %d changed parameters: %s", diff, changed, prop.Description)
+	}
+}
+
+func in(xs []float64, v float64) bool {
+	for _, x := range xs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestExploreChangesMoreThanImprove(t *testing.T) {
+	par := parent(t, "shakespeare")
+	p := New(rand.New(rand.NewPCG(2, 2)))
+	count := func(mode research.Mode) int {
+		total := 0
+		for range 100 {
+			prop, err := p.Propose(context.Background(), research.Request{Parent: par, Mode: mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += strings.Count(prop.Description, "→")
+		}
+		return total
+	}
+	if imp, exp := count(research.ModeImprove), count(research.ModeExplore); exp <= imp {
+		t.Fatalf("explore changed %d values, improve %d: explore should move more", exp, imp)
+	}
+}
+
+func TestNoRepeatsAndClearErrors(t *testing.T) {
+	code := "import harness as H\n# @search-space begin\nx: int = 1  # choice 1 2\n# @search-space end\n"
+	p := New(rand.New(rand.NewPCG(3, 3)))
+	req := research.Request{Parent: research.Experiment{Seq: 4, Code: code}, Mode: research.ModeImprove}
+	first, err := p.Propose(context.Background(), req)
+	if err != nil || !strings.Contains(first.Code, "x: int = 2  # choice 1 2") {
+		t.Fatalf("first proposal: %v\n%s", err, first.Code)
+	}
+	if _, err := p.Propose(context.Background(), req); err == nil || !strings.Contains(err.Error(), "exhausted") {
+		t.Fatalf("second proposal of a two-value space: err = %v", err)
+	}
+	req.Parent.Code = "print('no block')\n"
+	if _, err := p.Propose(context.Background(), req); err == nil || !strings.Contains(err.Error(), "#4") {
+		t.Fatalf("parent without a block: err = %v", err)
+	}
+}

@@ -1,0 +1,99 @@
+"""Checks a training script before it costs a run. Reads the script on
+stdin, prints one JSON line: {"ok": true} or {"ok": false, "kind":
+"syntax"|"validation", "reason": "..."}. It uses Python's own parser, so
+it accepts exactly what the interpreter will run.
+
+This saves runs; it is not the security boundary (the sandbox is)."""
+import ast
+import json
+import sys
+
+BANNED_MODULES = {
+    "socket", "ssl", "http", "urllib", "urllib3", "requests", "httpx", "aiohttp", "ftplib", "smtplib",
+    "telnetlib", "subprocess", "multiprocessing", "ctypes", "cffi", "pty", "pexpect", "paramiko",
+    "importlib", "runpy", "pickle", "marshal", "shutil", "ar_eval", "ar_data", "ar_prepare",
+    "ar_train", "ar_metrics", "ar_validate", "ar_doctor", "sqlite3",
+}
+BANNED_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint", "input", "globals", "setattr", "delattr"}
+BANNED_ATTRS = {
+    ("os", "system"), ("os", "popen"), ("os", "fork"), ("os", "forkpty"), ("os", "kill"), ("os", "killpg"),
+    ("os", "remove"), ("os", "unlink"), ("os", "rmdir"), ("os", "removedirs"), ("os", "rename"), ("os", "replace"),
+    ("os", "chdir"), ("os", "environ"), ("os", "getenv"), ("os", "putenv"), ("os", "setsid"), ("os", "open"),
+    ("os", "walk"), ("os", "listdir"), ("os", "scandir"),
+    ("torch", "load"), ("sys", "modules"), ("builtins", "open"),
+}
+BANNED_PREFIXES = (("os", "exec"), ("os", "spawn"))
+HARNESS_NAMES = {"harness", "H"}
+FORBIDDEN_TEXT = ("val.pt", "test.pt", "evaluate.py", "/proc/", "/etc/", "~/.", "autoresearch.db")
+
+
+class Checker(ast.NodeVisitor):
+    def __init__(self):
+        self.problems = []
+        self.attrs = set()
+        self.imports_harness = False
+
+    def problem(self, node, text):
+        self.problems.append(f"line {getattr(node, 'lineno', '?')}: {text}")
+
+    def check_module(self, node, name):
+        root = name.split(".")[0]
+        if root == "harness":
+            self.imports_harness = True
+        if root in BANNED_MODULES:
+            self.problem(node, f"imports {name}: network, processes, dynamic code and evaluator modules are not allowed")
+
+    def visit_Import(self, node):
+        for a in node.names:
+            self.check_module(node, a.name)
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node):
+        self.check_module(node, node.module or "")
+        self.generic_visit(node)
+
+    def visit_Call(self, node):
+        f = node.func
+        if isinstance(f, ast.Name) and f.id in BANNED_CALLS:
+            self.problem(node, f"calls {f.id}(): dynamic code is not allowed")
+        if isinstance(f, ast.Name) and f.id == "open":
+            self.problem(node, "calls open(): read data through the harness (H.train_data()) and write nothing but the model")
+        self.generic_visit(node)
+
+    def visit_Attribute(self, node):
+        self.attrs.add(node.attr)
+        if isinstance(node.value, ast.Name):
+            pair = (node.value.id, node.attr)
+            if pair in BANNED_ATTRS or any(node.value.id == m and node.attr.startswith(p) for m, p in BANNED_PREFIXES):
+                self.problem(node, f"uses {node.value.id}.{node.attr}: not allowed in a training script")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, str):
+            for bad in FORBIDDEN_TEXT:
+                if bad in node.value:
+                    self.problem(node, f"mentions {bad!r}: held-out data, the evaluator and system files are off limits")
+        self.generic_visit(node)
+
+
+def check(source):
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as e:
+        return {"ok": False, "kind": "syntax", "reason": f"line {e.lineno}: {e.msg}"}
+    except ValueError as e:
+        return {"ok": False, "kind": "syntax", "reason": str(e)}
+    c = Checker()
+    c.visit(tree)
+    if not c.imports_harness:
+        c.problems.append("does not import the harness (import harness as H)")
+    for name in ("train_data", "save_model"):
+        if name not in c.attrs:
+            c.problems.append(f"never calls H.{name}(): the script must train on H.train_data() and end with H.save_model(model, x)")
+    if c.problems:
+        return {"ok": False, "kind": "validation", "reason": "; ".join(c.problems[:5])}
+    return {"ok": True}
+
+
+if __name__ == "__main__":
+    print(json.dumps(check(sys.stdin.read())))
