@@ -37,12 +37,12 @@ check-build: build
 install:
 	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./...
 
-# The main job on the embedded default: check the machine, then measure
-# the fashion-mnist baseline (offline, no API key).
+# The main job on the embedded default: check the machine, then run the
+# research loop on fashion-mnist with the offline proposer (no API key):
+# the baseline, then a handful of experiments kept or discarded.
 run: deps build
 	./$(BIN) doctor || true
-	./$(BIN) baseline --task fashion-mnist
-	./$(BIN) status --task fashion-mnist
+	./$(BIN) run --task fashion-mnist --proposer search --max-experiments 4 --train-seconds 10
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
