@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/autoresearch/autoresearch/internal/pyenv"
+	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/runner"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/task"
@@ -22,6 +23,7 @@ const (
 	ExitEnvironment = 4   // no Python with PyTorch
 	ExitDatabase    = 5   // the database cannot be opened, read or written
 	ExitFailed      = 6   // the experiment ran and failed; it is recorded
+	ExitProvider    = 7   // the model provider refused (bad key, unknown model)
 	ExitInterrupted = 130 // Ctrl-C or SIGTERM
 )
 
@@ -61,6 +63,8 @@ func classify(ctx context.Context, err error) int {
 		return ExitDatabase
 	case errors.Is(err, errExperimentFailed):
 		return ExitFailed
+	case errors.Is(err, research.ErrFatal):
+		return ExitProvider
 	}
 	return ExitError
 }

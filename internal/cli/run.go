@@ -10,6 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/autoresearch/autoresearch/internal/llm"
+	"github.com/autoresearch/autoresearch/internal/llm/anthropic"
+	"github.com/autoresearch/autoresearch/internal/llm/openai"
+	"github.com/autoresearch/autoresearch/internal/propose"
 	"github.com/autoresearch/autoresearch/internal/propose/search"
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/runner"
@@ -27,6 +31,9 @@ type loopOpts struct {
 	BaseURL        string
 	Workers        int
 	SearchSeed     uint64
+	PriceIn        float64
+	PriceOut       float64
+	modelSet       bool
 }
 
 func newRunCmd(s Streams, g *globalOpts) *cobra.Command {
@@ -39,6 +46,7 @@ func newRunCmd(s Streams, g *globalOpts) *cobra.Command {
 			"those whose mean beats the best. Running it again continues from what the database holds.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.modelSet = cmd.Flags().Changed("model")
 			return runLoop(cmd.Context(), s, g, o)
 		},
 	}
@@ -51,6 +59,8 @@ func newRunCmd(s Streams, g *globalOpts) *cobra.Command {
 	f.StringVar(&o.BaseURL, "base-url", "", "API base URL (an OpenAI-compatible server, or a Claude proxy)")
 	f.IntVar(&o.Workers, "workers", 1, "experiments in flight at once")
 	f.Uint64Var(&o.SearchSeed, "search-seed", 0, "random seed of the strategy and the offline proposer (0: from the clock)")
+	f.Float64Var(&o.PriceIn, "price-in", 0, "dollars per million input tokens, for a model not in the pricing table")
+	f.Float64Var(&o.PriceOut, "price-out", 0, "dollars per million output tokens, for a model not in the pricing table")
 	taskFlags(cmd, g)
 	envFlags(cmd, g)
 	runFlags(cmd, &o.run)
@@ -80,7 +90,7 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 		seed = uint64(time.Now().UnixNano())
 	}
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) //nolint:gosec // G404: search randomness, not security; seeded for reproducibility
-	prop, err := chooseProposer(s, o, rng)
+	prop, err := chooseProposer(s, o, t, rng)
 	if err != nil {
 		return err
 	}
@@ -115,7 +125,7 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 // chooseProposer resolves --proposer; auto picks Claude when
 // ANTHROPIC_API_KEY is set, an OpenAI-compatible server when
 // OPENAI_API_KEY or --base-url is, else the offline search.
-func chooseProposer(s Streams, o loopOpts, rng *rand.Rand) (research.Proposer, error) {
+func chooseProposer(s Streams, o loopOpts, t *task.Task, rng *rand.Rand) (research.Proposer, error) {
 	name := o.Proposer
 	if name == "auto" {
 		switch {
@@ -132,7 +142,7 @@ func chooseProposer(s Streams, o loopOpts, rng *rand.Rand) (research.Proposer, e
 	case "search":
 		return search.New(rng), nil
 	case "claude", "openai":
-		return nil, usageErr(fmt.Errorf("--proposer %s is not available in this build yet: use --proposer search", name))
+		return llmProposer(s, o, t, name)
 	}
 	return nil, usageErr(fmt.Errorf("--proposer %q: want auto, claude, openai or search", o.Proposer))
 }
@@ -184,4 +194,46 @@ func firstLine(s string) string {
 		}
 	}
 	return s
+}
+
+// LLM client settings: the SDKs retry 429, 5xx and 529 (honouring
+// retry-after) up to maxRetries times; one request may take requestTimeout.
+const (
+	maxRetries     = 4
+	requestTimeout = 5 * time.Minute
+)
+
+func llmProposer(s Streams, o loopOpts, t *task.Task, name string) (research.Proposer, error) {
+	var client llm.Client
+	model := o.Model
+	switch name {
+	case "claude":
+		key := os.Getenv("ANTHROPIC_API_KEY")
+		if key == "" {
+			return nil, usageErr(fmt.Errorf("--proposer claude needs ANTHROPIC_API_KEY in the environment"))
+		}
+		client = anthropic.New(anthropic.Options{APIKey: key, BaseURL: o.BaseURL, MaxRetries: maxRetries, Timeout: requestTimeout})
+	default:
+		if !o.modelSet {
+			return nil, usageErr(fmt.Errorf("--proposer openai needs --model (the name your server knows)"))
+		}
+		key := os.Getenv("OPENAI_API_KEY")
+		if key == "" {
+			key = "none" // local servers (ollama, llama.cpp, vLLM) accept any key
+		}
+		client = openai.New(openai.Options{APIKey: key, BaseURL: o.BaseURL, MaxRetries: maxRetries, Timeout: requestTimeout})
+	}
+	price, known := llm.Lookup(model)
+	if o.PriceIn > 0 || o.PriceOut > 0 {
+		price, known = llm.Price{In: o.PriceIn, Out: o.PriceOut}, true
+	}
+	if !known {
+		fmt.Fprintf(s.Out, "no price known for %s: its cost is recorded as $0 (set --price-in and --price-out)\n", sanitize(model, false))
+	}
+	fmt.Fprintf(s.Out, "proposer: %s, model %s\n", name, sanitize(model, false))
+	info := propose.TaskInfo{Name: t.Name, Metric: t.Metric, Direction: t.Direction, TrainSeconds: t.TrainSeconds, Prompt: t.Prompt}
+	if o.run.TrainSeconds > 0 {
+		info.TrainSeconds = o.run.TrainSeconds
+	}
+	return &propose.Proposer{Client: client, Model: model, Price: price, Task: info}, nil
 }

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/autoresearch/autoresearch/internal/llm/llmtest"
+	"github.com/autoresearch/autoresearch/internal/research"
+)
+
+var llmFast = append([]string{"--no-test", "--search-seed", "5"}, fast...)
+
+func TestRunWithFakeClaude(t *testing.T) {
+	db := setupData(t)
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-canary-0123")
+	edit := llmtest.Answer("lower lr", "optimizer", [][2]string{{"lr: float = 3e-3", "lr: float = 2e-3"}})
+	s := llmtest.NewAnthropic(
+		llmtest.AnthropicText(llmtest.Wrapped(edit), llmtest.Usage{Input: 1200, Output: 300, CacheRead: 4000, CacheWrite: 0}),
+		llmtest.AnthropicText("Sorry, I cannot help with that.", llmtest.Usage{Input: 50, Output: 10, CacheRead: 4000}),
+	)
+	defer s.Close()
+	args := append([]string{"run", "--db", db, "--max-experiments", "2", "--base-url", s.URL, "--task", "shakespeare"}, llmFast...)
+	code, out, errOut := run(context.Background(), t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "proposer: claude, model claude-sonnet-4-6") {
+		t.Errorf("auto did not pick Claude:\n%s", out)
+	}
+	exps := statusJSON(t, db)
+	if len(exps) != 3 {
+		t.Fatalf("%d experiments, want baseline + 2", len(exps))
+	}
+	e := exps[1]
+	want := ((1200+0.1*4000)*3 + 300*15) / 1e6
+	if e.Category != research.CategoryOptimizer || e.Cost.InputTokens != 1200 || e.Cost.CacheReadTokens != 4000 ||
+		math.Abs(e.Cost.USD-want) > 1e-9 || e.Cost.Model != "claude-sonnet-4-6" || e.Cost.Proposer != "claude" {
+		t.Fatalf("experiment #2 recorded %+v (want $%v)", e, want)
+	}
+	f := exps[2]
+	if f.Status != research.StatusFailed || f.FailureKind != "proposal" || f.Cost.InputTokens != 100 || f.Cost.CacheReadTokens != 8000 {
+		t.Fatalf("experiment #3 recorded %+v", f)
+	}
+	if _, dump, _ := run(context.Background(), t, "export", "--db", db, "--format", "json"); strings.Contains(dump, "canary") {
+		t.Fatal("the API key reached the database")
+	}
+	for _, body := range s.Requests() {
+		if strings.Contains(string(body), "canary") {
+			t.Fatal("the API key appears in a prompt")
+		}
+	}
+}
+
+func TestRunWithFakeOpenAICompatibleServer(t *testing.T) {
+	db := setupData(t)
+	t.Setenv("ANTHROPIC_API_KEY", "")
+	edit := llmtest.Answer("smaller batch", "hyperparameter", [][2]string{{"batch_size: int = 32", "batch_size: int = 16"}})
+	s := llmtest.NewOpenAI(llmtest.OpenAIText(edit, llmtest.Usage{Input: 1000, Output: 100, CacheRead: 500}))
+	defer s.Close()
+	args := append([]string{"run", "--db", db, "--max-experiments", "1", "--base-url", s.URL + "/v1", "--model", "local-coder",
+		"--price-in", "1", "--price-out", "2"}, llmFast...)
+	code, out, errOut := run(context.Background(), t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	exps := statusJSON(t, db)
+	e := exps[len(exps)-1]
+	want := (1000*1 + 0.1*500*1 + 100*2) / 1e6
+	if len(exps) != 2 || e.Cost.Proposer != "openai" || e.Cost.CacheReadTokens != 500 || math.Abs(e.Cost.USD-want) > 1e-12 {
+		t.Fatalf("recorded %+v (want $%v)", e, want)
+	}
+}
+
+func TestRunStopsOnBadKey(t *testing.T) {
+	db := setupData(t)
+	t.Setenv("ANTHROPIC_API_KEY", "sk-bad")
+	s := llmtest.NewAnthropic(llmtest.AnthropicError(401, "authentication_error", "invalid x-api-key", nil))
+	defer s.Close()
+	args := append([]string{"run", "--db", db, "--max-experiments", "5", "--base-url", s.URL}, llmFast...)
+	code, _, errOut := run(context.Background(), t, args...)
+	if code != ExitProvider || !strings.Contains(errOut, "invalid x-api-key") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if exps := statusJSON(t, db); len(exps) != 2 || exps[1].FailureKind != "proposal" {
+		t.Fatalf("recorded %+v", exps)
+	}
+}

@@ -1,0 +1,83 @@
+// Package openai adapts the official openai-go SDK to llm.Client for any
+// OpenAI-compatible server (OpenAI, vLLM, llama.cpp, ollama, OpenRouter):
+// a configurable base URL, the SDK's retries (retry-after honoured) and
+// timeouts, and cached-token counts when the server reports them.
+package openai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	sdk "github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/autoresearch/autoresearch/internal/llm"
+)
+
+// Options configure the client.
+type Options struct {
+	APIKey     string
+	BaseURL    string
+	MaxRetries int
+	Timeout    time.Duration
+}
+
+// Client talks to the Chat Completions API.
+type Client struct {
+	c sdk.Client
+}
+
+// New returns a client.
+func New(o Options) *Client {
+	opts := []option.RequestOption{option.WithAPIKey(o.APIKey), option.WithMaxRetries(o.MaxRetries)}
+	if o.BaseURL != "" {
+		opts = append(opts, option.WithBaseURL(o.BaseURL))
+	}
+	if o.Timeout > 0 {
+		opts = append(opts, option.WithRequestTimeout(o.Timeout))
+	}
+	return &Client{c: sdk.NewClient(opts...)}
+}
+
+// Name implements llm.Client.
+func (*Client) Name() string { return "openai" }
+
+// Complete implements llm.Client. The system blocks become one system
+// message (servers cache a stable prefix on their own).
+func (c *Client) Complete(ctx context.Context, req llm.Request) (llm.Response, error) {
+	var system strings.Builder
+	for _, b := range req.System {
+		system.WriteString(b.Text)
+	}
+	msgs := []sdk.ChatCompletionMessageParamUnion{sdk.SystemMessage(system.String())}
+	for _, m := range req.Messages {
+		if m.Role == "assistant" {
+			msgs = append(msgs, sdk.AssistantMessage(m.Text))
+		} else {
+			msgs = append(msgs, sdk.UserMessage(m.Text))
+		}
+	}
+	params := sdk.ChatCompletionNewParams{Model: req.Model, Messages: msgs, MaxCompletionTokens: sdk.Int(req.MaxTokens)}
+	resp, err := c.c.Chat.Completions.New(ctx, params)
+	if err != nil {
+		return llm.Response{}, classify(err)
+	}
+	if len(resp.Choices) == 0 {
+		return llm.Response{}, errors.New("openai: the answer has no choices")
+	}
+	u := resp.Usage
+	cached := u.PromptTokensDetails.CachedTokens
+	return llm.Response{Text: resp.Choices[0].Message.Content, Model: resp.Model, StopReason: resp.Choices[0].FinishReason,
+		Usage: llm.Usage{InputTokens: u.PromptTokens - cached, OutputTokens: u.CompletionTokens, CacheReadTokens: cached}}, nil
+}
+
+func classify(err error) error {
+	var apiErr *sdk.Error
+	if errors.As(err, &apiErr) && llm.IsFatalStatus(apiErr.StatusCode) {
+		return fmt.Errorf("%w: HTTP %d: %s", llm.ErrFatal, apiErr.StatusCode, apiErr.Message)
+	}
+	return fmt.Errorf("openai: %w", err)
+}

@@ -1,0 +1,156 @@
+package propose
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"strings"
+	"text/template"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+
+// Bounds that keep a prompt's size flat however long the run.
+const (
+	maxCandidates = 3
+	maxRecent     = 8
+	maxFailures   = 3
+	maxDescChars  = 200
+	maxCauseChars = 300
+)
+
+// TaskInfo is what the prompt says about the task.
+type TaskInfo struct {
+	Name         string
+	Metric       string
+	Direction    research.Direction
+	TrainSeconds float64
+	Prompt       string
+}
+
+var instructions = map[research.Mode]string{
+	research.ModeImprove:   "Improve the current script, the best or one of the best so far, with one focused change.",
+	research.ModeExplore:   "Explore: propose a radical departure from the current script (a different architecture, optimiser or training scheme) that could beat the best by a wide margin.",
+	research.ModeDiversify: "Diversify: the last attempts on the best script failed to improve it. Improve this other candidate instead, in a direction not tried recently.",
+}
+
+func (t TaskInfo) better() string {
+	if t.Direction == research.Maximize {
+		return "higher"
+	}
+	return "lower"
+}
+
+// System renders the stable part of the prompt (cacheable).
+func (t TaskInfo) System() string {
+	var b bytes.Buffer
+	data := map[string]any{"Task": t.Name, "Metric": t.Metric, "Better": t.better(), "Budget": t.TrainSeconds, "Prompt": t.Prompt}
+	if err := templates.ExecuteTemplate(&b, "system.tmpl", data); err != nil {
+		panic(err) // the embedded template is fixed and tested
+	}
+	return b.String()
+}
+
+type line struct {
+	Seq                                             int64
+	Metric, Description, Status, Delta, Kind, Cause string
+}
+
+// User renders the part of the prompt that changes per experiment.
+func (t TaskInfo) User(req research.Request) string {
+	p := req.Parent
+	data := map[string]any{
+		"Mode": req.Mode, "Instruction": instructions[req.Mode], "ParentSeq": p.Seq, "Metric": t.Metric,
+		"ParentMetric": metric(p.Outcome.Mean), "ParentCode": fenceSafe(p.Code), "BetterDelta": deltaWord(t.Direction),
+		"Candidates": t.candidates(req.Candidates), "Recent": recent(req.Recent), "Failures": failures(req.Recent),
+	}
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, "user.tmpl", data); err != nil {
+		panic(err)
+	}
+	return b.String()
+}
+
+func deltaWord(d research.Direction) string {
+	if d == research.Maximize {
+		return "positive"
+	}
+	return "negative"
+}
+
+func (t TaskInfo) candidates(list []research.Experiment) []line {
+	var out []line
+	for _, e := range list[:min(len(list), maxCandidates)] {
+		out = append(out, line{Seq: e.Seq, Metric: t.Metric + " " + metric(e.Outcome.Mean), Description: untrusted(e.Description, maxDescChars)})
+	}
+	return out
+}
+
+func recent(list []research.Experiment) []line {
+	byID := map[int64]research.Experiment{}
+	for _, e := range list {
+		byID[e.ID] = e
+	}
+	var out []line
+	for _, e := range list[max(0, len(list)-maxRecent):] {
+		l := line{Seq: e.Seq, Status: string(e.Status), Description: untrusted(e.Description, maxDescChars), Delta: "n/a"}
+		if e.Status == research.StatusFailed {
+			l.Status = "failed (" + string(e.Outcome.Failure) + ")"
+		}
+		if p, ok := byID[deref(e.ParentID)]; ok && e.Outcome.Mean != nil && p.Outcome.Mean != nil {
+			l.Delta = fmt.Sprintf("%+.4f", *e.Outcome.Mean-*p.Outcome.Mean)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func failures(list []research.Experiment) []line {
+	var out []line
+	for i := len(list) - 1; i >= 0 && len(out) < maxFailures; i-- {
+		if e := list[i]; e.Status == research.StatusFailed {
+			out = append(out, line{Seq: e.Seq, Kind: string(e.Outcome.Failure), Cause: untrusted(lastLines(e.Outcome.Excerpt, 3), maxCauseChars)})
+		}
+	}
+	return out
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func metric(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.4f", *v)
+}
+
+// untrusted bounds text from a model or a training log and makes sure it
+// cannot close its <untrusted-data> fence or a code fence.
+func untrusted(s string, n int) string {
+	s = strings.NewReplacer("<untrusted-data>", "(untrusted-data)", "</untrusted-data>", "(/untrusted-data)", "```", "'''").Replace(s)
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n]) + "…"
+	}
+	return s
+}
+
+// fenceSafe keeps a script from closing the code fence it is shown in.
+func fenceSafe(code string) string {
+	return strings.ReplaceAll(code, "```", "'''")
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], " / ")
+}
