@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,7 +104,10 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 	if err != nil {
 		return err
 	}
-	lp := &loopPrinter{s: s, t: t}
+	lp := &loopPrinter{s: s, t: t, max: o.MaxExperiments, budget: r.Cfg.TrainSeconds}
+	if best, err := db.Best(ctx, t.Name); err == nil && best != nil {
+		lp.live.best = best.Outcome.Mean
+	}
 	r.Cfg.OnEvent = lp.seed
 	l := &research.Loop{
 		Task: t.Name, Direction: t.Direction, Store: db, Runner: r, Proposer: prop,
@@ -114,6 +118,9 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · %d worker(s)\n",
 		t.Name, t.Metric, better(t.Direction), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.Workers)
 	sum, err := l.Run(ctx, t.Baseline)
+	if s.IsTTY {
+		fmt.Fprint(s.Out, "\r\033[K")
+	}
 	fmt.Fprintf(s.Out, "\n%d experiments: %d kept, %d discarded, %d failed, %d interrupted · spent $%.4f\n",
 		sum.Experiments, sum.Kept, sum.Discarded, sum.Failed, sum.Interrupted, sum.SpentUSD)
 	if err != nil {
@@ -141,33 +148,91 @@ func chooseProposer(s Streams, o loopOpts, t *task.Task, rng *rand.Rand) (resear
 	switch name {
 	case "search":
 		return search.New(rng), nil
+	case "random": // the control for the search proposer (see docs/BENCHMARKS.md)
+		return search.NewRandom(rng), nil
 	case "claude", "openai":
 		return llmProposer(s, o, t, name)
 	}
 	return nil, usageErr(fmt.Errorf("--proposer %q: want auto, claude, openai or search", o.Proposer))
 }
 
-// loopPrinter reports the loop: one line per experiment decision, and
-// the seeds' progress.
+// loopPrinter reports the loop. Off a terminal: one plain line per event.
+// On a terminal: decision lines scroll, and one live status line below
+// them shows experiment n/N, mode, parent, phase, elapsed vs budget, last
+// loss, best so far, keeps/discards/failures and spend.
 type loopPrinter struct {
-	mu sync.Mutex
-	s  Streams
-	t  *task.Task
+	mu     sync.Mutex
+	s      Streams
+	t      *task.Task
+	max    int
+	budget float64
+	live   liveState
+}
+
+type liveState struct {
+	n                       int
+	mode                    research.Mode
+	parent                  int64
+	phase                   string
+	since                   time.Time
+	loss                    *float64
+	best                    *float64
+	kept, discarded, failed int
+	spent                   float64
 }
 
 func (p *loopPrinter) loop(ev research.LoopEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e := ev.Experiment
-	if ev.Kind != "done" {
-		switch {
-		case ev.Kind == "running" && e.Mode == research.ModeBaseline:
-			fmt.Fprintln(p.s.Out, "→ baseline (the task has none yet)")
-		case ev.Kind == "running":
-			fmt.Fprintf(p.s.Out, "→ %s from #%d: %s\n", e.Mode, ev.ParentSeq, shorten(sanitize(e.Description, false), 70))
-		}
-		return
+	st := &p.live
+	switch ev.Kind {
+	case "proposing":
+		st.n++
+		st.mode, st.parent, st.loss = e.Mode, ev.ParentSeq, nil
+	case "done":
+		p.tally(e)
 	}
+	st.phase, st.since = ev.Kind, time.Now()
+	if line := p.eventLine(ev); line != "" {
+		p.println(line)
+	} else {
+		p.redraw()
+	}
+}
+
+func (p *loopPrinter) tally(e *research.Experiment) {
+	st := &p.live
+	st.spent += e.Cost.USD
+	switch e.Status {
+	case research.StatusKept:
+		st.kept++
+		st.best = e.Outcome.Mean
+	case research.StatusDiscarded:
+		st.discarded++
+	case research.StatusFailed:
+		st.failed++
+	}
+}
+
+// eventLine is the line an event prints: every event off a terminal,
+// only decisions and starts on one.
+func (p *loopPrinter) eventLine(ev research.LoopEvent) string {
+	e := ev.Experiment
+	switch {
+	case ev.Kind == "done":
+		return p.decision(e)
+	case ev.Kind == "running" && e.Mode == research.ModeBaseline:
+		return "→ baseline (the task has none yet)"
+	case ev.Kind == "running":
+		return fmt.Sprintf("→ %s from #%d: %s", e.Mode, ev.ParentSeq, shorten(sanitize(e.Description, false), 70))
+	case !p.s.IsTTY:
+		return fmt.Sprintf("· %s (%s from #%d)", ev.Kind, e.Mode, ev.ParentSeq)
+	}
+	return ""
+}
+
+func (p *loopPrinter) decision(e *research.Experiment) string {
 	line := fmt.Sprintf("#%d %s", e.Seq, statusLabel(*e))
 	if e.Outcome.Mean != nil {
 		line += fmt.Sprintf(" · %s %s", p.t.Metric, formatMetric(e.Outcome.Mean, e.Outcome.Std))
@@ -175,16 +240,62 @@ func (p *loopPrinter) loop(ev research.LoopEvent) {
 	if e.Status == research.StatusFailed {
 		line += " · " + shorten(sanitize(firstLine(e.Outcome.Excerpt), false), 90)
 	}
-	fmt.Fprintln(p.s.Out, line)
+	return line
 }
 
 func (p *loopPrinter) seed(ev runner.Event) {
-	if ev.Phase != "done" || ev.Run == nil {
-		return
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintln(p.s.Out, "  "+seedLine(p.t.Metric, ev.Run))
+	st := &p.live
+	switch ev.Phase {
+	case "train":
+		if ev.Step == 0 && ev.Loss == 0 {
+			st.phase, st.since = fmt.Sprintf("training seed %d", ev.Seed), time.Now()
+		} else {
+			loss := ev.Loss
+			st.loss = &loss
+		}
+	case "evaluate":
+		st.phase, st.since = fmt.Sprintf("evaluating seed %d", ev.Seed), time.Now()
+	case "done":
+		p.println("  " + seedLine(p.t.Metric, ev.Run))
+		return
+	}
+	p.redraw()
+}
+
+// println prints a line above the live status line.
+func (p *loopPrinter) println(line string) {
+	if p.s.IsTTY {
+		fmt.Fprint(p.s.Out, "\r\033[K")
+	}
+	fmt.Fprintln(p.s.Out, line)
+	p.redraw()
+}
+
+func (p *loopPrinter) redraw() {
+	if !p.s.IsTTY {
+		return
+	}
+	fmt.Fprint(p.s.Out, "\r\033[K"+p.status())
+}
+
+func (p *loopPrinter) status() string {
+	st := p.live
+	n := fmt.Sprintf("%d", st.n)
+	if p.max > 0 {
+		n += fmt.Sprintf("/%d", p.max)
+	}
+	line := fmt.Sprintf("[%s] %s from #%d · %s %.0fs", n, st.mode, st.parent, st.phase, time.Since(st.since).Seconds())
+	if strings.HasPrefix(st.phase, "training") {
+		line += fmt.Sprintf("/%gs", p.budget)
+	}
+	if st.loss != nil {
+		line += fmt.Sprintf(" · loss %.4f", *st.loss)
+	}
+	line += fmt.Sprintf(" · best %s · %d kept %d discarded %d failed · $%.4f",
+		formatMetric(st.best, nil), st.kept, st.discarded, st.failed, st.spent)
+	return line
 }
 
 func firstLine(s string) string {

@@ -7,6 +7,7 @@ package llm
 import (
 	"context"
 	"errors"
+	"strings"
 )
 
 // Block is one piece of the system prompt. Cache marks the end of the
@@ -16,10 +17,24 @@ type Block struct {
 	Cache bool
 }
 
-// Message is one turn of the conversation.
+// Message is one turn of the conversation, in parts. A part with Cache
+// set ends a prefix (system and earlier parts included) that a provider
+// may cache; providers allow a few such breakpoints per request.
 type Message struct {
-	Role string // "user" or "assistant"
-	Text string
+	Role  string // "user" or "assistant"
+	Parts []Block
+}
+
+// Text returns a message of one part.
+func Text(role, text string) Message { return Message{Role: role, Parts: []Block{{Text: text}}} }
+
+// String joins the message's parts.
+func (m Message) String() string {
+	var b strings.Builder
+	for _, p := range m.Parts {
+		b.WriteString(p.Text)
+	}
+	return b.String()
 }
 
 // Request asks a model for one answer.

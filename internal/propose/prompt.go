@@ -48,12 +48,8 @@ func (t TaskInfo) better() string {
 
 // System renders the stable part of the prompt (cacheable).
 func (t TaskInfo) System() string {
-	var b bytes.Buffer
-	data := map[string]any{"Task": t.Name, "Metric": t.Metric, "Better": t.better(), "Budget": t.TrainSeconds, "Prompt": t.Prompt}
-	if err := templates.ExecuteTemplate(&b, "system.tmpl", data); err != nil {
-		panic(err) // the embedded template is fixed and tested
-	}
-	return b.String()
+	return render("system.tmpl", map[string]any{"Task": t.Name, "Metric": t.Metric, "Better": t.better(),
+		"Budget": t.TrainSeconds, "Prompt": t.Prompt})
 }
 
 type line struct {
@@ -61,17 +57,29 @@ type line struct {
 	Metric, Description, Status, Delta, Kind, Cause string
 }
 
-// User renders the part of the prompt that changes per experiment.
-func (t TaskInfo) User(req research.Request) string {
+// User renders the whole per-experiment part: Parent then History.
+func (t TaskInfo) User(req research.Request) string { return t.Parent(req) + t.History(req) }
+
+// Parent renders the best candidates and the parent's script: they
+// repeat until a keep changes them, so they end a cacheable prefix.
+func (t TaskInfo) Parent(req research.Request) string {
 	p := req.Parent
-	data := map[string]any{
-		"Mode": req.Mode, "Instruction": instructions[req.Mode], "ParentSeq": p.Seq, "Metric": t.Metric,
-		"ParentMetric": metric(p.Outcome.Mean), "ParentCode": fenceSafe(p.Code), "BetterDelta": deltaWord(t.Direction),
-		"Candidates": t.candidates(req.Candidates), "Recent": recent(req.Recent), "Failures": failures(req.Recent),
-	}
+	return render("parent.tmpl", map[string]any{"ParentSeq": p.Seq, "Metric": t.Metric,
+		"ParentMetric": metric(p.Outcome.Mean), "ParentCode": fenceSafe(p.Code), "Candidates": t.candidates(req.Candidates)})
+}
+
+// History renders the mode's instruction and the bounded recent history.
+func (t TaskInfo) History(req research.Request) string {
+	return render("user.tmpl", map[string]any{
+		"Mode": req.Mode, "Instruction": instructions[req.Mode], "Metric": t.Metric, "BetterDelta": deltaWord(t.Direction),
+		"Recent": recent(req.Recent), "Failures": failures(req.Recent),
+	})
+}
+
+func render(name string, data any) string {
 	var b bytes.Buffer
-	if err := templates.ExecuteTemplate(&b, "user.tmpl", data); err != nil {
-		panic(err)
+	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
+		panic(err) // the embedded templates are fixed and tested
 	}
 	return b.String()
 }

@@ -31,8 +31,11 @@ const DefaultMaxTokens = 16000
 func (p *Proposer) Propose(ctx context.Context, req research.Request) (research.Proposal, error) {
 	start := time.Now()
 	conv := llm.Request{Model: p.Model, MaxTokens: p.maxTokens(),
-		System:   []llm.Block{{Text: p.Task.System(), Cache: true}},
-		Messages: []llm.Message{{Role: "user", Text: p.Task.User(req)}}}
+		System: []llm.Block{{Text: p.Task.System(), Cache: true}},
+		Messages: []llm.Message{{Role: "user", Parts: []llm.Block{
+			{Text: p.Task.Parent(req), Cache: true}, // repeats whenever the parent does (70% of draws: the best)
+			{Text: p.Task.History(req)},
+		}}}}
 	var usage llm.Usage
 	cost := func() research.Cost { return p.cost(usage, start) }
 	for round := 0; ; round++ {
@@ -52,8 +55,7 @@ func (p *Proposer) Propose(ctx context.Context, req research.Request) (research.
 		if round == 1 {
 			return research.Proposal{}, &research.ProposalError{Err: fmt.Errorf("after one repair: %w", perr), Cost: cost()}
 		}
-		conv.Messages = append(conv.Messages, llm.Message{Role: "assistant", Text: resp.Text},
-			llm.Message{Role: "user", Text: repairPrompt(perr)})
+		conv.Messages = append(conv.Messages, llm.Text("assistant", resp.Text), llm.Text("user", repairPrompt(perr)))
 	}
 }
 

@@ -57,10 +57,18 @@ func (c *Client) Complete(ctx context.Context, req llm.Request) (llm.Response, e
 		params.System = append(params.System, block)
 	}
 	for _, m := range req.Messages {
+		var blocks []sdk.ContentBlockParamUnion
+		for _, p := range m.Parts {
+			tb := sdk.TextBlockParam{Text: p.Text}
+			if p.Cache {
+				tb.CacheControl = sdk.NewCacheControlEphemeralParam()
+			}
+			blocks = append(blocks, sdk.ContentBlockParamUnion{OfText: &tb})
+		}
 		if m.Role == "assistant" {
-			params.Messages = append(params.Messages, sdk.NewAssistantMessage(sdk.NewTextBlock(m.Text)))
+			params.Messages = append(params.Messages, sdk.NewAssistantMessage(blocks...))
 		} else {
-			params.Messages = append(params.Messages, sdk.NewUserMessage(sdk.NewTextBlock(m.Text)))
+			params.Messages = append(params.Messages, sdk.NewUserMessage(blocks...))
 		}
 	}
 	msg, err := c.c.Messages.New(ctx, params)

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var req = llm.Request{Model: "claude-sonnet-4-6", MaxTokens: 100,
 	System:   []llm.Block{{Text: "stable prefix", Cache: true}},
-	Messages: []llm.Message{{Role: "user", Text: "hello"}}}
+	Messages: []llm.Message{{Role: "user", Parts: []llm.Block{{Text: "parent", Cache: true}, {Text: "hello"}}}}}
 
 func client(s *llmtest.Server, retries int, timeout time.Duration) *Client {
 	return New(Options{APIKey: "test-key", BaseURL: s.URL, MaxRetries: retries, Timeout: timeout})
@@ -35,7 +35,10 @@ func TestCompleteReadsTextAndCacheUsage(t *testing.T) {
 		t.Fatalf("response %+v", resp)
 	}
 	body := string(s.Requests()[0])
-	for _, want := range []string{`"cache_control":{"type":"ephemeral"}`, `"model":"claude-sonnet-4-6"`, `"text":"stable prefix"`} {
+	if n := strings.Count(body, `"cache_control":{"type":"ephemeral"}`); n != 2 {
+		t.Errorf("%d cache breakpoints, want 2 (system and the first user part):\n%s", n, body)
+	}
+	for _, want := range []string{`"model":"claude-sonnet-4-6"`, `"text":"stable prefix"`, `"text":"hello"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("request lacks %s:\n%s", want, body)
 		}

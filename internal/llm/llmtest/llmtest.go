@@ -29,6 +29,15 @@ type Server struct {
 	replies  []Reply
 	requests [][]byte
 	path     string
+	fn       func(body []byte) Reply
+}
+
+// NewAnthropicFunc serves POST /v1/messages with replies computed from
+// each request's body.
+func NewAnthropicFunc(fn func(body []byte) Reply) *Server {
+	s := &Server{path: "/v1/messages", fn: fn}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
+	return s
 }
 
 func newServer(path string, replies []Reply) *Server {
@@ -47,9 +56,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	s.requests = append(s.requests, body)
-	rep := s.replies[0]
-	if len(s.replies) > 1 {
-		s.replies = s.replies[1:]
+	var rep Reply
+	if s.fn != nil {
+		rep = s.fn(body)
+	} else {
+		rep = s.replies[0]
+		if len(s.replies) > 1 {
+			s.replies = s.replies[1:]
+		}
 	}
 	s.mu.Unlock()
 	if r.URL.Path != s.path || r.Method != http.MethodPost {

@@ -55,9 +55,9 @@ func (c *Client) Complete(ctx context.Context, req llm.Request) (llm.Response, e
 	msgs := []sdk.ChatCompletionMessageParamUnion{sdk.SystemMessage(system.String())}
 	for _, m := range req.Messages {
 		if m.Role == "assistant" {
-			msgs = append(msgs, sdk.AssistantMessage(m.Text))
+			msgs = append(msgs, sdk.AssistantMessage(m.String()))
 		} else {
-			msgs = append(msgs, sdk.UserMessage(m.Text))
+			msgs = append(msgs, sdk.UserMessage(m.String()))
 		}
 	}
 	params := sdk.ChatCompletionNewParams{Model: req.Model, Messages: msgs, MaxCompletionTokens: sdk.Int(req.MaxTokens)}

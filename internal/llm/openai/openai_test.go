@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var req = llm.Request{Model: "qwen2.5-coder", MaxTokens: 100,
 	System:   []llm.Block{{Text: "stable ", Cache: true}, {Text: "prefix"}},
-	Messages: []llm.Message{{Role: "user", Text: "hello"}, {Role: "assistant", Text: "bad"}, {Role: "user", Text: "again"}}}
+	Messages: []llm.Message{llm.Text("user", "hello"), llm.Text("assistant", "bad"), {Role: "user", Parts: []llm.Block{{Text: "aga", Cache: true}, {Text: "in"}}}}}
 
 func client(s *llmtest.Server, retries int) *Client {
 	return New(Options{APIKey: "k", BaseURL: s.URL + "/v1", MaxRetries: retries, Timeout: 5 * time.Second})

@@ -23,14 +23,21 @@ import (
 // Proposer mutates a few parameters per proposal: one to three when
 // improving, about half of them with wider steps when exploring.
 type Proposer struct {
-	mu   sync.Mutex
-	rng  *rand.Rand
-	seen map[string]bool
+	mu     sync.Mutex
+	rng    *rand.Rand
+	seen   map[string]bool
+	random bool
 }
 
 // New returns a proposer drawing from rng.
 func New(rng *rand.Rand) *Proposer {
 	return &Proposer{rng: rng, seen: map[string]bool{}}
+}
+
+// NewRandom returns random search, the control for the search proposer:
+// every parameter drawn afresh from its whole domain, whatever the parent.
+func NewRandom(rng *rand.Rand) *Proposer {
+	return &Proposer{rng: rng, seen: map[string]bool{}, random: true}
 }
 
 // Name identifies the proposer in the store.
@@ -58,8 +65,12 @@ func (p *Proposer) Propose(_ context.Context, req research.Request) (research.Pr
 			continue
 		}
 		p.seen[code] = true
+		name := Name
+		if p.random {
+			name = "random"
+		}
 		return research.Proposal{Code: code, Description: describe(changes), Category: research.CategoryHyperparameter,
-			Hypothesis: hypothesis(req.Mode, changes), Cost: research.Cost{Proposer: Name}}, nil
+			Hypothesis: hypothesis(req.Mode, changes), Cost: research.Cost{Proposer: name}}, nil
 	}
 	return research.Proposal{}, errors.New("every mutation drawn was proposed before: the search space may be exhausted")
 }
@@ -71,6 +82,14 @@ type change struct {
 }
 
 func (p *Proposer) mutate(params []task.Param, mode research.Mode) []change {
+	if p.random {
+		var out []change
+		for _, pr := range params {
+			v, _ := strconv.ParseFloat(format(pr.Type, p.uniform(pr)), 64)
+			out = append(out, change{pr, v})
+		}
+		return out
+	}
 	k := 1 + p.rng.IntN(min(3, len(params)))
 	scale := 1.0
 	if mode == research.ModeExplore {
@@ -107,6 +126,17 @@ func (p *Proposer) draw(pr task.Param, scale float64) float64 {
 		v := pr.Value + p.rng.NormFloat64()*0.2*scale*(pr.Hi-pr.Lo)
 		return clamp(v, pr.Lo, pr.Hi)
 	}
+}
+
+// uniform draws from the whole domain (log-uniform for log parameters).
+func (p *Proposer) uniform(pr task.Param) float64 {
+	switch pr.Kind {
+	case task.KindChoice:
+		return pr.Choices[p.rng.IntN(len(pr.Choices))]
+	case task.KindLog:
+		return math.Exp(math.Log(pr.Lo) + p.rng.Float64()*(math.Log(pr.Hi)-math.Log(pr.Lo)))
+	}
+	return pr.Lo + p.rng.Float64()*(pr.Hi-pr.Lo)
 }
 
 // signedStep is a move of 1 (or up to scale) places either way.

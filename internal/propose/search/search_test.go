@@ -125,3 +125,27 @@ func TestNoRepeatsAndClearErrors(t *testing.T) {
 		t.Fatalf("parent without a block: err = %v", err)
 	}
 }
+
+func TestRandomSearchDrawsTheWholeDomain(t *testing.T) {
+	par := parent(t, "shakespeare")
+	p := NewRandom(rand.New(rand.NewPCG(9, 9)))
+	seen := map[float64]bool{}
+	for range 50 {
+		prop, err := p.Propose(context.Background(), research.Request{Parent: par, Mode: research.ModeImprove})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, _ := task.ParseSpace(prop.Code)
+		for _, a := range after {
+			if a.Name == "n_layer" {
+				seen[a.Value] = true
+			}
+			if a.Kind != task.KindChoice && (a.Value < a.Lo || a.Value > a.Hi) {
+				t.Fatalf("%s = %v outside its domain", a.Name, a.Value)
+			}
+		}
+	}
+	if len(seen) < 5 { // range 1 .. 6: random search reaches most values
+		t.Fatalf("n_layer took only %v", seen)
+	}
+}
