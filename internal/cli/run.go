@@ -323,7 +323,7 @@ func llmProposer(s Streams, o loopOpts, t *task.Task, name string) (research.Pro
 		if key == "" {
 			return nil, usageErr(fmt.Errorf("--proposer claude needs ANTHROPIC_API_KEY in the environment"))
 		}
-		client = anthropic.New(anthropic.Options{APIKey: key, BaseURL: o.BaseURL, MaxRetries: maxRetries, Timeout: requestTimeout})
+		client = anthropic.New(llm.Options{APIKey: key, BaseURL: o.BaseURL, MaxRetries: maxRetries, Timeout: requestTimeout})
 	default:
 		if !o.modelSet {
 			return nil, usageErr(fmt.Errorf("--proposer openai needs --model (the name your server knows)"))
@@ -332,7 +332,7 @@ func llmProposer(s Streams, o loopOpts, t *task.Task, name string) (research.Pro
 		if key == "" {
 			key = "none" // local servers (ollama, llama.cpp, vLLM) accept any key
 		}
-		client = openai.New(openai.Options{APIKey: key, BaseURL: o.BaseURL, MaxRetries: maxRetries, Timeout: requestTimeout})
+		client = openai.New(llm.Options{APIKey: key, BaseURL: o.BaseURL, MaxRetries: maxRetries, Timeout: requestTimeout})
 	}
 	price, known := llm.Lookup(model)
 	if o.PriceIn > 0 || o.PriceOut > 0 {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 )
 
 // Block is one piece of the system prompt. Cache marks the end of the
@@ -58,6 +59,17 @@ type Usage struct {
 func (u Usage) Add(v Usage) Usage {
 	return Usage{u.InputTokens + v.InputTokens, u.OutputTokens + v.OutputTokens,
 		u.CacheReadTokens + v.CacheReadTokens, u.CacheWriteTokens + v.CacheWriteTokens}
+}
+
+// Options configure an adapter. An empty BaseURL keeps the SDK's default
+// (which reads ANTHROPIC_BASE_URL or OPENAI_BASE_URL); MaxRetries bounds
+// the SDK's retries of 429, 5xx, 529 and connection errors; Timeout bounds
+// one request (0: the SDK's default).
+type Options struct {
+	APIKey     string
+	BaseURL    string
+	MaxRetries int
+	Timeout    time.Duration
 }
 
 // Response is a model's answer.

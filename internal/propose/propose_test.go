@@ -28,7 +28,7 @@ func request() research.Request {
 
 func proposer(s *llmtest.Server) *Proposer {
 	price, _ := llm.Lookup("claude-sonnet-4-6")
-	c := anthropic.New(anthropic.Options{APIKey: "k", BaseURL: s.URL, MaxRetries: 0, Timeout: 10 * time.Second})
+	c := anthropic.New(llm.Options{APIKey: "k", BaseURL: s.URL, MaxRetries: 0, Timeout: 10 * time.Second})
 	return &Proposer{Client: c, Model: "claude-sonnet-4-6", Price: price, Task: info}
 }
 

@@ -113,17 +113,12 @@ func (r *Runner) Run(ctx context.Context, code string, best *float64) (research.
 			out.Failure, out.Excerpt = run.Failure, run.Excerpt
 			break
 		}
-		if i == 0 && ShouldStop(r.Task.Direction, *run.Metric, best) {
+		if i == 0 && research.ShortCircuit(r.Task.Direction, *run.Metric, best) {
 			break
 		}
 	}
 	summarize(&out)
 	return out, nil
-}
-
-// ShouldStop is the short-circuit rule applied after the first seed.
-func ShouldStop(d research.Direction, first float64, best *float64) bool {
-	return research.ShortCircuit(d, first, best)
 }
 
 func summarize(out *research.Outcome) {

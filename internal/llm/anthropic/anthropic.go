@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	sdk "github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -17,22 +16,13 @@ import (
 	"github.com/autoresearch/autoresearch/internal/llm"
 )
 
-// Options configure the client. An empty BaseURL uses the SDK's default,
-// which honours ANTHROPIC_BASE_URL.
-type Options struct {
-	APIKey     string
-	BaseURL    string
-	MaxRetries int
-	Timeout    time.Duration
-}
-
 // Client talks to the Messages API.
 type Client struct {
 	c sdk.Client
 }
 
 // New returns a client.
-func New(o Options) *Client {
+func New(o llm.Options) *Client {
 	opts := []option.RequestOption{option.WithAPIKey(o.APIKey), option.WithMaxRetries(o.MaxRetries)}
 	if o.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(o.BaseURL))

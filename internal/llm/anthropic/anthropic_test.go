@@ -20,7 +20,7 @@ var req = llm.Request{Model: "claude-sonnet-4-6", MaxTokens: 100,
 	Messages: []llm.Message{{Role: "user", Parts: []llm.Block{{Text: "parent", Cache: true}, {Text: "hello"}}}}}
 
 func client(s *llmtest.Server, retries int, timeout time.Duration) *Client {
-	return New(Options{APIKey: "test-key", BaseURL: s.URL, MaxRetries: retries, Timeout: timeout})
+	return New(llm.Options{APIKey: "test-key", BaseURL: s.URL, MaxRetries: retries, Timeout: timeout})
 }
 
 func TestCompleteReadsTextAndCacheUsage(t *testing.T) {

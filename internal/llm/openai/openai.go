@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	sdk "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -17,21 +16,13 @@ import (
 	"github.com/autoresearch/autoresearch/internal/llm"
 )
 
-// Options configure the client.
-type Options struct {
-	APIKey     string
-	BaseURL    string
-	MaxRetries int
-	Timeout    time.Duration
-}
-
 // Client talks to the Chat Completions API.
 type Client struct {
 	c sdk.Client
 }
 
 // New returns a client.
-func New(o Options) *Client {
+func New(o llm.Options) *Client {
 	opts := []option.RequestOption{option.WithAPIKey(o.APIKey), option.WithMaxRetries(o.MaxRetries)}
 	if o.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(o.BaseURL))

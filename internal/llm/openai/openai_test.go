@@ -20,7 +20,7 @@ var req = llm.Request{Model: "qwen2.5-coder", MaxTokens: 100,
 	Messages: []llm.Message{llm.Text("user", "hello"), llm.Text("assistant", "bad"), {Role: "user", Parts: []llm.Block{{Text: "aga", Cache: true}, {Text: "in"}}}}}
 
 func client(s *llmtest.Server, retries int) *Client {
-	return New(Options{APIKey: "k", BaseURL: s.URL + "/v1", MaxRetries: retries, Timeout: 5 * time.Second})
+	return New(llm.Options{APIKey: "k", BaseURL: s.URL + "/v1", MaxRetries: retries, Timeout: 5 * time.Second})
 }
 
 func TestCompleteReadsCachedTokens(t *testing.T) {
