@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
 
 	"github.com/autoresearch/autoresearch/internal/llm/llmtest"
 	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/task"
 )
 
 var llmFast = append([]string{"--no-test", "--search-seed", "5"}, fast...)
@@ -16,12 +18,17 @@ func TestRunWithFakeClaude(t *testing.T) {
 	db := setupData(t)
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-canary-0123")
 	edit := llmtest.Answer("lower lr", "optimizer", [][2]string{{"lr: float = 3e-3", "lr: float = 2e-3"}})
+	rewriteJSON, _ := json.Marshal(map[string]string{"description": "smaller batches", "category": "hyperparameter",
+		"code": strings.Replace(baselineCode(t), "batch_size: int = 32", "batch_size: int = 16", 1)})
+	rewrite := string(rewriteJSON)
 	s := llmtest.NewAnthropic(
 		llmtest.AnthropicText(llmtest.Wrapped(edit), llmtest.Usage{Input: 1200, Output: 300, CacheRead: 4000, CacheWrite: 0}),
 		llmtest.AnthropicText("Sorry, I cannot help with that.", llmtest.Usage{Input: 50, Output: 10, CacheRead: 4000}),
+		llmtest.AnthropicText("Still no JSON here.", llmtest.Usage{Input: 50, Output: 10, CacheRead: 4000}),
+		llmtest.AnthropicText(rewrite, llmtest.Usage{Input: 900, Output: 800, CacheWrite: 2000}),
 	)
 	defer s.Close()
-	args := append([]string{"run", "--db", db, "--max-experiments", "2", "--base-url", s.URL, "--task", "shakespeare"}, llmFast...)
+	args := append([]string{"run", "--db", db, "--max-experiments", "4", "--base-url", s.URL, "--task", "shakespeare"}, llmFast...)
 	code, out, errOut := run(context.Background(), t, args...)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -30,8 +37,8 @@ func TestRunWithFakeClaude(t *testing.T) {
 		t.Errorf("auto did not pick Claude:\n%s", out)
 	}
 	exps := statusJSON(t, db)
-	if len(exps) != 3 {
-		t.Fatalf("%d experiments, want baseline + 2", len(exps))
+	if len(exps) != 5 {
+		t.Fatalf("%d experiments, want baseline + 4", len(exps))
 	}
 	e := exps[1]
 	want := ((1200+0.1*4000)*3 + 300*15) / 1e6
@@ -42,6 +49,14 @@ func TestRunWithFakeClaude(t *testing.T) {
 	f := exps[2]
 	if f.Status != research.StatusFailed || f.FailureKind != "proposal" || f.Cost.InputTokens != 100 || f.Cost.CacheReadTokens != 8000 {
 		t.Fatalf("experiment #3 recorded %+v", f)
+	}
+	if r := exps[3]; r.Metric == nil || r.Category != research.CategoryHyperparameter || r.Cost.CacheWriteTokens != 2000 || r.Parent == nil {
+		t.Fatalf("the full rewrite recorded %+v", r)
+	}
+	// The same rewrite again: it runs, or, when its parent is that very
+	// script, it is a proposal that changes nothing.
+	if r := exps[4]; r.Metric == nil && !strings.Contains(r.FailureExcerpt, "does not change the script") {
+		t.Fatalf("the repeated rewrite recorded %+v", r)
 	}
 	if _, dump, _ := run(context.Background(), t, "export", "--db", db, "--format", "json"); strings.Contains(dump, "canary") {
 		t.Fatal("the API key reached the database")
@@ -59,17 +74,22 @@ func TestRunWithFakeOpenAICompatibleServer(t *testing.T) {
 	edit := llmtest.Answer("smaller batch", "hyperparameter", [][2]string{{"batch_size: int = 32", "batch_size: int = 16"}})
 	s := llmtest.NewOpenAI(llmtest.OpenAIText(edit, llmtest.Usage{Input: 1000, Output: 100, CacheRead: 500}))
 	defer s.Close()
-	args := append([]string{"run", "--db", db, "--max-experiments", "1", "--base-url", s.URL + "/v1", "--model", "local-coder",
+	args := append([]string{"run", "--db", db, "--max-experiments", "4", "--base-url", s.URL + "/v1", "--model", "local-coder",
 		"--price-in", "1", "--price-out", "2"}, llmFast...)
 	code, out, errOut := run(context.Background(), t, args...)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	exps := statusJSON(t, db)
-	e := exps[len(exps)-1]
+	e := exps[1]
 	want := (1000*1 + 0.1*500*1 + 100*2) / 1e6
-	if len(exps) != 2 || e.Cost.Proposer != "openai" || e.Cost.CacheReadTokens != 500 || math.Abs(e.Cost.USD-want) > 1e-12 {
-		t.Fatalf("recorded %+v (want $%v)", e, want)
+	if len(exps) != 5 || e.Cost.Proposer != "openai" || e.Cost.CacheReadTokens != 500 || math.Abs(e.Cost.USD-want) > 1e-12 {
+		t.Fatalf("recorded %d experiments, #2 %+v (want $%v)", len(exps), e, want)
+	}
+	for _, e := range exps[2:] { // from #2 on, a kept parent no longer holds the edited line: a repair, then a failure
+		if e.Cost.Proposer != "openai" || (e.Metric == nil && e.FailureKind != "proposal") {
+			t.Fatalf("recorded %+v", e)
+		}
 	}
 }
 
@@ -86,4 +106,13 @@ func TestRunStopsOnBadKey(t *testing.T) {
 	if exps := statusJSON(t, db); len(exps) != 2 || exps[1].FailureKind != "proposal" {
 		t.Fatalf("recorded %+v", exps)
 	}
+}
+
+func baselineCode(t *testing.T) string {
+	t.Helper()
+	tk, err := task.Load("shakespeare", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk.Baseline
 }
