@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,5 +72,21 @@ func TestStatusAndExportGolden(t *testing.T) {
 			t.Fatalf("%v: exit %d: %s", c.args, code, errOut)
 		}
 		testutil.Golden(t, c.golden, out)
+	}
+}
+
+func TestReportCommand(t *testing.T) {
+	db := fixtureDB(t)
+	out := filepath.Join(t.TempDir(), "r.html")
+	code, stdout, errOut := run(context.Background(), t, "report", "--db", db, "-o", out)
+	if code != 0 || !strings.Contains(stdout, "4 experiments") {
+		t.Fatalf("exit %d: %s %s", code, stdout, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(b), "shakespeare: val_bpb") || !strings.Contains(string(b), "wider model") {
+		t.Fatalf("report: %v", err)
+	}
+	if code, _, _ := run(context.Background(), t, "report", "--db", db, "-o", filepath.Join(t.TempDir(), "no", "dir", "r.html")); code != ExitUsage {
+		t.Fatalf("unwritable output: exit %d", code)
 	}
 }

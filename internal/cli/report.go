@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/autoresearch/autoresearch/internal/report"
+	"github.com/autoresearch/autoresearch/internal/research"
+)
+
+type reportOpts struct {
+	Output string
+}
+
+func newReportCmd(s Streams, g *globalOpts) *cobra.Command {
+	o := reportOpts{}
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Write a self-contained HTML report of the task (opens offline, no network request)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runReport(cmd.Context(), s, g, o)
+		},
+	}
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "report.html", "output file (- for standard output)")
+	taskFlags(cmd, g)
+	return cmd
+}
+
+func runReport(ctx context.Context, s Streams, g *globalOpts, o reportOpts) (err error) {
+	db, err := openDB(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, &err)
+	name := taskName(g)
+	list, err := db.List(ctx, name, true)
+	if err != nil {
+		return err
+	}
+	in := report.Input{Task: name, Metric: "metric", Direction: research.Minimize, Experiments: list}
+	if t, terr := loadTask(g); terr == nil && t.Name == name {
+		in.Metric, in.Direction = t.Metric, t.Direction
+	}
+	var buf bytes.Buffer
+	if err := report.Write(&buf, in); err != nil {
+		return err
+	}
+	if o.Output == "-" {
+		_, err = s.Out.Write(buf.Bytes())
+		return err
+	}
+	if err := os.WriteFile(o.Output, buf.Bytes(), 0o644); err != nil {
+		return usageErr(fmt.Errorf("report: %w", err))
+	}
+	fmt.Fprintf(s.Out, "wrote %s (%d experiments, %d KiB)\n", o.Output, len(list), buf.Len()/1024)
+	return nil
+}

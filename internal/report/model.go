@@ -1,0 +1,159 @@
+// Package report writes the self-contained HTML report of a task: metric
+// progression with the best-so-far line, the top experiments with diffs
+// between consecutive ones, failures by kind, kept/discarded per
+// category, cumulative cost, insights per category, and the best
+// experiment's held-out test metric and per-seed spread. The file embeds
+// its chart library and data and makes no network request. Untrusted text
+// (code, descriptions, excerpts) is escaped by html/template, and the
+// embedded JSON escapes <, > and &.
+package report
+
+import (
+	"sort"
+
+	"github.com/aymanbagabas/go-udiff"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+)
+
+// Input is what a report is made of.
+type Input struct {
+	Task        string
+	Metric      string
+	Direction   research.Direction
+	Experiments []research.Experiment // in order, with seed runs
+}
+
+// point is one experiment on the progression chart.
+type point struct {
+	Seq    int64   `json:"seq"`
+	Metric float64 `json:"metric"`
+	Best   float64 `json:"best"`
+	Kept   bool    `json:"kept"`
+}
+
+type chartData struct {
+	Points []point      `json:"points"`
+	Cost   [2][]float64 `json:"cost"` // seq, cumulative dollars
+	Metric string       `json:"metric"`
+}
+
+// count is one bar of a breakdown.
+type count struct {
+	Name    string
+	N       int
+	Percent float64
+}
+
+type categoryRow struct {
+	Name                    string
+	Kept, Discarded, Failed int
+	Gain, MeanGain          float64 // total and mean improvement of kept ones against their parents
+}
+
+type topRow struct {
+	E    research.Experiment
+	Diff string // against the previous row
+}
+
+type model struct {
+	In         Input
+	Total      int
+	Kept       int
+	Failed     int
+	SpentUSD   float64
+	Best       *research.Experiment
+	Baseline   *research.Experiment
+	Top        []topRow
+	Failures   []count
+	Categories []categoryRow
+	Insights   []string
+	Chart      chartData
+}
+
+func build(in Input) model {
+	m := model{In: in, Total: len(in.Experiments)}
+	byID := map[int64]*research.Experiment{}
+	for i := range in.Experiments {
+		e := &in.Experiments[i]
+		byID[e.ID] = e
+		m.SpentUSD += e.Cost.USD
+		switch e.Status {
+		case research.StatusKept:
+			m.Kept++
+		case research.StatusFailed:
+			m.Failed++
+		}
+		if e.Mode == research.ModeBaseline && m.Baseline == nil && e.Outcome.Mean != nil {
+			m.Baseline = e
+		}
+	}
+	m.Chart = chart(in)
+	top := research.Candidates(in.Experiments, in.Direction, 5)
+	if len(top) > 0 {
+		m.Best = &top[0]
+	}
+	m.Top = topRows(top)
+	m.Failures = failures(in.Experiments)
+	m.Categories = categories(in.Experiments, byID, in.Direction)
+	m.Insights = insights(m.Categories, in.Metric)
+	return m
+}
+
+func chart(in Input) chartData {
+	c := chartData{Metric: in.Metric}
+	var best *float64
+	cost := 0.0
+	for _, e := range in.Experiments {
+		cost += e.Cost.USD
+		c.Cost[0] = append(c.Cost[0], float64(e.Seq))
+		c.Cost[1] = append(c.Cost[1], cost)
+		if e.Outcome.Mean == nil {
+			continue
+		}
+		v := *e.Outcome.Mean
+		if e.Status == research.StatusKept && (best == nil || in.Direction.Better(v, *best)) {
+			best = &v
+		}
+		p := point{Seq: e.Seq, Metric: v, Kept: e.Status == research.StatusKept, Best: v}
+		if best != nil {
+			p.Best = *best
+		}
+		c.Points = append(c.Points, p)
+	}
+	return c
+}
+
+// topRows orders the top experiments by number and diffs each against the
+// one before it.
+func topRows(top []research.Experiment) []topRow {
+	sorted := append([]research.Experiment(nil), top...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Seq < sorted[j].Seq })
+	rows := make([]topRow, len(sorted))
+	for i, e := range sorted {
+		rows[i].E = e
+		if i > 0 {
+			rows[i].Diff = udiff.Unified(label(sorted[i-1]), label(e), sorted[i-1].Code, e.Code)
+		}
+	}
+	return rows
+}
+
+func label(e research.Experiment) string { return "#" + itoa(e.Seq) }
+
+func failures(list []research.Experiment) []count {
+	n := map[string]int{}
+	total := 0
+	for _, e := range list {
+		if e.Status == research.StatusFailed || e.Status == research.StatusInterrupted {
+			n[string(e.Outcome.Failure)]++
+			total++
+		}
+	}
+	var out []count
+	for k, v := range n {
+		out = append(out, count{Name: k, N: v, Percent: 100 * float64(v) / float64(total)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].N > out[j].N || (out[i].N == out[j].N && out[i].Name < out[j].Name) })
+	return out
+}

@@ -1,0 +1,129 @@
+package report_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/autoresearch/autoresearch/internal/browsertest"
+	"github.com/autoresearch/autoresearch/internal/report"
+	"github.com/autoresearch/autoresearch/internal/research"
+)
+
+const xss = `</script><script>alert(1)</script><img src=x onerror=alert(2)>`
+
+func f(v float64) *float64 { return &v }
+
+// history makes n experiments: a baseline, then kept, discarded and
+// failed ones in turn, with code that changes and an XSS payload in a
+// description, an excerpt and the code.
+func history(n int, onlyFailures bool) []research.Experiment {
+	var out []research.Experiment
+	best := 3.0
+	for i := 1; i <= n; i++ {
+		parent := int64(max(1, i-1))
+		e := research.Experiment{ID: int64(i), Seq: int64(i), ParentID: &parent, Task: "shakespeare", Mode: research.ModeImprove,
+			Category:    []research.Category{research.CategoryOptimizer, research.CategoryArchitecture, research.CategoryData}[i%3],
+			Description: fmt.Sprintf("attempt %d %s", i, xss), Code: fmt.Sprintf("lr = %d\n# %s\nprint('x')\n", i, xss),
+			Cost: research.Cost{USD: 0.01}, Status: research.StatusDiscarded, CreatedAt: time.Unix(int64(i)*60, 0)}
+		switch {
+		case i == 1:
+			e.ParentID, e.Mode, e.Status = nil, research.ModeBaseline, research.StatusKept
+			e.Outcome = research.Outcome{Mean: f(best), Std: f(0.01), Test: f(3.05), Seeds: []research.SeedRun{{Seed: 42, OK: true, Metric: f(2.99), TestMetric: f(3.04)}, {Seed: 137, OK: true, Metric: f(3.01), TestMetric: f(3.06)}}}
+		case onlyFailures || i%4 == 0:
+			e.Status, e.Outcome = research.StatusFailed, research.Outcome{Failure: research.FailCrash, Excerpt: xss}
+		case i%3 == 0:
+			best -= 0.01
+			e.Status, e.Outcome = research.StatusKept, research.Outcome{Mean: f(best), Std: f(0.01), Seeds: []research.SeedRun{{Seed: 42, OK: true, Metric: f(best)}}}
+		default:
+			e.Outcome = research.Outcome{Mean: f(best + 0.05), Std: f(0.02)}
+		}
+		if onlyFailures && i == 1 {
+			e.Status, e.Outcome = research.StatusFailed, research.Outcome{Failure: research.FailSyntax, Excerpt: xss}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func write(t *testing.T, list []research.Experiment) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := report.Write(&buf, report.Input{Task: "shakespeare", Metric: "val_bpb", Direction: research.Minimize, Experiments: list}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// check opens a report offline in Chromium and checks every section.
+func check(t *testing.T, path, shot string, wantCanvas bool) {
+	b := browsertest.New(t)
+	var sections int
+	var canvasInk int
+	var imgs int
+	var xssRan bool
+	err := chromedp.Run(b.Ctx,
+		chromedp.Navigate("file://"+path),
+		chromedp.WaitReady("#insights"),
+		chromedp.Evaluate(`["best","progression","top","failures","categories","cost","insights"].filter(id => document.getElementById(id)).length`, &sections),
+		chromedp.Evaluate(`document.querySelectorAll("img").length`, &imgs),
+		chromedp.Evaluate(`typeof window.__xss !== "undefined"`, &xssRan),
+		chromedp.Evaluate(`(() => { const c = document.querySelector("#progress-chart canvas"); if (!c) return 0;
+			const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data; let n = 0;
+			for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })()`, &canvasInk),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Screenshot(t, shot)
+	if sections != 7 {
+		t.Errorf("%d of 7 sections rendered", sections)
+	}
+	if imgs != 0 || xssRan {
+		t.Errorf("an XSS payload became markup: %d <img> elements", imgs)
+	}
+	if wantCanvas && canvasInk < 500 {
+		t.Errorf("the progression chart drew %d pixels", canvasInk)
+	}
+	if p := b.Problems(); len(p) > 0 {
+		t.Errorf("page problems: %v", p)
+	}
+	for _, u := range b.Requests() {
+		if !strings.HasPrefix(u, "file://") {
+			t.Errorf("the report requested %s", u)
+		}
+	}
+}
+
+func TestReportInABrowser(t *testing.T) {
+	check(t, write(t, history(40, false)), "report.png", true)
+}
+
+func TestReportEdgeCases(t *testing.T) {
+	check(t, write(t, history(1, false)), "report-one.png", true)
+	check(t, write(t, history(6, true)), "report-failures.png", false)
+}
+
+func TestReportOfTenThousandExperiments(t *testing.T) {
+	var buf bytes.Buffer
+	list := history(10000, false)
+	if err := report.Write(&buf, report.Input{Task: "t", Metric: "m", Direction: research.Minimize, Experiments: list}); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > 4<<20 {
+		t.Fatalf("report of 10,000 experiments is %d bytes", buf.Len())
+	}
+	if strings.Contains(buf.String(), "<img src=x") || strings.Contains(buf.String(), "<script>alert") {
+		t.Fatal("unescaped payload in the report")
+	}
+}
