@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack --silent uplot@1.6.32 >/dev/null && tar xzf uplot-1.6.32.tgz)
-cp "$work/package/dist/uPlot.iife.min.js" "$work/package/dist/uPlot.min.css" internal/report/assets/
-cp "$work/package/LICENSE" internal/report/assets/uPlot.LICENSE
+cp "$work/package/dist/uPlot.iife.min.js" "$work/package/dist/uPlot.min.css" internal/assets/
+cp "$work/package/LICENSE" internal/assets/uPlot.LICENSE
 sha256sum -c <<'SUMS'
-19c8d4c6ad88929a79f4ae49d6f7161566dfd0ba3d15cc495e974f787eb78f1f  internal/report/assets/uPlot.iife.min.js
-df630c6a8d6f8eeaff264b50f73ce5b114f646ffd9a0bb74f049b0a00135fa04  internal/report/assets/uPlot.min.css
+19c8d4c6ad88929a79f4ae49d6f7161566dfd0ba3d15cc495e974f787eb78f1f  internal/assets/uPlot.iife.min.js
+df630c6a8d6f8eeaff264b50f73ce5b114f646ffd9a0bb74f049b0a00135fa04  internal/assets/uPlot.min.css
 SUMS

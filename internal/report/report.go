@@ -8,10 +8,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/autoresearch/autoresearch/internal/assets"
 	"github.com/autoresearch/autoresearch/internal/research"
 )
 
-//go:embed report.tmpl assets/uPlot.iife.min.js assets/uPlot.min.css
+//go:embed report.tmpl
 var files embed.FS
 
 var page = template.Must(template.New("report.tmpl").Funcs(template.FuncMap{
@@ -27,14 +28,12 @@ func Write(w io.Writer, in Input) error {
 	if err != nil {
 		return err
 	}
-	js, _ := files.ReadFile("assets/uPlot.iife.min.js")
-	css, _ := files.ReadFile("assets/uPlot.min.css")
 	return page.Execute(w, struct {
 		model
 		Data     template.JS
 		UPlotJS  template.JS
 		UPlotCSS template.CSS
-	}{m, template.JS(data), template.JS(js), template.CSS(css)}) //nolint:gosec // G203: vendored library and json.Marshal output
+	}{m, template.JS(data), template.JS(assets.UPlotJS), template.CSS(assets.UPlotCSS)}) //nolint:gosec // G203: vendored library and json.Marshal output
 }
 
 func fmt4(v *float64) string {
