@@ -27,8 +27,20 @@ type Browser struct {
 	requests []string
 }
 
-// New starts Chromium, or fails the test when it is not installed.
+// New starts Chromium with every http(s) and websocket request blocked
+// (for pages opened from file://), or fails the test when it is not
+// installed.
 func New(t *testing.T) *Browser {
+	return start(t, []string{"http://*", "https://*", "ws://*", "wss://*"})
+}
+
+// NewLocal starts Chromium for a page served on this machine: nothing is
+// blocked; Requests tells where the page went.
+func NewLocal(t *testing.T) *Browser {
+	return start(t, nil)
+}
+
+func start(t *testing.T, blocked []string) *Browser {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -62,7 +74,7 @@ func New(t *testing.T) *Browser {
 	})
 	b := &Browser{Ctx: ctx}
 	chromedp.ListenTarget(ctx, b.listen)
-	if err := chromedp.Run(ctx, network.Enable(), network.SetBlockedURLs([]string{"http://*", "https://*", "ws://*", "wss://*"})); err != nil {
+	if err := chromedp.Run(ctx, network.Enable(), network.SetBlockedURLs(blocked)); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return b

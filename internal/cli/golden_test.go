@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,4 +91,52 @@ func TestReportCommand(t *testing.T) {
 	if code, _, _ := run(context.Background(), t, "report", "--db", db, "-o", filepath.Join(t.TempDir(), "no", "dir", "r.html")); code != ExitUsage {
 		t.Fatalf("unwritable output: exit %d", code)
 	}
+}
+
+func TestDashboardCommandServesAndStops(t *testing.T) {
+	db := fixtureDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out strings.Builder
+	done := make(chan int)
+	go func() {
+		done <- Main(ctx, []string{"dashboard", "--db", db, "--port", "0"}, Streams{Out: &syncWriter{b: &out}, Err: &strings.Builder{}})
+	}()
+	var url string
+	for range 100 {
+		if s := (&syncWriter{b: &out}).String(); strings.Contains(s, "http://") {
+			url = strings.Fields(s[strings.Index(s, "http://"):])[0]
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, err := http.Get(url + "/api/tasks/shakespeare/experiments")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	resp.Body.Close()
+	cancel()
+	if code := <-done; code != ExitInterrupted {
+		t.Fatalf("dashboard exit %d after Ctrl-C, want 130", code)
+	}
+	code, _, errOut := run(context.Background(), t, "dashboard", "--db", db, "--port", "0", "--addr", "256.0.0.1")
+	if code != ExitUsage || !strings.Contains(errOut, "--port") {
+		t.Fatalf("bad address: exit %d %s", code, errOut)
+	}
+}
+
+// syncWriter lets a test read what a command writes from another goroutine.
+type syncWriter struct{ b *strings.Builder }
+
+var syncMu sync.Mutex
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	syncMu.Lock()
+	defer syncMu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	syncMu.Lock()
+	defer syncMu.Unlock()
+	return w.b.String()
 }

@@ -71,7 +71,7 @@ func newRoot(s Streams) *cobra.Command {
 	pf.StringVar(&g.DB, "db", envOr(envDB, "autoresearch.db"), "SQLite database file (env "+envDB+")")
 	pf.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	root.AddCommand(newTasksCmd(s, g), newDoctorCmd(s, g), newBaselineCmd(s, g), newEvalCmd(s, g),
-		newStatusCmd(s, g), newExportCmd(s, g), newRunCmd(s, g), newReportCmd(s, g), newVersionCmd(s))
+		newStatusCmd(s, g), newExportCmd(s, g), newRunCmd(s, g), newReportCmd(s, g), newDashboardCmd(s, g), newVersionCmd(s))
 	return root
 }
 

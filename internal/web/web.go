@@ -1,0 +1,133 @@
+// Package web is the live dashboard: one route table, html/template pages,
+// embedded static files (no CDN, no build step), a JSON API under /api/,
+// and live updates by polling that API every second (simple, cacheable,
+// and it survives restarts of either side; SSE would save little at one
+// request a second). Untrusted text is escaped by html/template on the
+// server and set with textContent in the browser.
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"strconv"
+
+	"github.com/autoresearch/autoresearch/internal/assets"
+	"github.com/autoresearch/autoresearch/internal/research"
+)
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{"fmt4": fmt4, "diffLines": diffLines}).ParseFS(files, "templates/*.html"))
+
+// Store is what the dashboard reads.
+type Store interface {
+	List(ctx context.Context, task string, withSeeds bool) ([]research.Experiment, error)
+	Tasks(ctx context.Context) ([]string, error)
+}
+
+// TaskInfo describes a task's metric.
+type TaskInfo struct {
+	Metric    string
+	Direction research.Direction
+}
+
+// Server serves the dashboard.
+type Server struct {
+	Store       Store
+	DefaultTask string
+	Describe    func(task string) TaskInfo
+}
+
+// Handler returns the route table.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /tasks/{task}", s.taskPage)
+	mux.HandleFunc("GET /tasks/{task}/experiments/{seq}", s.detailPage)
+	mux.HandleFunc("GET /api/tasks", s.apiTasks)
+	mux.HandleFunc("GET /api/tasks/{task}/experiments", s.apiExperiments)
+	mux.HandleFunc("GET /api/tasks/{task}/experiments/{seq}", s.apiExperiment)
+	mux.HandleFunc("GET /static/uplot.js", static("text/javascript", assets.UPlotJS))
+	mux.HandleFunc("GET /static/uplot.css", static("text/css", assets.UPlotCSS))
+	mux.Handle("GET /static/", http.FileServerFS(files))
+	return secureHeaders(mux)
+}
+
+func secureHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func static(ctype, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", ctype)
+		_, _ = w.Write([]byte(body))
+	}
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/tasks/"+s.DefaultTask, http.StatusFound)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func fail(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
+
+func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
+	tasks, err := s.Store.Tasks(r.Context())
+	if err != nil {
+		fail(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, tasks)
+}
+
+func (s *Server) apiExperiments(w http.ResponseWriter, r *http.Request) {
+	task := r.PathValue("task")
+	list, err := s.Store.List(r.Context(), task, false)
+	if err != nil {
+		fail(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, summarize(task, s.Describe(task), list))
+}
+
+func (s *Server) find(r *http.Request) (*research.Experiment, []research.Experiment, int, string) {
+	seq, err := strconv.ParseInt(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		return nil, nil, http.StatusBadRequest, "experiment number must be an integer"
+	}
+	list, err := s.Store.List(r.Context(), r.PathValue("task"), true)
+	if err != nil {
+		return nil, nil, http.StatusInternalServerError, err.Error()
+	}
+	for i := range list {
+		if list[i].Seq == seq {
+			return &list[i], list, 0, ""
+		}
+	}
+	return nil, nil, http.StatusNotFound, "no such experiment"
+}
+
+func (s *Server) apiExperiment(w http.ResponseWriter, r *http.Request) {
+	e, list, code, msg := s.find(r)
+	if e == nil {
+		fail(w, code, msg)
+		return
+	}
+	writeJSON(w, detail(*e, list))
+}

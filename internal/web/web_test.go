@@ -1,0 +1,166 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/autoresearch/autoresearch/internal/browsertest"
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
+	"github.com/autoresearch/autoresearch/internal/web"
+)
+
+const xss = `</script><script>alert(1)</script><img src=x onerror=alert(2)>`
+
+func f(v float64) *float64 { return &v }
+
+func add(t *testing.T, db *sqlite.DB, parent *int64, status research.Status, mean float64, desc, code string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	e := &research.Experiment{Task: "shakespeare", Mode: research.ModeImprove, Category: research.CategoryOptimizer, ParentID: parent,
+		Description: desc, Hypothesis: xss, Code: code, Status: research.StatusRunning, TrainSeconds: 30, SeedsPlanned: 2}
+	if parent == nil {
+		e.Mode = research.ModeBaseline
+	}
+	if err := db.Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	e.Status, e.FinishedAt = status, &now
+	loss := []research.LossPoint{{Step: 0, Loss: 5.5}, {Step: 25, Loss: 3.1}, {Step: 50, Loss: 2.4}}
+	if status == research.StatusFailed {
+		e.Outcome = research.Outcome{Failure: research.FailCrash, Excerpt: xss}
+	} else {
+		e.Outcome = research.Outcome{Mean: f(mean), Std: f(0.01), Seeds: []research.SeedRun{
+			{Seed: 42, OK: true, Metric: f(mean), Loss: loss}, {Seed: 137, OK: true, Metric: f(mean), Loss: loss[1:]}}}
+	}
+	if err := db.Finish(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	return e.ID
+}
+
+func serve(t *testing.T) (*sqlite.DB, string, int64) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	base := add(t, db, nil, research.StatusKept, 3.1, "baseline", "lr = 3e-3\nprint('hi')  # comment\n")
+	add(t, db, &base, research.StatusDiscarded, 3.3, "attempt "+xss, "lr = 1e-3\n")
+	add(t, db, &base, research.StatusFailed, 0, "crash "+xss, "raise SystemExit('"+xss+"')\n")
+	add(t, db, &base, research.StatusKept, 3.0, "better "+xss, "lr = 2e-3\nprint('hi')  # comment\n")
+	srv := httptest.NewServer((&web.Server{Store: db, DefaultTask: "shakespeare",
+		Describe: func(string) web.TaskInfo { return web.TaskInfo{Metric: "val_bpb", Direction: research.Minimize} }}).Handler())
+	t.Cleanup(srv.Close)
+	return db, srv.URL, base
+}
+
+func TestDashboardLiveInABrowser(t *testing.T) {
+	db, url, base := serve(t)
+	b := browsertest.NewLocal(t)
+	var rows, ink, imgs int
+	err := chromedp.Run(b.Ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible("#experiments tbody tr"),
+		chromedp.Evaluate(`document.querySelectorAll("#experiments tbody tr").length`, &rows))
+	if err != nil || rows != 4 {
+		t.Fatalf("table shows %d rows (err %v), want 4", rows, err)
+	}
+	add(t, db, &base, research.StatusDiscarded, 3.2, "arrived live", "lr = 5e-3\n")
+	deadline := time.Now().Add(2 * time.Second)
+	for rows != 5 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		_ = chromedp.Run(b.Ctx, chromedp.Evaluate(`document.querySelectorAll("#experiments tbody tr").length`, &rows))
+	}
+	if rows != 5 {
+		t.Fatalf("a new experiment did not appear within 2 s (%d rows)", rows)
+	}
+	err = chromedp.Run(b.Ctx,
+		chromedp.Evaluate(inkJS("#chart canvas"), &ink),
+		chromedp.Evaluate(`document.querySelectorAll("img").length`, &imgs))
+	if err != nil || ink < 500 || imgs != 0 {
+		t.Fatalf("chart ink %d, injected images %d (err %v)", ink, imgs, err)
+	}
+	b.Screenshot(t, "dashboard.png")
+	checkDetail(t, b, url)
+	if p := b.Problems(); len(p) > 0 {
+		t.Fatalf("page problems: %v", p)
+	}
+	for _, u := range b.Requests() {
+		if !strings.HasPrefix(u, url) {
+			t.Errorf("the dashboard requested %s", u)
+		}
+	}
+}
+
+func checkDetail(t *testing.T, b *browsertest.Browser, url string) {
+	t.Helper()
+	var code, diff string
+	var spans, ink, imgs int
+	err := chromedp.Run(b.Ctx, chromedp.Navigate(url+"/tasks/shakespeare/experiments/4"), chromedp.WaitVisible("#code"),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Text("#code", &code), chromedp.Text("#diff", &diff),
+		chromedp.Evaluate(`document.querySelectorAll("#code span").length`, &spans),
+		chromedp.Evaluate(inkJS("#loss-chart canvas"), &ink),
+		chromedp.Evaluate(`document.querySelectorAll("img").length`, &imgs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(code, "lr = 2e-3") || !strings.Contains(diff, "+lr = 2e-3") || !strings.Contains(diff, "-lr = 3e-3") {
+		t.Fatalf("detail page: code %q diff %q", code, diff)
+	}
+	if spans == 0 || ink < 500 || imgs != 0 {
+		t.Fatalf("highlight spans %d, loss chart ink %d, injected images %d", spans, ink, imgs)
+	}
+	b.Screenshot(t, "dashboard-experiment.png")
+}
+
+func inkJS(sel string) string {
+	return `(() => { const c = document.querySelector("` + sel + `"); if (!c) return 0;
+		const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data; let n = 0;
+		for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })()`
+}
+
+func TestAPI(t *testing.T) {
+	_, url, _ := serve(t)
+	get := func(path string, v any) int {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if v != nil {
+			_ = json.NewDecoder(resp.Body).Decode(v)
+		}
+		return resp.StatusCode
+	}
+	var tasks []string
+	if get("/api/tasks", &tasks) != 200 || len(tasks) != 1 {
+		t.Fatalf("tasks %v", tasks)
+	}
+	var sum struct {
+		BestSeq int64 `json:"best_seq"`
+		Rows    []map[string]any
+		Stats   map[string]any
+	}
+	if get("/api/tasks/shakespeare/experiments", &sum) != 200 || len(sum.Rows) != 4 || sum.BestSeq != 4 || sum.Stats["kept"].(float64) != 2 {
+		t.Fatalf("summary %+v", sum)
+	}
+	var one map[string]any
+	if get("/api/tasks/shakespeare/experiments/2", &one) != 200 || one["code"] != "lr = 1e-3\n" {
+		t.Fatalf("experiment %v", one)
+	}
+	for path, code := range map[string]int{"/api/tasks/shakespeare/experiments/99": 404, "/api/tasks/shakespeare/experiments/x": 400, "/nope": 404} {
+		if got := get(path, nil); got != code {
+			t.Errorf("%s: %d, want %d", path, got, code)
+		}
+	}
+}
