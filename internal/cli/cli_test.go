@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/task"
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
@@ -122,13 +123,21 @@ func TestEvalTimeoutIsRecorded(t *testing.T) {
 func TestInterruptExits130AndRecords(t *testing.T) {
 	db := setupData(t)
 	ctx, cancel := context.WithCancel(context.Background())
+	sawLive := make(chan bool, 1)
 	go func() {
 		for len(testutil.ProcessesMatching("777.25")) == 0 {
 			time.Sleep(50 * time.Millisecond)
 		}
+		sawLive <- liveSeeds(db) > 0 // the dashboard's view of the seed in flight
 		cancel()
 	}()
 	code, _, errOut := run(ctx, t, "eval", "--db", db, testutil.Script("sleep_forever.py"), "--train-seconds", "60", "--seeds", "42")
+	if !<-sawLive {
+		t.Error("no live progress was recorded for the running seed")
+	}
+	if liveSeeds(db) != 0 {
+		t.Error("live progress outlived the interrupted experiment")
+	}
 	if code != ExitInterrupted || !strings.Contains(errOut, "interrupted") {
 		t.Fatalf("exit %d, want 130: %s", code, errOut)
 	}
@@ -139,4 +148,14 @@ func TestInterruptExits130AndRecords(t *testing.T) {
 	if pids := testutil.ProcessesMatching("777.25"); len(pids) > 0 {
 		t.Fatalf("left running: %v", pids)
 	}
+}
+
+func liveSeeds(path string) int {
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		return -1
+	}
+	defer db.Close()
+	live, _ := db.Live(context.Background(), "shakespeare")
+	return len(live)
 }

@@ -42,7 +42,7 @@ func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, 
 		return err
 	}
 	p := &progress{s: s, metric: t.Metric}
-	r.Cfg.OnEvent = p.event
+	r.Cfg.OnEvent = both(p.event, newLiveRecorder(db).event)
 	e.Task = t.Name
 	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s\n",
 		t.Name, t.Metric, better(t.Direction), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds))

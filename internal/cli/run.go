@@ -108,7 +108,7 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 	if best, err := db.Best(ctx, t.Name); err == nil && best != nil {
 		lp.live.best = best.Outcome.Mean
 	}
-	r.Cfg.OnEvent = lp.seed
+	r.Cfg.OnEvent = both(lp.seed, newLiveRecorder(db).event)
 	l := &research.Loop{
 		Task: t.Name, Direction: t.Direction, Store: db, Runner: r, Proposer: prop,
 		Validator: validate.Validator{Env: r.Env}, Strategy: research.DefaultStrategy(rng), Workers: o.Workers,

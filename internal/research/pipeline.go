@@ -63,7 +63,7 @@ func RunOne(ctx context.Context, store Store, runner Runner, d Direction, e *Exp
 	if e.Mode == ModeBaseline {
 		shortCircuitAgainst = nil // a baseline measurement always runs every seed
 	}
-	out, runErr := runner.Run(ctx, e.Code, shortCircuitAgainst)
+	out, runErr := runner.Run(WithExperiment(ctx, e.ID), e.Code, shortCircuitAgainst)
 	e.Outcome = out
 	now := time.Now()
 	e.FinishedAt = &now
@@ -82,4 +82,18 @@ func RunOne(ctx context.Context, store Store, runner Runner, d Direction, e *Exp
 	}
 	Conclude(e, d, best)
 	return store.Finish(ctx, e)
+}
+
+type experimentKey struct{}
+
+// WithExperiment tells a runner which recorded experiment it is running,
+// so that its progress events can name it (live loss curves).
+func WithExperiment(ctx context.Context, id int64) context.Context {
+	return context.WithValue(ctx, experimentKey{}, id)
+}
+
+// ExperimentID returns the experiment set by WithExperiment, or 0.
+func ExperimentID(ctx context.Context) int64 {
+	id, _ := ctx.Value(experimentKey{}).(int64)
+	return id
 }

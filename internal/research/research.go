@@ -89,6 +89,14 @@ type SeedRun struct {
 	Loss           []LossPoint `json:"loss"`
 }
 
+// LiveSeed is the progress of one seed of a running experiment.
+type LiveSeed struct {
+	ExperimentSeq int64       `json:"experiment"`
+	Seed          int64       `json:"seed"`
+	Phase         string      `json:"phase"` // "training" or "evaluating"
+	Loss          []LossPoint `json:"loss"`
+}
+
 // Outcome is what running one script over its seeds produced.
 type Outcome struct {
 	Seeds   []SeedRun

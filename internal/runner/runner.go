@@ -59,11 +59,12 @@ type Config struct {
 
 // Event is progress of a running seed.
 type Event struct {
-	Seed  int64
-	Phase string // "train", "evaluate", "done"
-	Step  int
-	Loss  float64
-	Run   *research.SeedRun // set when Phase is "done"
+	Experiment int64 // the recorded experiment (research.ExperimentID), 0 when unknown
+	Seed       int64
+	Phase      string // "train", "evaluate", "done"
+	Step       int
+	Loss       float64
+	Run        *research.SeedRun // set when Phase is "done"
 }
 
 // Runner runs scripts of one task.
@@ -76,8 +77,9 @@ type Runner struct {
 	Cfg     Config
 }
 
-func (r *Runner) emit(ev Event) {
+func (r *Runner) emit(ctx context.Context, ev Event) {
 	if r.Cfg.OnEvent != nil {
+		ev.Experiment = research.ExperimentID(ctx)
 		r.Cfg.OnEvent(ev)
 	}
 }
@@ -108,7 +110,7 @@ func (r *Runner) Run(ctx context.Context, code string, best *float64) (research.
 			return out, err
 		}
 		out.Seeds = append(out.Seeds, run)
-		r.emit(Event{Seed: seed, Phase: "done", Run: &run})
+		r.emit(ctx, Event{Seed: seed, Phase: "done", Run: &run})
 		if !run.OK {
 			out.Failure, out.Excerpt = run.Failure, run.Excerpt
 			break

@@ -87,11 +87,11 @@ func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, 
 		Timeout: r.trainLimit(),
 		OnEvent: func(line []byte) {
 			if ev, ok := tl.add(line); ok && ev.Event == "log" {
-				r.emit(Event{Seed: seed, Phase: "train", Step: ev.Step, Loss: ev.Loss})
+				r.emit(ctx, Event{Seed: seed, Phase: "train", Step: ev.Step, Loss: ev.Loss})
 			}
 		},
 	}
-	r.emit(Event{Seed: seed, Phase: "train"})
+	r.emit(ctx, Event{Seed: seed, Phase: "train"})
 	res, err := r.Exec.Run(ctx, spec)
 	tl.res = res
 	tl.modelOK = fileExists(filepath.Join(dir, "model.pt")) && fileExists(filepath.Join(dir, "model.pt.json"))
@@ -134,7 +134,7 @@ func (r *Runner) evaluate(ctx context.Context, dir string, run *research.SeedRun
 			}
 		},
 	}
-	r.emit(Event{Seed: run.Seed, Phase: "evaluate"})
+	r.emit(ctx, Event{Seed: run.Seed, Phase: "evaluate"})
 	start := time.Now()
 	res, err := r.Exec.Run(ctx, spec)
 	run.EvalSeconds = time.Since(start).Seconds()

@@ -166,3 +166,26 @@ func TestReopenKeepsDataAndMigratesOnce(t *testing.T) {
 		t.Fatalf("%d experiments after reopen", len(list))
 	}
 }
+
+func TestLiveProgress(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	e := &research.Experiment{Task: "t", Mode: research.ModeEval, Code: "x", Status: research.StatusRunning}
+	if err := db.Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.UpdateLive(ctx, e.ID, 42, "training", []research.LossPoint{{Step: 1, Loss: 2}})
+	_ = db.UpdateLive(ctx, e.ID, 42, "training", []research.LossPoint{{Step: 1, Loss: 2}, {Step: 2, Loss: 1.5}})
+	_ = db.UpdateLive(ctx, e.ID, 137, "evaluating", nil)
+	live, err := db.Live(ctx, "t")
+	if err != nil || len(live) != 2 || len(live[0].Loss) != 2 || live[1].Phase != "evaluating" || live[0].ExperimentSeq != 1 {
+		t.Fatalf("live = %+v, %v", live, err)
+	}
+	e.Status = research.StatusDiscarded
+	if err := db.Finish(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if live, _ := db.Live(ctx, "t"); len(live) != 0 {
+		t.Fatalf("live rows outlived their experiment: %+v", live)
+	}
+}

@@ -82,7 +82,8 @@ func (d *DB) Finish(ctx context.Context, e *research.Experiment) error {
 				return err
 			}
 		}
-		return nil
+		_, err = tx.ExecContext(ctx, `DELETE FROM live_seeds WHERE experiment_id = ?`, e.ID)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("%w: record result of experiment %d: %w", ErrOpen, e.Seq, err)

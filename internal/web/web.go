@@ -27,6 +27,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"fmt4": fmt4, 
 type Store interface {
 	List(ctx context.Context, task string, withSeeds bool) ([]research.Experiment, error)
 	Tasks(ctx context.Context) ([]string, error)
+	Live(ctx context.Context, task string) ([]research.LiveSeed, error)
 }
 
 // TaskInfo describes a task's metric.
@@ -51,6 +52,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/tasks", s.apiTasks)
 	mux.HandleFunc("GET /api/tasks/{task}/experiments", s.apiExperiments)
 	mux.HandleFunc("GET /api/tasks/{task}/experiments/{seq}", s.apiExperiment)
+	mux.HandleFunc("GET /api/tasks/{task}/running", s.apiRunning)
 	mux.HandleFunc("GET /static/uplot.js", static("text/javascript", assets.UPlotJS))
 	mux.HandleFunc("GET /static/uplot.css", static("text/css", assets.UPlotCSS))
 	mux.Handle("GET /static/", http.FileServerFS(files))
@@ -130,4 +132,16 @@ func (s *Server) apiExperiment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, detail(*e, list))
+}
+
+func (s *Server) apiRunning(w http.ResponseWriter, r *http.Request) {
+	live, err := s.Store.Live(r.Context(), r.PathValue("task"))
+	if err != nil {
+		fail(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if live == nil {
+		live = []research.LiveSeed{}
+	}
+	writeJSON(w, live)
 }

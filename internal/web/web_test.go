@@ -67,20 +67,36 @@ func serve(t *testing.T) (*sqlite.DB, string, int64) {
 
 func TestDashboardLiveInABrowser(t *testing.T) {
 	db, url, base := serve(t)
+	running := &research.Experiment{Task: "shakespeare", Mode: research.ModeImprove, ParentID: &base, Code: "lr = 9e-3\n",
+		Description: "in flight", Status: research.StatusRunning}
+	if err := db.Create(context.Background(), running); err != nil {
+		t.Fatal(err)
+	}
+	curve := []research.LossPoint{{Step: 0, Loss: 5}, {Step: 25, Loss: 3}, {Step: 50, Loss: 2.5}}
+	if err := db.UpdateLive(context.Background(), running.ID, 42, "training", curve); err != nil {
+		t.Fatal(err)
+	}
 	b := browsertest.NewLocal(t)
 	var rows, ink, imgs int
 	err := chromedp.Run(b.Ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible("#experiments tbody tr"),
 		chromedp.Evaluate(`document.querySelectorAll("#experiments tbody tr").length`, &rows))
-	if err != nil || rows != 4 {
-		t.Fatalf("table shows %d rows (err %v), want 4", rows, err)
+	if err != nil || rows != 5 {
+		t.Fatalf("table shows %d rows (err %v), want 5", rows, err)
+	}
+	var liveInk int
+	var heading string
+	err = chromedp.Run(b.Ctx, chromedp.WaitVisible("#running .running-chart canvas"), chromedp.Sleep(200*time.Millisecond),
+		chromedp.Evaluate(inkJS("#running .running-chart canvas"), &liveInk), chromedp.Text("#running h3", &heading))
+	if err != nil || liveInk < 300 || !strings.Contains(heading, "seed 42 training") {
+		t.Fatalf("running section: ink %d heading %q (err %v)", liveInk, heading, err)
 	}
 	add(t, db, &base, research.StatusDiscarded, 3.2, "arrived live", "lr = 5e-3\n")
 	deadline := time.Now().Add(2 * time.Second)
-	for rows != 5 && time.Now().Before(deadline) {
+	for rows != 6 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 		_ = chromedp.Run(b.Ctx, chromedp.Evaluate(`document.querySelectorAll("#experiments tbody tr").length`, &rows))
 	}
-	if rows != 5 {
+	if rows != 6 {
 		t.Fatalf("a new experiment did not appear within 2 s (%d rows)", rows)
 	}
 	err = chromedp.Run(b.Ctx,

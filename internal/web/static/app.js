@@ -67,10 +67,38 @@ function renderChart(sum) {
       { label: "best so far", stroke: "#2f8f5b", width: 2 }] }, data, holder);
 }
 
+// renderRunning draws one live loss chart per running experiment.
+function renderRunning(live) {
+  const list = document.getElementById("running-list");
+  if (!live.length) { list.replaceChildren(el("p", "Nothing is running.", "muted")); return; }
+  const byExp = new Map();
+  live.forEach(s => { if (!byExp.has(s.experiment)) byExp.set(s.experiment, []); byExp.get(s.experiment).push(s); });
+  list.replaceChildren(...[...byExp].map(([seq, seeds]) => {
+    const box = el("div", null, "running-experiment");
+    box.append(el("h3", "#" + seq + " · " + seeds.map(s => "seed " + s.seed + " " + s.phase).join(", ")));
+    const holder = el("div", null, "chart running-chart");
+    box.append(holder);
+    setTimeout(() => drawCurves(holder, seeds), 0);
+    return box;
+  }));
+}
+
+function drawCurves(holder, seeds) {
+  seeds = seeds.filter(s => s.loss && s.loss.length);
+  if (!seeds.length) { holder.textContent = "No loss logged yet."; return; }
+  const steps = [...new Set(seeds.flatMap(s => s.loss.map(p => p.step)))].sort((a, b) => a - b);
+  const series = seeds.map(s => { const m = new Map(s.loss.map(p => [p.step, p.loss])); return steps.map(x => m.has(x) ? m.get(x) : null); });
+  const colors = ["#2f6fb0", "#c0504d", "#4f9a6b", "#8a5a00"];
+  new uPlot({ width: Math.min(1150, holder.clientWidth || 1150), height: 260, scales: { x: { time: false } },
+    series: [{ label: "step" }, ...seeds.map((s, i) => ({ label: "seed " + s.seed, stroke: colors[i % 4], width: 2, spanGaps: true }))] },
+    [steps, ...series], holder);
+}
+
 async function refresh() {
   try {
-    const sum = await (await fetch("/api/tasks/" + encodeURIComponent(task) + "/experiments")).json();
-    renderStats(sum.stats); renderTable(sum); renderChart(sum);
+    const base = "/api/tasks/" + encodeURIComponent(task);
+    const [sum, live] = await Promise.all([(await fetch(base + "/experiments")).json(), (await fetch(base + "/running")).json()]);
+    renderStats(sum.stats); renderTable(sum); renderChart(sum); renderRunning(live);
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
   } catch (e) {
     document.getElementById("updated").textContent = "cannot reach the server; retrying";
@@ -87,14 +115,7 @@ function taskPage() {
 
 function lossChart() {
   const holder = document.getElementById("loss-chart");
-  const seeds = JSON.parse(holder.dataset.curves || "[]").filter(s => s.loss && s.loss.length);
-  if (!seeds.length) { holder.textContent = "No loss was logged."; return; }
-  const steps = [...new Set(seeds.flatMap(s => s.loss.map(p => p.step)))].sort((a, b) => a - b);
-  const series = seeds.map(s => { const m = new Map(s.loss.map(p => [p.step, p.loss])); return steps.map(x => m.has(x) ? m.get(x) : null); });
-  const colors = ["#2f6fb0", "#c0504d", "#4f9a6b", "#8a5a00"];
-  new uPlot({ width: Math.min(1150, holder.clientWidth || 1150), height: 280, scales: { x: { time: false } },
-    series: [{ label: "step" }, ...seeds.map((s, i) => ({ label: "seed " + s.seed, stroke: colors[i % 4], width: 2, spanGaps: true }))] },
-    [steps, ...series], holder);
+  drawCurves(holder, JSON.parse(holder.dataset.curves || "[]"));
 }
 
 // highlight colours Python code: tokens become spans whose text is set with

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/runner"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
+)
+
+// maxLivePoints bounds a live curve; past it every other point is dropped.
+const maxLivePoints = 1000
+
+// liveRecorder writes the progress of seeds in flight to the store, at
+// most once a second per seed and on every phase change, so that the
+// dashboard (another process) can draw live loss curves.
+type liveRecorder struct {
+	mu    sync.Mutex
+	db    *sqlite.DB
+	seeds map[[2]int64]*liveSeed
+}
+
+type liveSeed struct {
+	phase   string
+	loss    []research.LossPoint
+	flushed time.Time
+}
+
+func newLiveRecorder(db *sqlite.DB) *liveRecorder {
+	return &liveRecorder{db: db, seeds: map[[2]int64]*liveSeed{}}
+}
+
+func (l *liveRecorder) event(ev runner.Event) {
+	if ev.Experiment == 0 {
+		return
+	}
+	key := [2]int64{ev.Experiment, ev.Seed}
+	l.mu.Lock()
+	s := l.seeds[key]
+	if s == nil {
+		s = &liveSeed{}
+		l.seeds[key] = s
+	}
+	var phase string
+	switch ev.Phase {
+	case "done":
+		delete(l.seeds, key) // the finished experiment's rows go with its record
+		l.mu.Unlock()
+		return
+	case "evaluate":
+		phase = "evaluating"
+	default:
+		phase = "training"
+		if ev.Step != 0 || ev.Loss != 0 {
+			s.loss = appendThinned(s.loss, research.LossPoint{Step: ev.Step, Loss: ev.Loss})
+		}
+	}
+	if phase == s.phase && time.Since(s.flushed) < time.Second {
+		l.mu.Unlock()
+		return
+	}
+	s.phase, s.flushed = phase, time.Now()
+	loss := append([]research.LossPoint(nil), s.loss...)
+	l.mu.Unlock()
+	if err := l.db.UpdateLive(context.Background(), ev.Experiment, ev.Seed, phase, loss); err != nil {
+		slog.Warn("live progress not recorded", "err", err)
+	}
+}
+
+func appendThinned(pts []research.LossPoint, p research.LossPoint) []research.LossPoint {
+	pts = append(pts, p)
+	if len(pts) <= maxLivePoints {
+		return pts
+	}
+	kept := pts[:0]
+	for i := 0; i < len(pts); i += 2 {
+		kept = append(kept, pts[i])
+	}
+	return kept
+}
+
+// both calls each function with every runner event.
+func both(a, b func(runner.Event)) func(runner.Event) {
+	return func(ev runner.Event) { a(ev); b(ev) }
+}
