@@ -15,3 +15,14 @@ var UPlotJS string
 //
 //go:embed uPlot.min.css
 var UPlotCSS string
+
+// HighlightJS is highlight.js's browser build with its common languages
+// (Python included; BSD-3-Clause, see highlight.LICENSE).
+//
+//go:embed highlight.min.js
+var HighlightJS string
+
+// HighlightCSS is highlight.js's GitHub theme.
+//
+//go:embed highlight-github.min.css
+var HighlightCSS string

@@ -55,6 +55,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/tasks/{task}/running", s.apiRunning)
 	mux.HandleFunc("GET /static/uplot.js", static("text/javascript", assets.UPlotJS))
 	mux.HandleFunc("GET /static/uplot.css", static("text/css", assets.UPlotCSS))
+	mux.HandleFunc("GET /static/highlight.js", static("text/javascript", assets.HighlightJS))
+	mux.HandleFunc("GET /static/highlight.css", static("text/css", assets.HighlightCSS))
 	mux.Handle("GET /static/", http.FileServerFS(files))
 	return secureHeaders(mux)
 }

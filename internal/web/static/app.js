@@ -118,22 +118,6 @@ function lossChart() {
   drawCurves(holder, JSON.parse(holder.dataset.curves || "[]"));
 }
 
-// highlight colours Python code: tokens become spans whose text is set with
-// textContent, so code can never become markup.
-function highlight(pre) {
-  const code = pre.textContent;
-  const re = /(#[^\n]*)|("""[\s\S]*?"""|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|\b(def|class|return|if|elif|else|for|while|in|import|from|as|with|try|except|finally|raise|not|and|or|is|None|True|False|lambda|yield|pass|break|continue|global|assert)\b|\b(\d+\.?\d*(?:e-?\d+)?)\b/g;
-  const out = [];
-  let last = 0, m;
-  while ((m = re.exec(code)) !== null) {
-    if (m.index > last) out.push(document.createTextNode(code.slice(last, m.index)));
-    out.push(el("span", m[0], m[1] ? "com" : m[2] ? "str" : m[3] ? "kw" : "num"));
-    last = re.lastIndex;
-  }
-  out.push(document.createTextNode(code.slice(last)));
-  pre.replaceChildren(...out);
-}
-
 fillTasks();
 if (document.getElementById("task-page")) taskPage();
-if (document.getElementById("experiment-page")) { lossChart(); highlight(document.getElementById("code")); }
+if (document.getElementById("experiment-page")) { lossChart(); window.hljs.highlightElement(document.getElementById("code")); }
