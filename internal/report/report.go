@@ -3,12 +3,11 @@ package report
 import (
 	"embed"
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"io"
-	"strings"
 
 	"github.com/autoresearch/autoresearch/internal/assets"
+	"github.com/autoresearch/autoresearch/internal/render"
 	"github.com/autoresearch/autoresearch/internal/research"
 )
 
@@ -16,9 +15,9 @@ import (
 var files embed.FS
 
 var page = template.Must(template.New("report.tmpl").Funcs(template.FuncMap{
-	"fmt4":      fmt4,
+	"fmt4":      render.Metric,
 	"better":    better,
-	"diffLines": diffLines,
+	"diffLines": render.DiffLines,
 }).ParseFS(files, "report.tmpl"))
 
 // Write renders the report of in to w.
@@ -36,35 +35,9 @@ func Write(w io.Writer, in Input) error {
 	}{m, template.JS(data), template.JS(assets.UPlotJS), template.CSS(assets.UPlotCSS)}) //nolint:gosec // G203: vendored library and json.Marshal output
 }
 
-func fmt4(v *float64) string {
-	if v == nil {
-		return "–"
-	}
-	return fmt.Sprintf("%.4f", *v)
-}
-
 func better(d research.Direction) string {
 	if d == research.Maximize {
 		return "higher"
 	}
 	return "lower"
-}
-
-type diffLine struct{ Class, Text string }
-
-func diffLines(diff string) []diffLine {
-	var out []diffLine
-	for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
-		c := ""
-		switch {
-		case strings.HasPrefix(l, "@@"):
-			c = "hunk"
-		case strings.HasPrefix(l, "+") && !strings.HasPrefix(l, "+++"):
-			c = "add"
-		case strings.HasPrefix(l, "-") && !strings.HasPrefix(l, "---"):
-			c = "del"
-		}
-		out = append(out, diffLine{c, l})
-	}
-	return out
 }

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/research"
@@ -108,30 +106,4 @@ func detail(e research.Experiment, list []research.Experiment) experimentDetail 
 	}
 	return experimentDetail{row: toRow(e, seqOf), Hypothesis: e.Hypothesis, Excerpt: e.Outcome.Excerpt,
 		Test: e.Outcome.Test, Cost: e.Cost, Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds}
-}
-
-func fmt4(v *float64) string {
-	if v == nil {
-		return "–"
-	}
-	return fmt.Sprintf("%.4f", *v)
-}
-
-type diffLine struct{ Class, Text string }
-
-func diffLines(diff string) []diffLine {
-	var out []diffLine
-	for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
-		c := ""
-		switch {
-		case strings.HasPrefix(l, "@@"):
-			c = "hunk"
-		case strings.HasPrefix(l, "+") && !strings.HasPrefix(l, "+++"):
-			c = "add"
-		case strings.HasPrefix(l, "-") && !strings.HasPrefix(l, "---"):
-			c = "del"
-		}
-		out = append(out, diffLine{c, l})
-	}
-	return out
 }

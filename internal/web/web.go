@@ -15,13 +15,14 @@ import (
 	"strconv"
 
 	"github.com/autoresearch/autoresearch/internal/assets"
+	"github.com/autoresearch/autoresearch/internal/render"
 	"github.com/autoresearch/autoresearch/internal/research"
 )
 
 //go:embed templates/*.html static/*
 var files embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{"fmt4": fmt4, "diffLines": diffLines}).ParseFS(files, "templates/*.html"))
+var pages = template.Must(template.New("").Funcs(template.FuncMap{"fmt4": render.Metric, "diffLines": render.DiffLines}).ParseFS(files, "templates/*.html"))
 
 // Store is what the dashboard reads.
 type Store interface {

@@ -1,0 +1,40 @@
+// Package render holds the small formatting helpers that the HTML views
+// (the report and the dashboard) share, so that both show metrics and
+// diffs the same way.
+package render
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Metric formats an optional metric with four decimals, or a dash.
+func Metric(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.4f", *v)
+}
+
+// DiffLine is one line of a unified diff with the CSS class that colours
+// it: "add", "del", "hunk" or none.
+type DiffLine struct{ Class, Text string }
+
+// DiffLines splits a unified diff into classified lines; templates escape
+// the text.
+func DiffLines(diff string) []DiffLine {
+	var out []DiffLine
+	for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
+		c := ""
+		switch {
+		case strings.HasPrefix(l, "@@"):
+			c = "hunk"
+		case strings.HasPrefix(l, "+") && !strings.HasPrefix(l, "+++"):
+			c = "add"
+		case strings.HasPrefix(l, "-") && !strings.HasPrefix(l, "---"):
+			c = "del"
+		}
+		out = append(out, DiffLine{c, l})
+	}
+	return out
+}
