@@ -53,15 +53,41 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	var err error
+	for attempt := range openAttempts {
+		var d *DB
+		if d, err = open(ctx, dsn, path); err == nil {
+			return d, nil
+		}
+		if !isBusy(err) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+	}
+	return fail(err)
+}
+
+// openAttempts bounds the retries of an open that another process holds
+// up: switching a new file to WAL takes a lock that the busy timeout does
+// not wait for.
+const openAttempts = 8
+
+func open(ctx context.Context, dsn, path string) (*DB, error) {
+	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	d := &DB{db: sqldb, Path: path, Now: time.Now}
 	if err := d.migrate(ctx); err != nil {
-		return fail(errors.Join(err, sqldb.Close()))
+		return nil, errors.Join(err, sqldb.Close())
 	}
 	return d, nil
+}
+
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 // Close closes the database.

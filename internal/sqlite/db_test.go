@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,5 +188,33 @@ func TestLiveProgress(t *testing.T) {
 	}
 	if live, _ := db.Live(ctx, "t"); len(live) != 0 {
 		t.Fatalf("live rows outlived their experiment: %+v", live)
+	}
+}
+
+// TestConcurrentOpens: processes that open the same database while
+// others open, read and close it (a run starting while status polls) must
+// all succeed, new file included.
+func TestConcurrentOpens(t *testing.T) {
+	for round := range 3 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("race-%d.db", round))
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				var err error
+				for i := 0; i < 25 && err == nil; i++ {
+					var db *DB
+					if db, err = Open(context.Background(), path); err == nil {
+						_, err = db.List(context.Background(), "t", false)
+						db.Close()
+					}
+				}
+				errs <- err
+			}()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
 	}
 }
