@@ -42,10 +42,7 @@ type summary struct {
 
 func summarize(task string, info TaskInfo, list []research.Experiment) summary {
 	sum := summary{Task: task, Metric: info.Metric, Direction: string(info.Direction), Rows: make([]row, 0, len(list))}
-	seqOf := map[int64]int64{}
-	for _, e := range list {
-		seqOf[e.ID] = e.Seq
-	}
+	seqOf := seqIndex(list)
 	st := &sum.Stats
 	for _, e := range list {
 		st.Experiments++
@@ -74,6 +71,15 @@ func summarize(task string, info TaskInfo, list []research.Experiment) summary {
 	return sum
 }
 
+// seqIndex maps experiment IDs to their numbers within the task.
+func seqIndex(list []research.Experiment) map[int64]int64 {
+	m := make(map[int64]int64, len(list))
+	for _, e := range list {
+		m[e.ID] = e.Seq
+	}
+	return m
+}
+
 func toRow(e research.Experiment, seqOf map[int64]int64) row {
 	r := row{Seq: e.Seq, Status: string(e.Status), Failure: string(e.Outcome.Failure), Mean: e.Outcome.Mean,
 		Std: e.Outcome.Std, Category: string(e.Category), Mode: string(e.Mode), Description: e.Description,
@@ -100,10 +106,6 @@ type experimentDetail struct {
 }
 
 func detail(e research.Experiment, list []research.Experiment) experimentDetail {
-	seqOf := map[int64]int64{}
-	for _, x := range list {
-		seqOf[x.ID] = x.Seq
-	}
-	return experimentDetail{row: toRow(e, seqOf), Hypothesis: e.Hypothesis, Excerpt: e.Outcome.Excerpt,
+	return experimentDetail{row: toRow(e, seqIndex(list)), Hypothesis: e.Hypothesis, Excerpt: e.Outcome.Excerpt,
 		Test: e.Outcome.Test, Cost: e.Cost, Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds}
 }
