@@ -13,7 +13,7 @@ has_torch() {
   return 1
 }
 
-apt_packages=(python3-torch python3-torchvision python3-numpy libopenblas0-pthread dataset-fashion-mnist)
+apt_packages=(python3-torch python3-torchvision python3-numpy libopenblas0-pthread dataset-fashion-mnist bubblewrap)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()

@@ -151,7 +151,6 @@ type jsonRecord struct {
 }
 
 func toRecords(list []research.Experiment) []jsonRecord {
-	seqOf := seqIndex(list)
 	out := make([]jsonRecord, 0, len(list))
 	for _, e := range list {
 		r := jsonRecord{ID: e.Seq, Task: e.Task, Mode: e.Mode, Status: e.Status, Metric: e.Outcome.Mean,
@@ -159,11 +158,7 @@ func toRecords(list []research.Experiment) []jsonRecord {
 			Category: e.Category, Description: e.Description, Hypothesis: e.Hypothesis,
 			FailureKind: string(e.Outcome.Failure), FailureExcerpt: e.Outcome.Excerpt, TrainSeconds: e.TrainSeconds,
 			DurationS: e.Duration().Seconds(), Cost: e.Cost, CreatedAt: e.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
-			Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds}
-		if e.ParentID != nil {
-			p := seqOf[*e.ParentID]
-			r.Parent = &p
-		}
+			Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds, Parent: e.ParentSeq}
 		out = append(out, r)
 	}
 	return out

@@ -65,6 +65,7 @@ func TestStatusAndExportGolden(t *testing.T) {
 		args   []string
 	}{
 		{"status.txt", []string{"status", "--db", db}},
+		{"status-last.txt", []string{"status", "--db", db, "--last", "2"}},
 		{"export.tsv", []string{"export", "--db", db}},
 		{"export.csv", []string{"export", "--db", db, "--format", "csv"}},
 	}

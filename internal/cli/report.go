@@ -38,13 +38,17 @@ func runReport(ctx context.Context, s Streams, g *globalOpts, o reportOpts) (err
 	}
 	defer closeDB(db, &err)
 	name := taskName(g)
-	list, err := db.List(ctx, name, true)
+	list, err := db.List(ctx, name, false)
 	if err != nil {
 		return err
 	}
 	in := report.Input{Task: name, Metric: "metric", Direction: research.Minimize, Experiments: list}
 	if t, terr := loadTask(g); terr == nil && t.Name == name {
 		in.Metric, in.Direction = t.Metric, t.Direction
+	}
+	in.Top = research.Candidates(list, in.Direction, report.TopN)
+	if err := db.Fill(ctx, in.Top); err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := report.Write(&buf, in); err != nil {

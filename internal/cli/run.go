@@ -126,7 +126,7 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 	if err != nil {
 		return err
 	}
-	return runStatus(ctx, s, g, statusOpts{})
+	return runStatus(ctx, s, g, statusOpts{Last: defaultLast})
 }
 
 // chooseProposer resolves --proposer; auto picks Claude when

@@ -4,16 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
 )
+
+// defaultLast is how many of the latest experiments status shows.
+const defaultLast = 50
 
 type statusOpts struct {
 	JSON bool
+	All  bool
+	Last int
 }
 
 func newStatusCmd(s Streams, g *globalOpts) *cobra.Command {
@@ -26,7 +33,9 @@ func newStatusCmd(s Streams, g *globalOpts) *cobra.Command {
 			return runStatus(cmd.Context(), s, g, o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON for scripts")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON for scripts (with code and seed runs)")
+	cmd.Flags().BoolVar(&o.All, "all", false, "show every experiment, not only the last ones")
+	cmd.Flags().IntVar(&o.Last, "last", defaultLast, "show the last `N` experiments")
 	taskFlags(cmd, g)
 	return cmd
 }
@@ -37,23 +46,56 @@ func runStatus(ctx context.Context, s Streams, g *globalOpts, o statusOpts) (err
 		return err
 	}
 	defer closeDB(db, &err)
+	if o.Last < 1 {
+		return usageErr(fmt.Errorf("--last must be at least 1, not %d", o.Last))
+	}
 	name := taskName(g)
-	list, err := db.List(ctx, name, o.JSON)
+	st, err := db.Stats(ctx, name)
 	if err != nil {
 		return err
 	}
-	best, err := db.Best(ctx, name)
+	list, err := statusRows(ctx, db, name, o)
 	if err != nil {
 		return err
 	}
 	if o.JSON {
-		return writeJSON(s, name, best, list)
+		return writeJSON(s, name, st.Best, list)
 	}
 	if len(list) == 0 {
 		fmt.Fprintf(s.Out, "no experiments for task %s yet: run `autoresearch baseline --task %s`\n", name, name)
 		return nil
 	}
-	return writeTable(s, best, list)
+	if err := writeTable(s, st.Best, list); err != nil {
+		return err
+	}
+	if len(list) < st.Experiments {
+		fmt.Fprintf(s.Out, "(the last %d of %d experiments; --all shows every one%s)\n", len(list), st.Experiments, bestNote(st.Best))
+	}
+	return nil
+}
+
+// statusRows are the experiments status shows, in order: every one with
+// --all, else the last ones; with code and seed runs for JSON.
+func statusRows(ctx context.Context, db *sqlite.DB, name string, o statusOpts) ([]research.Experiment, error) {
+	var list []research.Experiment
+	var err error
+	if o.All {
+		list, err = db.List(ctx, name, false)
+	} else {
+		list, err = db.Page(ctx, name, research.Page{Sort: "seq", Desc: true, Limit: min(o.Last, sqlite.MaxPage)})
+		slices.Reverse(list)
+	}
+	if err != nil || !o.JSON {
+		return list, err
+	}
+	return list, db.Fill(ctx, list)
+}
+
+func bestNote(best *research.Experiment) string {
+	if best == nil {
+		return ""
+	}
+	return fmt.Sprintf("; best: #%d %s", best.Seq, formatMetric(best.Outcome.Mean, best.Outcome.Std))
 }
 
 // taskName is the task whose records are shown: the folder's manifest
@@ -68,7 +110,6 @@ func taskName(g *globalOpts) string {
 }
 
 func writeTable(s Streams, best *research.Experiment, list []research.Experiment) error {
-	seqOf := seqIndex(list)
 	tw := tabwriter.NewWriter(s.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tID\tPARENT\tSTATUS\tMETRIC\tSEEDS\tCATEGORY\tCOST\tDURATION\tDESCRIPTION")
 	for _, e := range list {
@@ -76,26 +117,18 @@ func writeTable(s Streams, best *research.Experiment, list []research.Experiment
 		if best != nil && e.ID == best.ID {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d/%d\t%s\t$%.3f\t%s\t%s\n", mark, e.Seq, parentLabel(e, seqOf),
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d/%d\t%s\t$%.3f\t%s\t%s\n", mark, e.Seq, parentLabel(e),
 			statusLabel(e), formatMetric(e.Outcome.Mean, e.Outcome.Std), e.SeedsDone, e.SeedsPlanned, e.Category,
 			e.Cost.USD, formatDuration(e.Duration()), shorten(sanitize(e.Description, false), 48))
 	}
 	return tw.Flush()
 }
 
-func seqIndex(list []research.Experiment) map[int64]int64 {
-	m := make(map[int64]int64, len(list))
-	for _, e := range list {
-		m[e.ID] = e.Seq
-	}
-	return m
-}
-
-func parentLabel(e research.Experiment, seqOf map[int64]int64) string {
-	if e.ParentID == nil {
+func parentLabel(e research.Experiment) string {
+	if e.ParentSeq == nil {
 		return "-"
 	}
-	return fmt.Sprint(seqOf[*e.ParentID])
+	return fmt.Sprint(*e.ParentSeq)
 }
 
 func statusLabel(e research.Experiment) string {

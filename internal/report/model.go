@@ -10,32 +10,33 @@ package report
 
 import (
 	"sort"
+	"strconv"
 
 	"github.com/aymanbagabas/go-udiff"
 
 	"github.com/autoresearch/autoresearch/internal/research"
 )
 
+// TopN is how many of the best experiments the report shows.
+const TopN = 5
+
 // Input is what a report is made of.
 type Input struct {
 	Task        string
 	Metric      string
 	Direction   research.Direction
-	Experiments []research.Experiment // in order, with seed runs
+	Experiments []research.Experiment // in order; code and seed runs are not needed
+	// Top are research.Candidates(Experiments, Direction, TopN) with code
+	// and seed runs; when nil they are taken from Experiments as they are.
+	Top []research.Experiment
 }
 
-// point is one experiment on the progression chart.
-type point struct {
-	Seq    int64   `json:"seq"`
-	Metric float64 `json:"metric"`
-	Best   float64 `json:"best"`
-	Kept   bool    `json:"kept"`
-}
-
+// chartData holds the charts' series as columns (compact at 100,000
+// experiments), values rounded to 6 significant digits.
 type chartData struct {
-	Points []point      `json:"points"`
-	Cost   [2][]float64 `json:"cost"` // seq, cumulative dollars
-	Metric string       `json:"metric"`
+	Progress [3][]float64 `json:"progress"` // seq, metric, best so far
+	Cost     [2][]float64 `json:"cost"`     // seq, cumulative dollars
+	Metric   string       `json:"metric"`
 }
 
 // count is one bar of a breakdown.
@@ -89,7 +90,10 @@ func build(in Input) model {
 		}
 	}
 	m.Chart = chart(in)
-	top := research.Candidates(in.Experiments, in.Direction, 5)
+	top := in.Top
+	if top == nil {
+		top = research.Candidates(in.Experiments, in.Direction, TopN)
+	}
 	if len(top) > 0 {
 		m.Best = &top[0]
 	}
@@ -107,21 +111,31 @@ func chart(in Input) chartData {
 	for _, e := range in.Experiments {
 		cost += e.Cost.USD
 		c.Cost[0] = append(c.Cost[0], float64(e.Seq))
-		c.Cost[1] = append(c.Cost[1], cost)
+		c.Cost[1] = append(c.Cost[1], round6(cost))
 		if e.Outcome.Mean == nil {
 			continue
 		}
-		v := *e.Outcome.Mean
+		v := round6(*e.Outcome.Mean)
 		if e.Status == research.StatusKept && (best == nil || in.Direction.Better(v, *best)) {
 			best = &v
 		}
-		p := point{Seq: e.Seq, Metric: v, Kept: e.Status == research.StatusKept, Best: v}
+		b := v
 		if best != nil {
-			p.Best = *best
+			b = *best
 		}
-		c.Points = append(c.Points, p)
+		c.Progress[0] = append(c.Progress[0], float64(e.Seq))
+		c.Progress[1] = append(c.Progress[1], v)
+		c.Progress[2] = append(c.Progress[2], b)
 	}
 	return c
+}
+
+func round6(v float64) float64 {
+	f, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	if err != nil {
+		return v
+	}
+	return f
 }
 
 // topRows orders the top experiments by number and diffs each against the

@@ -64,7 +64,10 @@ func (r *Rejection) Error() string { return fmt.Sprintf("%s: %s", r.Kind, r.Reas
 // LoopStore is the store as the loop uses it.
 type LoopStore interface {
 	Store
-	List(ctx context.Context, task string, withSeeds bool) ([]Experiment, error)
+	// List returns the task's experiments in order, without code unless full.
+	List(ctx context.Context, task string, full bool) ([]Experiment, error)
+	// Fill loads the code (and diff and seed runs) of the given experiments.
+	Fill(ctx context.Context, list []Experiment) error
 	MarkInterrupted(ctx context.Context, task string) (int, error)
 }
 
@@ -214,6 +217,9 @@ func (l *Loop) next(ctx context.Context) (Request, bool, error) {
 	h := History{Candidates: Candidates(list, l.Direction, l.Strategy.TopK), Number: l.started + 1, Streak: Streak(list)}
 	if len(h.Candidates) == 0 {
 		return Request{}, false, fmt.Errorf("task %s has no kept experiment to build on (did the baseline fail?): fix it and run `autoresearch baseline --task %s`", l.Task, l.Task)
+	}
+	if err := l.Store.Fill(ctx, h.Candidates); err != nil {
+		return Request{}, false, err
 	}
 	i, mode := l.Strategy.Next(h)
 	l.started++

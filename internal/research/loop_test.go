@@ -41,10 +41,25 @@ func (s *loopStore) List(_ context.Context, task string, _ bool) ([]Experiment, 
 	var out []Experiment
 	for _, e := range s.exps {
 		if e.Task == task {
-			out = append(out, *e)
+			light := *e
+			light.Code, light.Diff = "", "" // as the real store's light list
+			out = append(out, light)
 		}
 	}
 	return out, nil
+}
+
+func (s *loopStore) Fill(_ context.Context, list []Experiment) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range list {
+		for _, e := range s.exps {
+			if e.ID == list[i].ID {
+				list[i].Code, list[i].Diff = e.Code, e.Diff
+			}
+		}
+	}
+	return nil
 }
 
 func (s *loopStore) MarkInterrupted(context.Context, string) (int, error) {

@@ -125,6 +125,7 @@ type Experiment struct {
 	Task         string
 	Seq          int64 // number within its task, from 1
 	ParentID     *int64
+	ParentSeq    *int64 // the parent's Seq, filled in when read from a store
 	Mode         Mode
 	Category     Category
 	Description  string

@@ -29,23 +29,30 @@ func (d *DB) Create(ctx context.Context, e *research.Experiment) error {
 		if err := computeDiff(ctx, tx, e); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO experiments
-			(task, seq, parent_id, mode, category, description, hypothesis, code, diff, status, train_seconds, seeds_planned,
-			 proposer, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, propose_seconds, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Task, e.Seq, e.ParentID, e.Mode, e.Category, clip(e.Description, maxText), clip(e.Hypothesis, maxText), e.Code, e.Diff,
-			e.Status, e.TrainSeconds, e.SeedsPlanned, e.Cost.Proposer, e.Cost.Model, e.Cost.InputTokens, e.Cost.OutputTokens,
-			e.Cost.CacheReadTokens, e.Cost.CacheWriteTokens, e.Cost.USD, e.Cost.ProposeSeconds, e.CreatedAt.Format(time.RFC3339Nano))
-		if err != nil {
-			return err
-		}
-		e.ID, err = res.LastInsertId()
-		return err
+		return insertExperiment(ctx, tx, e)
 	})
 	if err != nil {
 		return fmt.Errorf("%w: record experiment: %w", ErrOpen, err)
 	}
 	return nil
+}
+
+func insertExperiment(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO experiments
+		(task, seq, parent_id, mode, category, description, hypothesis, status, train_seconds, seeds_planned,
+		 proposer, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, propose_seconds, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Task, e.Seq, e.ParentID, e.Mode, e.Category, clip(e.Description, maxText), clip(e.Hypothesis, maxText),
+		e.Status, e.TrainSeconds, e.SeedsPlanned, e.Cost.Proposer, e.Cost.Model, e.Cost.InputTokens, e.Cost.OutputTokens,
+		e.Cost.CacheReadTokens, e.Cost.CacheWriteTokens, e.Cost.USD, e.Cost.ProposeSeconds, e.CreatedAt.Format(time.RFC3339Nano))
+	if err != nil {
+		return err
+	}
+	if e.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO experiment_code (experiment_id, code, diff) VALUES (?, ?, ?)`, e.ID, e.Code, e.Diff)
+	return err
 }
 
 func computeDiff(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
@@ -54,7 +61,7 @@ func computeDiff(ctx context.Context, tx *sql.Tx, e *research.Experiment) error 
 		return nil
 	}
 	var parent string
-	if err := tx.QueryRowContext(ctx, `SELECT code FROM experiments WHERE id = ?`, *e.ParentID).Scan(&parent); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT code FROM experiment_code WHERE experiment_id = ?`, *e.ParentID).Scan(&parent); err != nil {
 		return fmt.Errorf("parent %d: %w", *e.ParentID, err)
 	}
 	e.Diff = udiff.Unified("parent.py", "train.py", parent, e.Code)
@@ -63,30 +70,39 @@ func computeDiff(ctx context.Context, tx *sql.Tx, e *research.Experiment) error 
 
 // Finish records e's status, outcome and seed runs.
 func (d *DB) Finish(ctx context.Context, e *research.Experiment) error {
-	o := e.Outcome
 	e.SeedsDone = 0
-	for _, s := range o.Seeds {
+	for _, s := range e.Outcome.Seeds {
 		if s.OK {
 			e.SeedsDone++
 		}
 	}
-	err := d.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE experiments SET status = ?, metric_mean = ?, metric_std = ?, test_metric = ?,
-			failure_kind = ?, failure_excerpt = ?, finished_at = ?, seeds_done = ? WHERE id = ?`,
-			e.Status, o.Mean, o.Std, o.Test, o.Failure, clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.SeedsDone, e.ID)
-		if err != nil {
-			return err
-		}
-		for _, s := range o.Seeds {
-			if err := insertSeed(ctx, tx, e.ID, s); err != nil {
-				return err
-			}
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM live_seeds WHERE experiment_id = ?`, e.ID)
-		return err
-	})
+	err := d.tx(ctx, func(tx *sql.Tx) error { return finish(ctx, tx, e) })
 	if err != nil {
 		return fmt.Errorf("%w: record result of experiment %d: %w", ErrOpen, e.Seq, err)
+	}
+	return nil
+}
+
+func finish(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
+	o := e.Outcome
+	_, err := tx.ExecContext(ctx, `UPDATE experiments SET status = ?, metric_mean = ?, metric_std = ?, test_metric = ?,
+		failure_kind = ?, failure_excerpt = ?, finished_at = ?, seeds_done = ? WHERE id = ?`,
+		e.Status, o.Mean, o.Std, o.Test, o.Failure, clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.SeedsDone, e.ID)
+	if err != nil {
+		return err
+	}
+	if err := insertSeeds(ctx, tx, e.ID, o.Seeds); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM live_seeds WHERE experiment_id = ?`, e.ID)
+	return err
+}
+
+func insertSeeds(ctx context.Context, tx *sql.Tx, expID int64, seeds []research.SeedRun) error {
+	for _, s := range seeds {
+		if err := insertSeed(ctx, tx, expID, s); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -105,36 +121,40 @@ func insertSeed(ctx context.Context, tx *sql.Tx, expID int64, s research.SeedRun
 	return err
 }
 
-// Best returns the task's best experiment: the last one kept (each kept
-// experiment beat every mean before it). Nil when none is kept.
+// Best returns the task's best experiment (without code): the last one
+// kept (each kept experiment beat every mean before it). Nil when none is
+// kept.
 func (d *DB) Best(ctx context.Context, task string) (*research.Experiment, error) {
-	list, err := d.query(ctx, `WHERE task = ? AND status = 'kept' ORDER BY seq DESC LIMIT 1`, task)
+	list, err := d.query(ctx, `WHERE e.task = ? AND e.status = 'kept' ORDER BY e.seq DESC LIMIT 1`, task)
 	if err != nil || len(list) == 0 {
 		return nil, err
 	}
 	return &list[0], nil
 }
 
-// List returns the task's experiments in order, with their seed runs when
-// withSeeds is set.
-func (d *DB) List(ctx context.Context, task string, withSeeds bool) ([]research.Experiment, error) {
-	list, err := d.query(ctx, `WHERE task = ? ORDER BY seq`, task)
-	if err != nil || !withSeeds {
+// List returns the task's experiments in order. Without full they carry
+// no code, diff or seed runs (see Fill); with it they carry all three.
+func (d *DB) List(ctx context.Context, task string, full bool) ([]research.Experiment, error) {
+	list, err := d.query(ctx, `WHERE e.task = ? ORDER BY e.seq`, task)
+	if err != nil || !full {
 		return list, err
 	}
-	seeds, err := d.seeds(ctx, task)
-	if err != nil {
+	return list, d.fill(ctx, list, `WHERE e.task = ?`, task)
+}
+
+// Get returns one experiment with its code, diff and seed runs; nil when
+// the task has no experiment with that number.
+func (d *DB) Get(ctx context.Context, task string, seq int64) (*research.Experiment, error) {
+	list, err := d.query(ctx, `WHERE e.task = ? AND e.seq = ?`, task, seq)
+	if err != nil || len(list) == 0 {
 		return nil, err
 	}
-	for i := range list {
-		list[i].Outcome.Seeds = seeds[list[i].ID]
-	}
-	return list, nil
+	return &list[0], d.Fill(ctx, list)
 }
 
 // Tasks lists the tasks that have experiments.
 func (d *DB) Tasks(ctx context.Context) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT task FROM experiments ORDER BY task`)
+	rows, err := d.db.QueryContext(ctx, `SELECT task FROM task_stats WHERE experiments > 0 ORDER BY task`)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}

@@ -23,10 +23,11 @@ func (d *DB) UpdateLive(ctx context.Context, experimentID, seed int64, phase str
 	return nil
 }
 
-// Live returns the progress of the task's running experiments.
+// Live returns the progress of the task's running experiments (read from
+// the few live rows first: CROSS JOIN fixes that order).
 func (d *DB) Live(ctx context.Context, task string) ([]research.LiveSeed, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT e.seq, l.seed, l.phase, l.loss_curve FROM live_seeds l
-		JOIN experiments e ON e.id = l.experiment_id WHERE e.task = ? AND e.status = 'running' ORDER BY e.seq, l.seed`, task)
+		CROSS JOIN experiments e ON e.id = l.experiment_id WHERE e.task = ? AND e.status = 'running' ORDER BY e.seq, l.seed`, task)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read live progress: %w", ErrOpen, err)
 	}

@@ -5,19 +5,24 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/research"
 )
 
-const experimentCols = `id, task, seq, parent_id, mode, category, description, hypothesis, code, diff, status,
-	train_seconds, seeds_planned, seeds_done, metric_mean, metric_std, test_metric, failure_kind, failure_excerpt,
-	proposer, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, propose_seconds,
-	created_at, finished_at`
+// experimentCols are the light columns of an experiment (no code, diff or
+// seed runs) with the parent's number.
+const experimentCols = `e.id, e.task, e.seq, e.parent_id, (SELECT p.seq FROM experiments p WHERE p.id = e.parent_id),
+	e.mode, e.category, e.description, e.hypothesis, e.status,
+	e.train_seconds, e.seeds_planned, e.seeds_done, e.metric_mean, e.metric_std, e.test_metric, e.failure_kind, e.failure_excerpt,
+	e.proposer, e.model, e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_tokens, e.cost_usd, e.propose_seconds,
+	e.created_at, e.finished_at`
 
-func (d *DB) query(ctx context.Context, where string, args ...any) ([]research.Experiment, error) {
-	//nolint:gosec // G202: where is a constant clause from this package; values go through args
-	rows, err := d.db.QueryContext(ctx, `SELECT `+experimentCols+` FROM experiments `+where, args...)
+// query reads experiments (light) with a clause that follows FROM experiments e.
+func (d *DB) query(ctx context.Context, clause string, args ...any) ([]research.Experiment, error) {
+	//nolint:gosec // G202: clause is a constant from this package; values go through args
+	rows, err := d.db.QueryContext(ctx, `SELECT `+experimentCols+` FROM experiments e `+clause, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read experiments: %w", ErrOpen, err)
 	}
@@ -38,8 +43,8 @@ func scanExperiment(rows *sql.Rows) (research.Experiment, error) {
 	var created string
 	var finished sql.NullString
 	o, c := &e.Outcome, &e.Cost
-	err := rows.Scan(&e.ID, &e.Task, &e.Seq, &e.ParentID, &e.Mode, &e.Category, &e.Description, &e.Hypothesis,
-		&e.Code, &e.Diff, &e.Status, &e.TrainSeconds, &e.SeedsPlanned, &e.SeedsDone, &o.Mean, &o.Std, &o.Test, &o.Failure, &o.Excerpt,
+	err := rows.Scan(&e.ID, &e.Task, &e.Seq, &e.ParentID, &e.ParentSeq, &e.Mode, &e.Category, &e.Description, &e.Hypothesis,
+		&e.Status, &e.TrainSeconds, &e.SeedsPlanned, &e.SeedsDone, &o.Mean, &o.Std, &o.Test, &o.Failure, &o.Excerpt,
 		&c.Proposer, &c.Model, &c.InputTokens, &c.OutputTokens, &c.CacheReadTokens, &c.CacheWriteTokens, &c.USD,
 		&c.ProposeSeconds, &created, &finished)
 	if err != nil {
@@ -53,13 +58,70 @@ func scanExperiment(rows *sql.Rows) (research.Experiment, error) {
 	return e, nil
 }
 
-func (d *DB) seeds(ctx context.Context, task string) (map[int64][]research.SeedRun, error) {
+// Fill loads the code, diff and seed runs of the given experiments (a
+// handful: the candidates of a proposal, a report's top rows).
+func (d *DB) Fill(ctx context.Context, list []research.Experiment) error {
+	if len(list) == 0 {
+		return nil
+	}
+	ids := make([]any, len(list))
+	for i := range list {
+		ids[i] = list[i].ID
+	}
+	in := "WHERE e.id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+	return d.fill(ctx, list, in, ids...)
+}
+
+// fill loads code, diffs and seed runs selected by a clause over
+// experiments e into the matching members of list.
+func (d *DB) fill(ctx context.Context, list []research.Experiment, clause string, args ...any) error {
+	at := make(map[int64]*research.Experiment, len(list))
+	for i := range list {
+		at[list[i].ID] = &list[i]
+	}
+	if err := d.fillCode(ctx, at, clause, args); err != nil {
+		return fmt.Errorf("%w: read code: %w", ErrOpen, err)
+	}
+	seeds, err := d.seeds(ctx, clause, args...)
+	if err != nil {
+		return err
+	}
+	for id, e := range at {
+		e.Outcome.Seeds = seeds[id]
+	}
+	return nil
+}
+
+func (d *DB) fillCode(ctx context.Context, at map[int64]*research.Experiment, clause string, args []any) error {
+	//nolint:gosec // G202: clause is a constant from this package; values go through args
+	rows, err := d.db.QueryContext(ctx, `SELECT c.experiment_id, c.code, c.diff FROM experiment_code c
+		JOIN experiments e ON e.id = c.experiment_id `+clause, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var code, diff string
+		if err := rows.Scan(&id, &code, &diff); err != nil {
+			return err
+		}
+		if e := at[id]; e != nil {
+			e.Code, e.Diff = code, diff
+		}
+	}
+	return rows.Err()
+}
+
+// seeds reads seed runs with a clause over seed_runs s joined to experiments e.
+func (d *DB) seeds(ctx context.Context, clause string, args ...any) (map[int64][]research.SeedRun, error) {
+	//nolint:gosec // G202: clause is a constant from this package; values go through args
 	rows, err := d.db.QueryContext(ctx, `SELECT s.experiment_id, s.seed, s.ok, s.metric, s.test_metric, s.train_seconds,
 		s.wall_seconds, s.startup_seconds, s.import_seconds, s.export_seconds, s.eval_seconds, s.exit_code,
 		s.failure_kind, s.failure_excerpt, s.loss_curve
-		FROM seed_runs s JOIN experiments e ON e.id = s.experiment_id WHERE e.task = ? ORDER BY s.id`, task)
+		FROM seed_runs s JOIN experiments e ON e.id = s.experiment_id `+clause+` ORDER BY s.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read seed runs: %w", err)
+		return nil, fmt.Errorf("%w: read seed runs: %w", ErrOpen, err)
 	}
 	defer rows.Close()
 	out := map[int64][]research.SeedRun{}
@@ -70,7 +132,7 @@ func (d *DB) seeds(ctx context.Context, task string) (map[int64][]research.SeedR
 		if err := rows.Scan(&id, &s.Seed, &s.OK, &s.Metric, &s.TestMetric, &s.TrainSeconds, &s.WallSeconds,
 			&s.StartupSeconds, &s.ImportSeconds, &s.ExportSeconds, &s.EvalSeconds, &s.ExitCode, &s.Failure,
 			&s.Excerpt, &curve); err != nil {
-			return nil, fmt.Errorf("read seed runs: %w", err)
+			return nil, fmt.Errorf("%w: read seed runs: %w", ErrOpen, err)
 		}
 		_ = json.Unmarshal([]byte(curve), &s.Loss)
 		out[id] = append(out[id], s)

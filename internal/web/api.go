@@ -1,6 +1,10 @@
 package web
 
 import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/research"
@@ -10,6 +14,7 @@ type stats struct {
 	Experiments int      `json:"experiments"`
 	Kept        int      `json:"kept"`
 	Failed      int      `json:"failed"`
+	Running     int      `json:"running"`
 	Best        *float64 `json:"best"`
 	Baseline    *float64 `json:"baseline"`
 	Delta       *float64 `json:"delta"`
@@ -28,70 +33,63 @@ type row struct {
 	Mode        string   `json:"mode"`
 	Description string   `json:"description"`
 	CostUSD     float64  `json:"cost_usd"`
-	DurationS   float64  `json:"duration_s"`
+	DurationS   float64  `json:"duration_s"` // for running ones, so far when answered
+	CreatedAt   string   `json:"created_at"`
 }
 
+// summary is the stats bar and one page of the table.
 type summary struct {
 	Task      string `json:"task"`
 	Metric    string `json:"metric"`
 	Direction string `json:"direction"`
 	BestSeq   int64  `json:"best_seq"`
 	Stats     stats  `json:"stats"`
+	Total     int    `json:"total"`
 	Rows      []row  `json:"rows"`
 }
 
-func summarize(task string, info TaskInfo, list []research.Experiment) summary {
-	sum := summary{Task: task, Metric: info.Metric, Direction: string(info.Direction), Rows: make([]row, 0, len(list))}
-	seqOf := seqIndex(list)
-	st := &sum.Stats
-	for _, e := range list {
-		st.Experiments++
-		st.SpentUSD += e.Cost.USD
-		switch e.Status {
-		case research.StatusKept:
-			st.Kept++
-			st.Best, sum.BestSeq = e.Outcome.Mean, e.Seq
-		case research.StatusFailed:
-			st.Failed++
-		}
-		if e.Mode == research.ModeBaseline && st.Baseline == nil {
-			st.Baseline = e.Outcome.Mean
-		}
-		sum.Rows = append(sum.Rows, toRow(e, seqOf))
+func summarize(task string, info TaskInfo, st research.Stats, page []research.Experiment) summary {
+	sum := summary{Task: task, Metric: info.Metric, Direction: string(info.Direction), Total: st.Experiments,
+		Rows: make([]row, 0, len(page)), Stats: stats{Experiments: st.Experiments, Kept: st.Kept, Failed: st.Failed,
+			Running: st.Running, Baseline: st.Baseline, SpentUSD: st.SpentUSD, PerHour: st.PerHour()}}
+	if st.Best != nil {
+		sum.BestSeq, sum.Stats.Best = st.Best.Seq, st.Best.Outcome.Mean
 	}
-	if st.Best != nil && st.Baseline != nil {
-		d := *st.Best - *st.Baseline
-		st.Delta = &d
+	if b, base := sum.Stats.Best, st.Baseline; b != nil && base != nil {
+		d := *b - *base
+		sum.Stats.Delta = &d
 	}
-	if n := len(list); n > 1 {
-		if h := list[n-1].CreatedAt.Sub(list[0].CreatedAt).Hours(); h > 0 {
-			st.PerHour = float64(n-1) / h
-		}
+	for _, e := range page {
+		sum.Rows = append(sum.Rows, toRow(e))
 	}
 	return sum
 }
 
-// seqIndex maps experiment IDs to their numbers within the task.
-func seqIndex(list []research.Experiment) map[int64]int64 {
-	m := make(map[int64]int64, len(list))
-	for _, e := range list {
-		m[e.ID] = e.Seq
-	}
-	return m
-}
-
-func toRow(e research.Experiment, seqOf map[int64]int64) row {
-	r := row{Seq: e.Seq, Status: string(e.Status), Failure: string(e.Outcome.Failure), Mean: e.Outcome.Mean,
+func toRow(e research.Experiment) row {
+	r := row{Seq: e.Seq, Parent: e.ParentSeq, Status: string(e.Status), Failure: string(e.Outcome.Failure), Mean: e.Outcome.Mean,
 		Std: e.Outcome.Std, Category: string(e.Category), Mode: string(e.Mode), Description: e.Description,
-		CostUSD: e.Cost.USD, DurationS: e.Duration().Seconds()}
-	if e.ParentID != nil {
-		p := seqOf[*e.ParentID]
-		r.Parent = &p
-	}
+		CostUSD: e.Cost.USD, DurationS: e.Duration().Seconds(), CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339)}
 	if e.Status == research.StatusRunning {
 		r.DurationS = time.Since(e.CreatedAt).Seconds()
 	}
 	return r
+}
+
+// points are chart points as columns (compact at 100,000 experiments);
+// points up to Settled will not change, so a client asks for those after.
+type points struct {
+	Settled int64      `json:"settled"`
+	Seq     []int64    `json:"seq"`
+	Mean    []*float64 `json:"mean"`
+	Kept    []bool     `json:"kept"`
+}
+
+func columns(pts []research.Point, settled int64) points {
+	c := points{Settled: settled, Seq: make([]int64, len(pts)), Mean: make([]*float64, len(pts)), Kept: make([]bool, len(pts))}
+	for i, p := range pts {
+		c.Seq[i], c.Mean[i], c.Kept[i] = p.Seq, p.Mean, p.Status == research.StatusKept
+	}
+	return c
 }
 
 type experimentDetail struct {
@@ -105,7 +103,44 @@ type experimentDetail struct {
 	Seeds      []research.SeedRun `json:"seeds"`
 }
 
-func detail(e research.Experiment, list []research.Experiment) experimentDetail {
-	return experimentDetail{row: toRow(e, seqIndex(list)), Hypothesis: e.Hypothesis, Excerpt: e.Outcome.Excerpt,
+func detail(e research.Experiment) experimentDetail {
+	return experimentDetail{row: toRow(e), Hypothesis: e.Hypothesis, Excerpt: e.Outcome.Excerpt,
 		Test: e.Outcome.Test, Cost: e.Cost, Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds}
+}
+
+// pageQuery reads ?sort=&desc=&offset=&limit= (default: newest 100 first).
+func pageQuery(r *http.Request) (research.Page, error) {
+	p := research.Page{Sort: r.URL.Query().Get("sort"), Desc: r.URL.Query().Get("desc") != "0"}
+	if p.Sort == "" {
+		p.Sort = "seq"
+	}
+	var err error
+	if p.Offset, err = intParam(r, "offset", 0); err != nil {
+		return p, err
+	}
+	p.Limit, err = intParam(r, "limit", 100)
+	return p, err
+}
+
+func intParam(r *http.Request, name string, def int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s must be a whole number ≥ 0, not %q", name, v)
+	}
+	return n, nil
+}
+
+// errBadRequest marks an error the client caused.
+type errBadRequest struct{ error }
+
+func statusOf(err error) int {
+	var bad errBadRequest
+	if errors.As(err, &bad) {
+		return http.StatusBadRequest
+	}
+	return http.StatusInternalServerError
 }

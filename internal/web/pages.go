@@ -11,12 +11,12 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) detailPage(w http.ResponseWriter, r *http.Request) {
-	e, list, code, msg := s.find(r)
+	e, code, msg := s.find(r)
 	if e == nil {
 		http.Error(w, msg, code)
 		return
 	}
-	d := detail(*e, list)
+	d := detail(*e)
 	curves, _ := json.Marshal(d.Seeds)
 	s.render(w, "experiment.html", map[string]any{"Task": r.PathValue("task"), "Info": s.Describe(r.PathValue("task")),
 		"E": d, "Curves": string(curves)})

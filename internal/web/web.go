@@ -24,10 +24,16 @@ var files embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{"fmt4": render.Metric, "diffLines": render.DiffLines}).ParseFS(files, "templates/*.html"))
 
-// Store is what the dashboard reads.
+// Store is what the dashboard reads. Every read is bounded (one page of
+// rows, aggregates in SQL, chart points after a number) so that pages
+// stay fast at 100,000 experiments.
 type Store interface {
-	List(ctx context.Context, task string, withSeeds bool) ([]research.Experiment, error)
 	Tasks(ctx context.Context) ([]string, error)
+	Version(ctx context.Context, task string) (int64, error)
+	Stats(ctx context.Context, task string) (research.Stats, error)
+	Page(ctx context.Context, task string, p research.Page) ([]research.Experiment, error)
+	Points(ctx context.Context, task string, after int64) ([]research.Point, int64, error)
+	Get(ctx context.Context, task string, seq int64) (*research.Experiment, error)
 	Live(ctx context.Context, task string) ([]research.LiveSeed, error)
 }
 
@@ -42,6 +48,7 @@ type Server struct {
 	Store       Store
 	DefaultTask string
 	Describe    func(task string) TaskInfo
+	cache       cache
 }
 
 // Handler returns the route table.
@@ -53,6 +60,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/tasks", s.apiTasks)
 	mux.HandleFunc("GET /api/tasks/{task}/experiments", s.apiExperiments)
 	mux.HandleFunc("GET /api/tasks/{task}/experiments/{seq}", s.apiExperiment)
+	mux.HandleFunc("GET /api/tasks/{task}/points", s.apiPoints)
 	mux.HandleFunc("GET /api/tasks/{task}/running", s.apiRunning)
 	mux.HandleFunc("GET /static/uplot.js", static("text/javascript", assets.UPlotJS))
 	mux.HandleFunc("GET /static/uplot.css", static("text/css", assets.UPlotCSS))
@@ -103,38 +111,60 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiExperiments(w http.ResponseWriter, r *http.Request) {
 	task := r.PathValue("task")
-	list, err := s.Store.List(r.Context(), task, false)
+	p, err := pageQuery(r)
 	if err != nil {
-		fail(w, http.StatusInternalServerError, err.Error())
+		fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	writeJSON(w, summarize(task, s.Describe(task), list))
+	s.cached(w, r, task, func(ctx context.Context) (any, error) {
+		st, err := s.Store.Stats(ctx, task)
+		if err != nil {
+			return nil, err
+		}
+		list, err := s.Store.Page(ctx, task, p)
+		if err != nil {
+			return nil, errBadRequest{err}
+		}
+		return summarize(task, s.Describe(task), st, list), nil
+	})
 }
 
-func (s *Server) find(r *http.Request) (*research.Experiment, []research.Experiment, int, string) {
+func (s *Server) apiPoints(w http.ResponseWriter, r *http.Request) {
+	task := r.PathValue("task")
+	after, err := intParam(r, "after", 0)
+	if err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.cached(w, r, task, func(ctx context.Context) (any, error) {
+		pts, settled, err := s.Store.Points(ctx, task, int64(after))
+		return columns(pts, settled), err
+	})
+}
+
+// find returns the experiment the path names, or an HTTP status and why.
+func (s *Server) find(r *http.Request) (*research.Experiment, int, string) {
 	seq, err := strconv.ParseInt(r.PathValue("seq"), 10, 64)
 	if err != nil {
-		return nil, nil, http.StatusBadRequest, "experiment number must be an integer"
+		return nil, http.StatusBadRequest, "experiment number must be an integer"
 	}
-	list, err := s.Store.List(r.Context(), r.PathValue("task"), true)
-	if err != nil {
-		return nil, nil, http.StatusInternalServerError, err.Error()
+	e, err := s.Store.Get(r.Context(), r.PathValue("task"), seq)
+	switch {
+	case err != nil:
+		return nil, http.StatusInternalServerError, err.Error()
+	case e == nil:
+		return nil, http.StatusNotFound, "no such experiment"
 	}
-	for i := range list {
-		if list[i].Seq == seq {
-			return &list[i], list, 0, ""
-		}
-	}
-	return nil, nil, http.StatusNotFound, "no such experiment"
+	return e, 0, ""
 }
 
 func (s *Server) apiExperiment(w http.ResponseWriter, r *http.Request) {
-	e, list, code, msg := s.find(r)
+	e, code, msg := s.find(r)
 	if e == nil {
 		fail(w, code, msg)
 		return
 	}
-	writeJSON(w, detail(*e, list))
+	writeJSON(w, detail(*e))
 }
 
 func (s *Server) apiRunning(w http.ResponseWriter, r *http.Request) {

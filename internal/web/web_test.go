@@ -174,7 +174,25 @@ func TestAPI(t *testing.T) {
 	if get("/api/tasks/shakespeare/experiments/2", &one) != 200 || one["code"] != "lr = 1e-3\n" {
 		t.Fatalf("experiment %v", one)
 	}
-	for path, code := range map[string]int{"/api/tasks/shakespeare/experiments/99": 404, "/api/tasks/shakespeare/experiments/x": 400, "/nope": 404} {
+	var page struct {
+		Total int
+		Rows  []struct{ Seq int64 }
+	}
+	if get("/api/tasks/shakespeare/experiments?sort=mean&desc=0&limit=2&offset=1", &page) != 200 || page.Total != 4 ||
+		len(page.Rows) != 2 || page.Rows[0].Seq != 4 || page.Rows[1].Seq != 1 {
+		t.Fatalf("page by metric: %+v", page) // failed #3 has no metric and sorts first
+	}
+	var pts struct {
+		Settled int64
+		Seq     []int64
+		Kept    []bool
+	}
+	if get("/api/tasks/shakespeare/points?after=1", &pts) != 200 || pts.Settled != 4 || len(pts.Seq) != 2 || pts.Seq[1] != 4 || !pts.Kept[1] {
+		t.Fatalf("points: %+v", pts)
+	}
+	for path, code := range map[string]int{"/api/tasks/shakespeare/experiments/99": 404, "/api/tasks/shakespeare/experiments/x": 400, "/nope": 404,
+		"/api/tasks/shakespeare/experiments?sort=code": 400, "/api/tasks/shakespeare/experiments?limit=-1": 400,
+		"/api/tasks/shakespeare/points?after=x": 400} {
 		if got := get(path, nil); got != code {
 			t.Errorf("%s: %d, want %d", path, got, code)
 		}

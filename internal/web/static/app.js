@@ -4,7 +4,9 @@
 
 const body = document.body;
 const task = body.dataset.task;
-let sortKey = "seq", sortDesc = true, chart = null;
+const pageSize = 100;
+let sortKey = "seq", sortDesc = true, offset = 0, total = 0, chart = null;
+let pts = { seq: [], mean: [], kept: [] }, settled = 0;
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -32,38 +34,50 @@ function renderStats(s) {
 }
 
 function renderTable(sum) {
-  const rows = [...sum.rows].sort((a, b) => {
-    const x = a[sortKey] ?? -Infinity, y = b[sortKey] ?? -Infinity;
-    const c = typeof x === "string" ? x.localeCompare(y) : x - y;
-    return sortDesc ? -c : c;
-  });
+  total = sum.total;
   const tbody = document.querySelector("#experiments tbody");
-  tbody.replaceChildren(...rows.map(r => {
+  tbody.replaceChildren(...sum.rows.map(r => {
     const tr = el("tr");
     if (r.seq === sum.best_seq) tr.className = "best";
     const link = el("a", "#" + r.seq);
     link.href = "/tasks/" + encodeURIComponent(task) + "/experiments/" + r.seq;
     const num = el("td"); num.append(link);
     const status = r.status === "failed" ? "failed: " + r.failure : r.status;
+    const secs = r.status === "running" ? (Date.now() - Date.parse(r.created_at)) / 1000 : r.duration_s;
     tr.append(num, el("td", r.parent === null ? "–" : "#" + r.parent), el("td", status, "status " + r.status),
       el("td", r.mean === null ? "–" : fmt(r.mean) + (r.std ? " ± " + fmt(r.std) : "")), el("td", r.category), el("td", r.mode),
-      el("td", r.description), el("td", "$" + fmt(r.cost_usd)), el("td", Math.round(r.duration_s) + "s"));
+      el("td", r.description), el("td", "$" + fmt(r.cost_usd)), el("td", Math.max(0, Math.round(secs)) + "s"));
     return tr;
   }));
+  document.getElementById("page-info").textContent = total ? (offset + 1) + "–" + (offset + sum.rows.length) + " of " + total : "";
+  document.getElementById("page-prev").disabled = offset === 0;
+  document.getElementById("page-next").disabled = offset + pageSize >= total;
 }
 
-function renderChart(sum) {
-  const pts = sum.rows.filter(r => r.mean !== null).sort((a, b) => a.seq - b.seq);
-  const better = sum.direction === "maximize" ? (a, b) => a > b : (a, b) => a < b;
+// mergePoints keeps the points up to the settled number asked from and
+// appends the ones the server sent after it.
+function mergePoints(p, asked) {
+  let cut = pts.seq.length;
+  while (cut > 0 && pts.seq[cut - 1] > asked) cut--;
+  const changed = cut !== pts.seq.length || p.seq.length > 0;
+  if (changed) {
+    pts = { seq: pts.seq.slice(0, cut).concat(p.seq), mean: pts.mean.slice(0, cut).concat(p.mean), kept: pts.kept.slice(0, cut).concat(p.kept) };
+  }
+  settled = p.settled;
+  return changed;
+}
+
+function renderChart(direction, metric) {
+  const better = direction === "maximize" ? (a, b) => a > b : (a, b) => a < b;
   let best = null;
-  const bestLine = pts.map(r => { if (r.status === "kept" && (best === null || better(r.mean, best))) best = r.mean; return best; });
-  const data = [pts.map(r => r.seq), pts.map(r => r.mean), bestLine];
+  const bestLine = pts.mean.map((m, i) => { if (pts.kept[i] && (best === null || better(m, best))) best = m; return best; });
+  const data = [pts.seq, pts.mean, bestLine];
   const holder = document.getElementById("chart");
-  if (!pts.length) { holder.textContent = "No experiment has a metric yet."; return; }
+  if (!pts.seq.length) { holder.textContent = "No experiment has a metric yet."; return; }
   if (chart) { chart.setData(data); return; }
   holder.textContent = "";
   chart = new uPlot({ width: Math.min(1150, holder.clientWidth || 1150), height: 300, scales: { x: { time: false } },
-    series: [{ label: "#" }, { label: sum.metric, stroke: "#7a8ca5", width: 0, points: { show: true, size: 6, fill: "#7a8ca5" } },
+    series: [{ label: "#" }, { label: metric, stroke: "#7a8ca5", width: 0, points: { show: true, size: 6, fill: "#7a8ca5" } },
       { label: "best so far", stroke: "#2f8f5b", width: 2 }] }, data, holder);
 }
 
@@ -94,11 +108,21 @@ function drawCurves(holder, seeds) {
     [steps, ...series], holder);
 }
 
+async function getJSON(url) {
+  const resp = await fetch(url);
+  if (!resp.ok) throw new Error(url + ": " + resp.status);
+  return resp.json();
+}
+
 async function refresh() {
   try {
-    const base = "/api/tasks/" + encodeURIComponent(task);
-    const [sum, live] = await Promise.all([(await fetch(base + "/experiments")).json(), (await fetch(base + "/running")).json()]);
-    renderStats(sum.stats); renderTable(sum); renderChart(sum); renderRunning(live);
+    const base = "/api/tasks/" + encodeURIComponent(task), asked = settled;
+    const q = "?sort=" + sortKey + "&desc=" + (sortDesc ? 1 : 0) + "&offset=" + offset + "&limit=" + pageSize;
+    const [sum, p, live] = await Promise.all([getJSON(base + "/experiments" + q), getJSON(base + "/points?after=" + asked),
+      getJSON(base + "/running")]);
+    renderStats(sum.stats); renderTable(sum);
+    if (mergePoints(p, asked) || !chart) renderChart(sum.direction, sum.metric);
+    renderRunning(live);
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
   } catch (e) {
     document.getElementById("updated").textContent = "cannot reach the server; retrying";
@@ -106,9 +130,11 @@ async function refresh() {
 }
 
 function taskPage() {
-  document.querySelectorAll("#experiments th").forEach(th => th.addEventListener("click", () => {
-    sortDesc = sortKey === th.dataset.key ? !sortDesc : true; sortKey = th.dataset.key; refresh();
+  document.querySelectorAll("#experiments th[data-key]").forEach(th => th.addEventListener("click", () => {
+    sortDesc = sortKey === th.dataset.key ? !sortDesc : true; sortKey = th.dataset.key; offset = 0; refresh();
   }));
+  document.getElementById("page-prev").addEventListener("click", () => { offset = Math.max(0, offset - pageSize); refresh(); });
+  document.getElementById("page-next").addEventListener("click", () => { if (offset + pageSize < total) { offset += pageSize; refresh(); } });
   refresh();
   setInterval(refresh, 1000);
 }

@@ -1,0 +1,39 @@
+package research
+
+import "time"
+
+// Stats summarizes a task's experiments.
+type Stats struct {
+	Experiments int
+	Kept        int
+	Failed      int
+	Running     int
+	SpentUSD    float64
+	Best        *Experiment // the last kept one; nil when none is kept
+	Baseline    *float64    // the first baseline's mean
+	First, Last time.Time   // creation times of the first and last experiment
+}
+
+// PerHour is the rate at which experiments were created.
+func (s Stats) PerHour() float64 {
+	h := s.Last.Sub(s.First).Hours()
+	if s.Experiments < 2 || h <= 0 {
+		return 0
+	}
+	return float64(s.Experiments-1) / h
+}
+
+// Page asks for one page of a task's experiments in a given order.
+type Page struct {
+	Sort   string // seq, status, mean, category, mode, description, cost, duration
+	Desc   bool
+	Offset int
+	Limit  int
+}
+
+// Point is one experiment on a metric chart.
+type Point struct {
+	Seq    int64
+	Status Status
+	Mean   *float64
+}
