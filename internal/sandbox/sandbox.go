@@ -26,6 +26,8 @@ type Spec struct {
 	// OnEvent receives each line the process writes to the events pipe
 	// (file descriptor EventsFD in the child), at most MaxEventLine bytes.
 	OnEvent func(line []byte)
+	// Isolation confines the process (the zero value: LevelNone, no limits).
+	Isolation Isolation
 }
 
 // EventsFD is the child's file descriptor of the events pipe.
@@ -55,9 +57,13 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		defer cancel()
 	}
 	out := NewBoundedBuffer(spec.OutputLimit)
-	cmd := exec.CommandContext(runCtx, spec.Args[0], spec.Args[1:]...)
+	args, attr, err := isolate(ctx, spec)
+	if err != nil {
+		return Result{}, err
+	}
+	cmd := exec.CommandContext(runCtx, args[0], args[1:]...)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = spec.Dir, spec.Env, out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = attr
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = 2 * time.Second
 	events, err := attachEvents(cmd, spec.OnEvent)

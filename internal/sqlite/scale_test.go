@@ -71,4 +71,3 @@ func BenchmarkReads100k(b *testing.B) {
 		}
 	})
 }
-

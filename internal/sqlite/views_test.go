@@ -173,4 +173,3 @@ func TestMigrationMovesCode(t *testing.T) {
 		t.Fatalf("stats after migration: %+v %v", st, err)
 	}
 }
-

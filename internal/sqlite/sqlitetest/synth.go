@@ -52,10 +52,10 @@ func (g *gen) next(seq int64) research.Experiment {
 	g.at = g.at.Add(time.Duration(50+g.rng.IntN(20)) * time.Second)
 	done := g.at.Add(45 * time.Second)
 	e := research.Experiment{Task: g.task, Mode: research.ModeImprove, Category: categories[g.rng.IntN(len(categories))],
-		Description: fmt.Sprintf("try learning rate %.5f with a wider hidden layer (%d units) and warm-up", g.rng.Float64()/100, 64+g.rng.IntN(512)),
-		Hypothesis:  "a higher rate with warm-up converges further within the budget without diverging",
-		Code:        fmt.Sprintf("%s\nLR = %.6f  # experiment %d\n", g.baseline, g.rng.Float64()/100, seq),
-		Diff:        fmt.Sprintf("--- parent.py\n+++ train.py\n@@ -40,3 +40,3 @@\n context\n-LR = 0.003\n+LR = %.6f\n context\n", g.rng.Float64()/100),
+		Description:  fmt.Sprintf("try learning rate %.5f with a wider hidden layer (%d units) and warm-up", g.rng.Float64()/100, 64+g.rng.IntN(512)),
+		Hypothesis:   "a higher rate with warm-up converges further within the budget without diverging",
+		Code:         fmt.Sprintf("%s\nLR = %.6f  # experiment %d\n", g.baseline, g.rng.Float64()/100, seq),
+		Diff:         fmt.Sprintf("--- parent.py\n+++ train.py\n@@ -40,3 +40,3 @@\n context\n-LR = 0.003\n+LR = %.6f\n context\n", g.rng.Float64()/100),
 		TrainSeconds: 30, SeedsPlanned: 3, CreatedAt: g.at, FinishedAt: &done,
 		Cost: research.Cost{Proposer: "claude", Model: "claude-sonnet-4-6", InputTokens: 2000, OutputTokens: 300,
 			CacheReadTokens: 1600, USD: 0.01 + g.rng.Float64()/100, ProposeSeconds: 4}}
