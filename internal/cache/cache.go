@@ -38,7 +38,7 @@ func Materialize(fsys fs.FS, root, name string) (string, error) {
 	}
 	dst := filepath.Join(root, name+"-"+sum[:12])
 	if _, err := os.Stat(filepath.Join(dst, ".complete")); err == nil {
-		return dst, nil
+		return dst, os.Chmod(dst, 0o755) // earlier versions left it private
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", fmt.Errorf("create cache folder: %w", err)
@@ -48,6 +48,10 @@ func Materialize(fsys fs.FS, root, name string) (string, error) {
 		return "", fmt.Errorf("create cache folder: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	// Readable by all: isolated scripts run as an unprivileged user.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", fmt.Errorf("create cache folder: %w", err)
+	}
 	if err := writeFiles(fsys, files, tmp); err != nil {
 		return "", err
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/autoresearch/autoresearch/internal/cache"
 	"github.com/autoresearch/autoresearch/internal/pyenv"
 	"github.com/autoresearch/autoresearch/internal/runner"
+	"github.com/autoresearch/autoresearch/internal/sandbox"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/task"
 )
@@ -42,6 +44,7 @@ type runOpts struct {
 	StartupAllow   time.Duration
 	SaveAllow      time.Duration
 	KeepWorkspaces bool
+	Isolation      string
 }
 
 func (o *runOpts) validate() error {
@@ -64,6 +67,10 @@ func (o *runOpts) validate() error {
 // newRunner finds Python, prepares the task's data and returns a runner
 // configured from o and the task's defaults.
 func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o runOpts) (*runner.Runner, error) {
+	level, err := chooseIsolation(ctx, s, o.Isolation)
+	if err != nil {
+		return nil, err
+	}
 	env, err := pyenv.New(ctx, g.Python)
 	if err != nil {
 		return nil, err
@@ -87,7 +94,7 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 	cfg := runner.Config{
 		TrainSeconds: t.TrainSeconds, Seeds: t.Seeds, Device: o.Device, WithTest: !o.NoTest,
 		StartupAllowance: o.StartupAllow, SaveAllowance: o.SaveAllow, EvalTimeout: runner.DefaultEvalTimeout,
-		WorkDir: work, KeepWorkspaces: o.KeepWorkspaces,
+		WorkDir: work, KeepWorkspaces: o.KeepWorkspaces, Isolation: level,
 	}
 	if o.TrainSeconds > 0 {
 		cfg.TrainSeconds = o.TrainSeconds
@@ -96,6 +103,24 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 		cfg.Seeds = o.Seeds
 	}
 	return &runner.Runner{Env: env, Task: t, TaskDir: dir, Splits: splits, Exec: runner.Local{}, Cfg: cfg}, nil
+}
+
+// chooseIsolation picks the isolation level and says once what it is.
+func chooseIsolation(ctx context.Context, s Streams, requested string) (sandbox.Level, error) {
+	c := sandbox.Detect(ctx)
+	level, err := sandbox.Choose(requested, c)
+	if errors.Is(err, sandbox.ErrNotIsolated) {
+		return "", err
+	} else if err != nil {
+		return "", usageErr(err)
+	}
+	switch {
+	case level == sandbox.LevelNone && requested == "none":
+		fmt.Fprintln(s.Err, "warning: --isolation none: scripts run as plain processes with your network and files")
+	case level != sandbox.LevelFull:
+		fmt.Fprintf(s.Err, "warning: isolation %s only: %s\n", level, c.Reason)
+	}
+	return level, nil
 }
 
 // closeDB closes d, keeping the first error.

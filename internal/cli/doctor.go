@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/autoresearch/autoresearch/internal/pyenv"
+	"github.com/autoresearch/autoresearch/internal/sandbox"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/task"
 )
@@ -53,7 +53,7 @@ func newDoctorCmd(s Streams, g *globalOpts) *cobra.Command {
 func runDoctor(ctx context.Context, g *globalOpts, s Streams) []check {
 	checks := pythonChecks(ctx, g)
 	checks = append(checks, dataChecks(g, s)...)
-	checks = append(checks, sandboxCheck(), dbCheck(ctx, g))
+	checks = append(checks, sandboxCheck(ctx), dbCheck(ctx, g))
 	return append(checks, keyChecks()...)
 }
 
@@ -98,12 +98,24 @@ func dataChecks(g *globalOpts, s Streams) []check {
 	return out
 }
 
-func sandboxCheck() check {
-	text := "own process group, whole-group kill, scrubbed environment (no API keys), file-size and open-file limits"
-	if _, err := exec.LookPath("bwrap"); err == nil {
-		text += "; bubblewrap found (namespace isolation: not used yet)"
+func sandboxCheck(ctx context.Context) check {
+	c := sandbox.Detect(ctx)
+	switch c.Best {
+	case sandbox.LevelFull:
+		return check{"OK", "isolation", "full (bubblewrap " + c.Bwrap + "): no network, own PID namespace, read-only system, " +
+			"writable only the workspace and a private /tmp, training split only, no capabilities" + asUser() +
+			", limits on file size, open files, processes and (CPU runs) memory, scrubbed environment"}
+	case sandbox.LevelPartial:
+		return check{"WARN", "isolation", "partial (network and PID namespaces; the file system is yours): " + c.Reason}
 	}
-	return check{"OK", "sandbox", text}
+	return check{"WARN", "isolation", "none (own process group, scrubbed environment, limits): " + c.Reason}
+}
+
+func asUser() string {
+	if os.Getuid() == 0 {
+		return ", runs as user nobody"
+	}
+	return ""
 }
 
 func dbCheck(ctx context.Context, g *globalOpts) check {

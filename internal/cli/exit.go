@@ -8,6 +8,7 @@ import (
 
 	"github.com/autoresearch/autoresearch/internal/pyenv"
 	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/sandbox"
 	"github.com/autoresearch/autoresearch/internal/runner"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/task"
@@ -57,7 +58,7 @@ func classify(ctx context.Context, err error) int {
 		return ExitUsage
 	case errors.Is(err, task.ErrDataMissing), errors.Is(err, task.ErrChecksum), errors.Is(err, runner.ErrPrepare):
 		return ExitData
-	case errors.Is(err, pyenv.ErrNoPython), errors.Is(err, errDoctor):
+	case errors.Is(err, pyenv.ErrNoPython), errors.Is(err, errDoctor), errors.Is(err, sandbox.ErrNotIsolated):
 		return ExitEnvironment
 	case errors.Is(err, sqlite.ErrOpen):
 		return ExitDatabase

@@ -24,6 +24,7 @@ func runFlags(cmd *cobra.Command, o *runOpts) {
 	f.DurationVar(&o.StartupAllow, "startup-allowance", runner.DefaultStartupAllowance, "time allowed before training starts (imports, data)")
 	f.DurationVar(&o.SaveAllow, "save-allowance", runner.DefaultSaveAllowance, "time allowed after the budget to export the model")
 	f.BoolVar(&o.KeepWorkspaces, "keep-workspaces", false, "keep each seed's folder (script, model, output) for inspection")
+	f.StringVar(&o.Isolation, "isolation", "auto", "confine scripts: auto (the best this machine allows), strict (full or refuse), none")
 }
 
 // runExperiment runs e through the runner and records it, printing

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -123,4 +124,23 @@ func (e *Env) ChildEnv(extra ...string) []string {
 		"MALLOC_TOP_PAD_=67108864",
 	}
 	return sandbox.Env(append(base, extra...)...)
+}
+
+// Roots are the folders an isolated child must see to run the
+// interpreter: its prefix (a virtualenv's root) and, when the interpreter
+// is a link, the prefix it points into. System prefixes (/usr) are left
+// out: the sandbox shows those anyway.
+func (e *Env) Roots() []string {
+	var out []string
+	add := func(py string) {
+		root := filepath.Dir(filepath.Dir(py))
+		if root != "/usr" && root != "/" && !slices.Contains(out, root) {
+			out = append(out, root)
+		}
+	}
+	add(e.Python)
+	if real, err := filepath.EvalSymlinks(e.Python); err == nil {
+		add(real)
+	}
+	return out
 }

@@ -54,6 +54,7 @@ type Config struct {
 	Device           string // "auto" (CUDA, MPS, CPU) or a torch device
 	WorkDir          string // workspaces are created here
 	KeepWorkspaces   bool
+	Isolation        sandbox.Level // how both phases are confined (empty: none)
 	OnEvent          func(Event) // progress; called from the runner's goroutines
 }
 

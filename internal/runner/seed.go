@@ -43,6 +43,9 @@ func (r *Runner) setupWorkspace(dir, code string) error {
 	if err := os.WriteFile(filepath.Join(dir, "train.py"), []byte(code), 0o644); err != nil {
 		return fmt.Errorf("write script: %w", err)
 	}
+	if r.level() == sandbox.LevelFull { // the split is mounted read-only over an empty file
+		return os.WriteFile(filepath.Join(dir, "train.pt"), nil, 0o644)
+	}
 	return linkOrCopy(r.Splits.Train, filepath.Join(dir, "train.pt"))
 }
 
@@ -84,7 +87,8 @@ func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, 
 			"AUTORESEARCH_MAX_FILE_BYTES=4294967296",
 			"AUTORESEARCH_MAX_OPEN_FILES=1024",
 		),
-		Timeout: r.trainLimit(),
+		Timeout:   r.trainLimit(),
+		Isolation: r.isolation(dir, nil, sandbox.Bind{Src: r.Splits.Train, Dst: filepath.Join(dir, "train.pt")}),
 		OnEvent: func(line []byte) {
 			if ev, ok := tl.add(line); ok && ev.Event == "log" {
 				r.emit(ctx, Event{Seed: seed, Phase: "train", Step: ev.Step, Loss: ev.Loss})
@@ -120,12 +124,14 @@ type evalResult struct {
 
 func (r *Runner) evaluate(ctx context.Context, dir string, run *research.SeedRun) error {
 	args := []string{r.Env.Python, r.Env.Script("ar_eval.py"), r.TaskDir, "model.pt", r.device(), "val=" + r.Splits.Val}
+	data := []string{r.TaskDir, r.Splits.Val}
 	if r.Cfg.WithTest {
 		args = append(args, "test="+r.Splits.Test)
+		data = append(data, r.Splits.Test)
 	}
 	var result *evalResult
 	spec := sandbox.Spec{
-		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout,
+		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout, Isolation: r.isolation(dir, data),
 		Env: r.Env.ChildEnv("HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp")),
 		OnEvent: func(line []byte) {
 			var er evalResult

@@ -1,0 +1,67 @@
+package runner
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/autoresearch/autoresearch/internal/sandbox"
+)
+
+// Limits of both phases. The process limit counts processes and threads
+// beyond those the user already runs; the memory limit (address space)
+// applies only where CUDA cannot be in use, since CUDA reserves far more
+// address space than it uses.
+const (
+	maxFileBytes = 4 << 30
+	maxOpenFiles = 1024
+	maxProcesses = 1024
+	minMemory    = 4 << 30
+)
+
+// isolation is how a phase runs: the configured level, a view of the
+// interpreter, the harness library and paths, and the limits.
+func (r *Runner) isolation(dir string, readOnly []string, binds ...sandbox.Bind) sandbox.Isolation {
+	view := sandbox.View{
+		ReadOnly: append(append([]string{r.Env.LibDir}, r.Env.Roots()...), readOnly...),
+		Binds:    binds,
+		Writable: []string{dir},
+	}
+	return sandbox.Isolation{Level: r.level(), View: view, Limits: sandbox.Limits{
+		FileBytes: maxFileBytes, OpenFiles: maxOpenFiles, Processes: maxProcesses, MemoryBytes: r.memoryLimit()}}
+}
+
+func (r *Runner) level() sandbox.Level {
+	if r.Cfg.Isolation == "" {
+		return sandbox.LevelNone
+	}
+	return r.Cfg.Isolation
+}
+
+// memoryLimit is the machine's memory (at least 4 GiB) on CPU runs, and
+// no limit where an NVIDIA device exists and the device is not "cpu".
+func (r *Runner) memoryLimit() int64 {
+	if gpus, _ := filepath.Glob("/dev/nvidia[0-9]*"); len(gpus) > 0 && r.Cfg.Device != "cpu" {
+		return 0
+	}
+	return max(memTotal(), minMemory)
+}
+
+// memTotal reads MemTotal from /proc/meminfo (0 when unknown).
+func memTotal() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

@@ -1,0 +1,359 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Level is how strongly a process is isolated.
+type Level string
+
+// Isolation levels, weakest first.
+const (
+	// LevelNone: own process group, scrubbed environment, limits.
+	LevelNone Level = "none"
+	// LevelPartial adds network and PID namespaces made from Go: no
+	// network, and every descendant dies with the run; the file system
+	// is the caller's.
+	LevelPartial Level = "partial"
+	// LevelFull runs under bubblewrap: no network (loopback down), own
+	// PID, IPC and UTS namespaces, a read-only view of the system
+	// directories and of the paths named in View, writable only the
+	// paths named writable and a private /tmp, all capabilities dropped
+	// and, when started as root, an unprivileged user.
+	LevelFull Level = "full"
+)
+
+// View is what an isolated process may see of the file system besides
+// the system directories. Paths are absolute.
+type View struct {
+	ReadOnly []string // visible read-only at the same path
+	Binds    []Bind   // Src visible read-only at Dst
+	Writable []string // visible read-write at the same path
+}
+
+// Bind shows a file or folder read-only at another path.
+type Bind struct{ Src, Dst string }
+
+// Limits bound what a process may take; zero means no limit.
+type Limits struct {
+	FileBytes   int64 // largest file it may write
+	OpenFiles   int64
+	Processes   int64 // processes and threads beyond those its user already runs
+	MemoryBytes int64 // address space: breaks CUDA, so set it only for CPU runs
+}
+
+// Isolation is how Run confines a process.
+type Isolation struct {
+	Level  Level
+	View   View
+	Limits Limits
+}
+
+// unprivileged is the user an isolated process runs as when the caller is
+// root (nobody on Debian): root is exempt from the process limit and may
+// read every file it can see.
+const unprivileged = 65534
+
+// systemPaths are the read-only parts of the system an isolated process
+// sees; those missing on a machine are skipped.
+var systemPaths = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt",
+	"/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/passwd", "/etc/group",
+	"/etc/nsswitch.conf", "/etc/localtime", "/etc/python3", "/sys"}
+
+// Capability is what this machine allows.
+type Capability struct {
+	Best   Level
+	Bwrap  string // bubblewrap's path, when it works
+	Reason string // why Best is not full
+}
+
+var (
+	capOnce sync.Once
+	capVal  Capability
+)
+
+// Detect finds the strongest isolation this machine and user allow, by
+// trying it once (cached for the process).
+func Detect(ctx context.Context) Capability {
+	capOnce.Do(func() { capVal = detect(ctx) })
+	return capVal
+}
+
+func detect(ctx context.Context) Capability {
+	if runtime.GOOS != "linux" {
+		return Capability{Best: LevelNone, Reason: "isolation needs Linux namespaces; on " + runtime.GOOS + " scripts run as plain processes"}
+	}
+	var why []string
+	if path, err := exec.LookPath("bwrap"); err != nil {
+		why = append(why, "bubblewrap is not installed (apt-get install bubblewrap)")
+	} else if err := probe(ctx, Isolation{Level: LevelFull}, path); err != nil {
+		why = append(why, "bubblewrap cannot create namespaces here: "+err.Error())
+	} else {
+		return Capability{Best: LevelFull, Bwrap: path}
+	}
+	if err := probe(ctx, Isolation{Level: LevelPartial}, ""); err != nil {
+		why = append(why, "namespaces are not available: "+err.Error())
+		return Capability{Best: LevelNone, Reason: strings.Join(why, "; ")}
+	}
+	return Capability{Best: LevelPartial, Reason: strings.Join(why, "; ")}
+}
+
+// probe runs /bin/true under iso.
+func probe(ctx context.Context, iso Isolation, bwrap string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	args, attr := wrap(iso, bwrap, []string{"true"}, "/")
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.SysProcAttr = attr
+	cmd.Dir = "/"
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// isolate returns the command line and attributes that run spec under its
+// isolation, after giving writable paths to the unprivileged user.
+func isolate(ctx context.Context, spec Spec) ([]string, *syscall.SysProcAttr, error) {
+	iso := spec.Isolation
+	if iso.Level == "" {
+		iso.Level = LevelNone
+	}
+	var bwrap string
+	if iso.Level == LevelFull {
+		c := Detect(ctx)
+		if c.Best != LevelFull {
+			return nil, nil, fmt.Errorf("%w: %s", ErrNotIsolated, c.Reason)
+		}
+		bwrap = c.Bwrap
+		if err := giveAway(iso.View.Writable); err != nil {
+			return nil, nil, err
+		}
+	}
+	if iso.Limits.Processes > 0 {
+		uid := os.Getuid()
+		if iso.Level == LevelFull && uid == 0 {
+			uid = unprivileged
+		}
+		iso.Limits.Processes += userTasks(uid)
+	}
+	args, attr := wrap(iso, bwrap, spec.Args, spec.Dir)
+	return args, attr, nil
+}
+
+// userTasks counts the processes and threads uid runs now: the process
+// limit (RLIMIT_NPROC) counts them all.
+func userTasks(uid int) int64 {
+	procs, _ := os.ReadDir("/proc")
+	var n int64
+	for _, p := range procs {
+		if p.Name()[0] < '0' || p.Name()[0] > '9' {
+			continue
+		}
+		info, err := p.Info()
+		if err != nil {
+			continue
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != uid {
+			continue
+		}
+		tasks, _ := os.ReadDir("/proc/" + p.Name() + "/task")
+		n += int64(len(tasks))
+	}
+	return n
+}
+
+// giveAway makes the writable paths (and what is in them) the
+// unprivileged user's when running as root.
+func giveAway(paths []string) error {
+	if os.Getuid() != 0 {
+		return nil
+	}
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(p string, _ os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			return os.Lchown(p, unprivileged, unprivileged)
+		})
+		if err != nil {
+			return fmt.Errorf("hand the workspace to the sandbox user: %w", err)
+		}
+	}
+	return nil
+}
+
+// ErrNotIsolated is returned when strict isolation is asked for and the
+// machine cannot give it.
+var ErrNotIsolated = errors.New("full isolation is not available")
+
+// Choose turns a requested level (auto, strict, none) into the level to
+// use on this machine, or an error when strict cannot be met.
+func Choose(requested string, c Capability) (Level, error) {
+	switch requested {
+	case "", "auto":
+		return c.Best, nil
+	case "strict", string(LevelFull):
+		if c.Best != LevelFull {
+			return "", fmt.Errorf("%w: --isolation strict refuses to run: %s", ErrNotIsolated, c.Reason)
+		}
+		return LevelFull, nil
+	case string(LevelNone):
+		return LevelNone, nil
+	}
+	return "", fmt.Errorf("--isolation must be auto, strict or none, not %q", requested)
+}
+
+// wrap returns the command line and process attributes that run args
+// under iso in dir.
+func wrap(iso Isolation, bwrap string, args []string, dir string) ([]string, *syscall.SysProcAttr) {
+	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	args = append(limitArgs(iso.Limits), args...)
+	switch iso.Level {
+	case LevelFull:
+		args = append(bwrapArgs(iso.View, bwrap, dir), append(dropRoot(), args...)...)
+		namespaces(attr, syscall.CLONE_NEWNET)
+	case LevelPartial:
+		namespaces(attr, syscall.CLONE_NEWNET|syscall.CLONE_NEWPID|syscall.CLONE_NEWIPC)
+	}
+	return args, attr
+}
+
+// namespaces makes the process start in new namespaces; a user namespace
+// mapping the caller to itself lets a normal user do so.
+func namespaces(attr *syscall.SysProcAttr, flags uintptr) {
+	attr.Cloneflags = flags
+	if uid := os.Getuid(); uid != 0 {
+		attr.Cloneflags |= syscall.CLONE_NEWUSER
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: os.Getgid(), HostID: os.Getgid(), Size: 1}}
+		attr.GidMappingsEnableSetgroups = false
+	}
+}
+
+func bwrapArgs(v View, bwrap, dir string) []string {
+	a := []string{bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+		"--unshare-cgroup-try", "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
+		"--perms", "1777", "--size", strconv.Itoa(512<<20), "--tmpfs", "/tmp", "--cap-drop", "ALL"}
+	if os.Getuid() != 0 {
+		a = append(a, "--unshare-user")
+	} else { // only what setpriv needs to become the unprivileged user, which drops them all
+		a = append(a, "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP")
+	}
+	a = append(a, "--perms", "0755", "--dir", "/etc") // else created private, and /etc/alternatives unreachable
+	for _, p := range systemPaths {
+		a = append(a, "--ro-bind-try", p, p)
+	}
+	for _, p := range gpuDevices() {
+		a = append(a, "--dev-bind", p, p)
+	}
+	a = append(a, parentDirs(v)...)
+	for _, p := range v.ReadOnly {
+		a = append(a, "--ro-bind", p, p)
+	}
+	for _, p := range v.Writable {
+		a = append(a, "--bind", p, p)
+	}
+	for _, b := range v.Binds {
+		a = append(a, "--ro-bind", b.Src, b.Dst)
+	}
+	return append(a, "--chdir", dir, "--")
+}
+
+// parentDirs creates, inside the sandbox, the folders above each path of
+// v that lie outside the system paths, open to all (0755): bubblewrap
+// would otherwise copy the host's modes, and a private home (0700) would
+// keep the unprivileged user from reaching a workspace or cache below it.
+func parentDirs(v View) []string {
+	paths := append(append([]string{}, v.ReadOnly...), v.Writable...)
+	for _, b := range v.Binds {
+		paths = append(paths, b.Dst)
+	}
+	seen := map[string]bool{"/": true}
+	var a []string
+	for _, p := range paths {
+		var chain []string
+		for d := filepath.Dir(filepath.Clean(p)); !seen[d] && !underSystem(d); d = filepath.Dir(d) {
+			seen[d] = true
+			chain = append([]string{d}, chain...)
+		}
+		for _, d := range chain {
+			a = append(a, "--perms", "0755", "--dir", d)
+		}
+	}
+	return a
+}
+
+func underSystem(p string) bool {
+	for _, s := range systemPaths {
+		if p == s || strings.HasPrefix(p, s+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// dropRoot runs the rest as an unprivileged user when the caller is root.
+func dropRoot() []string {
+	if os.Getuid() != 0 {
+		return nil
+	}
+	u := strconv.Itoa(unprivileged)
+	return []string{tool("setpriv"), "--reuid=" + u, "--regid=" + u, "--clear-groups",
+		"--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"}
+}
+
+// limitArgs applies Limits with util-linux's prlimit (hard and soft).
+func limitArgs(l Limits) []string {
+	var a []string
+	for _, f := range []struct {
+		flag string
+		v    int64
+	}{{"--fsize", l.FileBytes}, {"--nofile", l.OpenFiles}, {"--nproc", l.Processes}, {"--as", l.MemoryBytes}} {
+		if f.v > 0 {
+			a = append(a, f.flag+"="+strconv.FormatInt(f.v, 10))
+		}
+	}
+	if a == nil {
+		return nil
+	}
+	return append(append([]string{tool("prlimit")}, a...), "--")
+}
+
+// tool is the absolute path of a util-linux tool (it runs inside the
+// sandbox, which sees /usr but not the caller's PATH order).
+func tool(name string) string {
+	for _, dir := range []string{"/usr/bin", "/bin", "/usr/sbin", "/sbin"} {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	return name
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// gpuDevices are the device nodes CUDA and ROCm need.
+func gpuDevices() []string {
+	var out []string
+	for _, pat := range []string{"/dev/nvidia*", "/dev/dri", "/dev/kfd"} {
+		m, _ := filepath.Glob(pat)
+		out = append(out, m...)
+	}
+	return out
+}

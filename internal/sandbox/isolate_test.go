@@ -1,0 +1,202 @@
+package sandbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/autoresearch/autoresearch/internal/sandbox"
+	"github.com/autoresearch/autoresearch/internal/testutil"
+)
+
+// probeScript tries what a hostile script would and prints what worked.
+const probeScript = `
+import json, os, socket, sys
+port, secret, outside, bound = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+def tries(fn):
+    try:
+        fn()
+        return True
+    except Exception as e:
+        return False
+def connect(addr):
+    s = socket.socket(); s.settimeout(2); s.connect(addr); s.close()
+def write(p):
+    with open(p, "w") as f: f.write("x")
+print(json.dumps({
+    "loopback": tries(lambda: connect(("127.0.0.1", port))),
+    "internet": tries(lambda: connect(("1.1.1.1", 53))),
+    "read_secret": tries(lambda: open(secret).read()),
+    "write_outside": tries(lambda: write(outside)),
+    "write_workspace": tries(lambda: write("mine.txt")),
+    "write_tmp": tries(lambda: write("/tmp/t.txt")),
+    "read_bound": tries(lambda: open(bound).read()),
+    "write_bound": tries(lambda: write(bound)),
+    "uid": os.getuid(),
+    "pids": len([p for p in os.listdir("/proc") if p.isdigit()]),
+    "environ_1": tries(lambda: open("/proc/1/environ").read() if os.getpid() != 1 and "SECRET" in open("/proc/1/environ").read() else 1/0),
+}))
+`
+
+func TestFullIsolationConfines(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("isolation is Linux only")
+	}
+	c := sandbox.Detect(context.Background())
+	if c.Best != sandbox.LevelFull {
+		t.Fatalf("full isolation is not available here (CI installs bubblewrap): %s", c.Reason)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	private := t.TempDir() // stands for ~/.ssh, the DB, the val/test splits
+	secret := filepath.Join(private, "id_rsa")
+	must(t, os.WriteFile(secret, []byte("SECRET"), 0o644))
+	data := filepath.Join(t.TempDir(), "train.pt")
+	must(t, os.WriteFile(data, []byte("training split"), 0o644))
+	ws := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(ws, "probe.py"), []byte(probeScript), 0o644))
+	must(t, os.WriteFile(filepath.Join(ws, "train.pt"), nil, 0o644))
+	res, err := sandbox.Run(context.Background(), sandbox.Spec{
+		Args: []string{"python3", "probe.py", portOf(ln), secret, filepath.Join(private, "planted"), filepath.Join(ws, "train.pt")},
+		Dir:  ws, Env: sandbox.Env(), OutputLimit: 1 << 16,
+		Isolation: sandbox.Isolation{Level: sandbox.LevelFull,
+			View: sandbox.View{Writable: []string{ws}, Binds: []sandbox.Bind{{Src: data, Dst: filepath.Join(ws, "train.pt")}}}},
+	})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("probe: %v exit %d\n%s", err, res.ExitCode, res.Output)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(lastLine(res.Output)), &got); err != nil {
+		t.Fatalf("probe output %q: %v", res.Output, err)
+	}
+	want := map[string]any{"loopback": false, "internet": false, "read_secret": false, "write_outside": false,
+		"write_workspace": true, "write_tmp": true, "read_bound": true, "write_bound": false, "environ_1": false}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %v, want %v", k, got[k], v)
+		}
+	}
+	if os.Getuid() == 0 && got["uid"] == float64(0) {
+		t.Errorf("the sandbox runs as root")
+	}
+	if n := got["pids"].(float64); n > 5 {
+		t.Errorf("the sandbox sees %v processes: not its own PID namespace", n)
+	}
+	if _, err := os.Stat(filepath.Join(private, "planted")); err == nil {
+		t.Errorf("the sandbox wrote outside its workspace")
+	}
+}
+
+// TestDescendantsDieWithTheRun: a double-forked, setsid daemon does not
+// outlive the run, at every isolation level the machine offers.
+func TestDescendantsDieWithTheRun(t *testing.T) {
+	for _, level := range []sandbox.Level{sandbox.LevelFull, sandbox.LevelPartial, sandbox.LevelNone} {
+		t.Run(string(level), func(t *testing.T) {
+			ws := t.TempDir()
+			marker := "ar-daemon-" + string(level) + "-" + filepath.Base(ws)
+			res, err := sandbox.Run(context.Background(), sandbox.Spec{
+				Args: []string{"sh", "-c", "(setsid sh -c 'exec -a " + marker + " sleep 300' &) ; sleep 0.2; exit 0"},
+				Dir:  ws, Env: sandbox.Env(),
+				Isolation: sandbox.Isolation{Level: level, View: sandbox.View{Writable: []string{ws}}},
+			})
+			if err != nil || res.ExitCode != 0 {
+				t.Fatalf("run: %v %+v", err, res)
+			}
+			if left := testutil.ProcessesMatching(marker); len(left) > 0 {
+				t.Fatalf("daemon %v outlived the run", left)
+			}
+		})
+	}
+}
+
+func TestLimitsApply(t *testing.T) {
+	ws := t.TempDir()
+	res, err := sandbox.Run(context.Background(), sandbox.Spec{
+		Args: []string{"sh", "-c", "head -c 2000000 /dev/zero > big; echo size $(wc -c < big); ulimit -n"},
+		Dir:  ws, Env: sandbox.Env(), OutputLimit: 4096,
+		Isolation: sandbox.Isolation{Level: sandbox.Detect(context.Background()).Best, View: sandbox.View{Writable: []string{ws}},
+			Limits: sandbox.Limits{FileBytes: 1 << 20, OpenFiles: 64, Processes: 512}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Output, "size 1048576") || !strings.Contains(res.Output, "\n64") {
+		t.Fatalf("limits not applied: %q", res.Output)
+	}
+}
+
+func TestChoose(t *testing.T) {
+	full := sandbox.Capability{Best: sandbox.LevelFull}
+	partial := sandbox.Capability{Best: sandbox.LevelPartial, Reason: "bubblewrap is not installed"}
+	for _, c := range []struct {
+		req  string
+		cap  sandbox.Capability
+		want sandbox.Level
+		err  string
+	}{
+		{"auto", full, sandbox.LevelFull, ""},
+		{"auto", partial, sandbox.LevelPartial, ""},
+		{"strict", full, sandbox.LevelFull, ""},
+		{"strict", partial, "", "bubblewrap is not installed"},
+		{"none", full, sandbox.LevelNone, ""},
+		{"tight", full, "", "auto, strict or none"},
+	} {
+		got, err := sandbox.Choose(c.req, c.cap)
+		if got != c.want || (c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("Choose(%q, %s) = %q, %v", c.req, c.cap.Best, got, err)
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func portOf(ln net.Listener) string {
+	_, p, _ := net.SplitHostPort(ln.Addr().String())
+	return p
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// BenchmarkIsolationStart measures starting and ending /bin/true at each
+// level; the per-seed cost of isolation is twice the difference to none
+// (a seed runs two processes).
+func BenchmarkIsolationStart(b *testing.B) {
+	ws := b.TempDir()
+	for _, level := range []sandbox.Level{sandbox.LevelNone, sandbox.LevelPartial, sandbox.LevelFull} {
+		b.Run(string(level), func(b *testing.B) {
+			for b.Loop() {
+				res, err := sandbox.Run(context.Background(), sandbox.Spec{Args: []string{"true"}, Dir: ws, Env: sandbox.Env(),
+					Isolation: sandbox.Isolation{Level: level, View: sandbox.View{Writable: []string{ws}},
+						Limits: sandbox.Limits{FileBytes: 1 << 30, OpenFiles: 1024, Processes: 1024}}})
+				if err != nil || res.ExitCode != 0 {
+					b.Fatalf("%v %+v", err, res)
+				}
+			}
+		})
+	}
+}
