@@ -55,7 +55,7 @@ type Config struct {
 	WorkDir          string // workspaces are created here
 	KeepWorkspaces   bool
 	Isolation        sandbox.Level // how both phases are confined (empty: none)
-	OnEvent          func(Event) // progress; called from the runner's goroutines
+	OnEvent          func(Event)   // progress; called from the runner's goroutines
 }
 
 // Event is progress of a running seed.

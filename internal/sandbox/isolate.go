@@ -246,7 +246,7 @@ func namespaces(attr *syscall.SysProcAttr, flags uintptr) {
 func bwrapArgs(v View, bwrap, dir string) []string {
 	a := []string{bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
 		"--unshare-cgroup-try", "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
-		"--perms", "1777", "--size", strconv.Itoa(512<<20), "--tmpfs", "/tmp", "--cap-drop", "ALL"}
+		"--perms", "1777", "--size", strconv.Itoa(512 << 20), "--tmpfs", "/tmp", "--cap-drop", "ALL"}
 	if os.Getuid() != 0 {
 		a = append(a, "--unshare-user")
 	} else { // only what setpriv needs to become the unprivileged user, which drops them all
