@@ -33,6 +33,16 @@ class ModelOutputError(RuntimeError):
     """The exported model produced output the evaluator cannot score."""
 
 
+class NonFiniteOutput(ModelOutputError):
+    """The exported model produced NaN or infinite values (divergence)."""
+
+
+def check_finite(out):
+    if isinstance(out, torch.Tensor) and out.is_floating_point() and not bool(torch.isfinite(out).all()):
+        raise NonFiniteOutput("model output has NaN or infinite values")
+    return out
+
+
 def batches(x, batch_size):
     """Yield (batch, n_valid) over the first dimension of x. The last batch
     is padded by repeating its final row, so that a traced model that baked
@@ -52,4 +62,4 @@ def check_output(out, shape):
         raise ModelOutputError(f"model returned {type(out).__name__}, expected a tensor of shape {shape}")
     if list(out.shape) != list(shape):
         raise ModelOutputError(f"model output has shape {list(out.shape)}, expected {list(shape)}")
-    return out
+    return check_finite(out)

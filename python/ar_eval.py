@@ -59,7 +59,8 @@ def main():
                 value = float(evaluate(model, data, meta, device))
             metrics[name] = value if math.isfinite(value) else str(value)
     except Exception as e:
-        write_result(fd, {"failure": "export", "message": f"{type(e).__name__}: {e}"[:2000]})
+        kind = "divergence" if isinstance(e, ar_data.NonFiniteOutput) else "export"
+        write_result(fd, {"failure": kind, "message": f"{type(e).__name__}: {e}"[:2000]})
         return
     write_result(fd, {"metrics": metrics, "eval_seconds": time.time() - t0})
 

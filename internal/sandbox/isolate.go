@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -181,18 +182,28 @@ func giveAway(paths []string) error {
 	if os.Getuid() != 0 {
 		return nil
 	}
-	for _, root := range paths {
-		err := filepath.WalkDir(root, func(p string, _ os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			return os.Lchown(p, unprivileged, unprivileged)
-		})
-		if err != nil {
+	for _, path := range paths {
+		if err := chownTree(path); err != nil {
 			return fmt.Errorf("hand the workspace to the sandbox user: %w", err)
 		}
 	}
 	return nil
+}
+
+// chownTree gives everything under dir to the unprivileged user, without
+// following links out of it (os.Root).
+func chownTree(dir string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	walkErr := fs.WalkDir(root.FS(), ".", func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return root.Lchown(p, unprivileged, unprivileged)
+	})
+	return errors.Join(walkErr, root.Close())
 }
 
 // ErrNotIsolated is returned when strict isolation is asked for and the

@@ -22,7 +22,7 @@ def check_causal(model, x):
     half = t // 2
     noisy = x.clone()
     noisy[:, half:] = torch.randint(0, 256, noisy[:, half:].shape, device=x.device)
-    a, b = model(x)[:, :half], model(noisy)[:, :half]
+    a, b = ar_data.check_finite(model(x))[:, :half], model(noisy)[:, :half]
     if not torch.allclose(a, b, rtol=1e-3, atol=1e-4):
         raise ar_data.ModelOutputError("model output depends on later bytes (not causal)")
 

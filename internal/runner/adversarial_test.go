@@ -1,0 +1,163 @@
+package runner
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/sandbox"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
+	"github.com/autoresearch/autoresearch/internal/testutil"
+)
+
+// TestAdversarialSuite runs every hostile script of testdata/adversarial
+// under full isolation, one after the other through one runner, and checks
+// each: the outcome it must get (a metric, which must be the evaluator's
+// real 8.0, or a failure kind), nothing left running, a database and
+// another experiment's workspace beside it intact, and the runner still
+// working for the next one.
+func TestAdversarialSuite(t *testing.T) {
+	if c := sandbox.Detect(context.Background()); c.Best != sandbox.LevelFull {
+		t.Fatalf("the adversarial suite needs full isolation (CI installs bubblewrap): %s", c.Reason)
+	}
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-canary-adversarial")
+	r := newTestRunner(t)
+	r.Cfg.Isolation = sandbox.LevelFull
+	r.Cfg.StartupAllowance = 10 * time.Second
+	victims := plantVictims(t, r.Cfg.WorkDir)
+	port := listen(t)
+	files, _ := filepath.Glob(filepath.Join(testutil.RepoRoot(), "testdata", "adversarial", "*.py"))
+	if len(files) < 20 {
+		t.Fatalf("%d adversarial scripts, want at least 20", len(files))
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".py"), func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code := strings.ReplaceAll(string(b), "__PORT__", port)
+			want, _, _ := strings.Cut(strings.TrimPrefix(code, "# expect: "), "\n")
+			out, err := r.Run(context.Background(), code, nil)
+			if err != nil {
+				t.Fatalf("the runner stopped: %v", err)
+			}
+			checkOutcome(t, want, out)
+			victims.check(t)
+			checkNothingLeft(t)
+		})
+	}
+}
+
+func checkOutcome(t *testing.T, want string, out research.Outcome) {
+	t.Helper()
+	if strings.Contains(out.Excerpt, "ESCAPED") {
+		t.Fatalf("the script escaped:\n%s", out.Excerpt)
+	}
+	if want == "metric" {
+		if out.Failure != "" || out.Mean == nil {
+			t.Fatalf("want the evaluator's metric, got failure %q:\n%s", out.Failure, out.Excerpt)
+		}
+		if *out.Mean < 7.999 || *out.Mean > 8.001 {
+			t.Fatalf("val_bpb %v: the uniform model scores 8.0; anything else was faked", *out.Mean)
+		}
+		return
+	}
+	if !slices.Contains(strings.Split(want, "|"), string(out.Failure)) || out.Mean != nil {
+		t.Fatalf("failure %q (metric %v), want %q:\n%s", out.Failure, out.Mean, want, out.Excerpt)
+	}
+	if len(out.Excerpt) > 8000 {
+		t.Fatalf("excerpt of %d bytes is not bounded", len(out.Excerpt))
+	}
+}
+
+// checkNothingLeft: no process of the sandbox user, and no daemon the
+// scripts name ar-adversary, outlives a run.
+func checkNothingLeft(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		left := testutil.ProcessesMatching("ar-adversary")
+		if os.Getuid() == 0 {
+			left = append(left, testutil.ProcessesOfUser(65534)...)
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("processes left running after the run: %v", left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// victims are what a hostile script would like to damage: a database and
+// another experiment's workspace next to its own.
+type victims struct {
+	db        *sqlite.DB
+	model     string
+	modelData []byte
+}
+
+func plantVictims(t *testing.T, workDir string) *victims {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(workDir, "autoresearch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e := &research.Experiment{Task: "shakespeare", Mode: research.ModeBaseline, Code: "print(1)\n", Status: research.StatusRunning}
+	if err := db.Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(workDir, "shakespeare-other")
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	v := &victims{db: db, model: filepath.Join(other, "model.pt"), modelData: []byte("another experiment's model")}
+	if err := os.WriteFile(v.model, v.modelData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func (v *victims) check(t *testing.T) {
+	t.Helper()
+	if err := v.db.Check(context.Background()); err != nil {
+		t.Fatalf("database damaged: %v", err)
+	}
+	if list, err := v.db.List(context.Background(), "shakespeare", true); err != nil || len(list) != 1 || list[0].Code != "print(1)\n" {
+		t.Fatalf("database content changed: %v %v", list, err)
+	}
+	if b, err := os.ReadFile(v.model); err != nil || string(b) != string(v.modelData) {
+		t.Fatalf("another experiment's workspace was tampered with: %q %v", b, err)
+	}
+}
+
+// listen serves 127.0.0.1 on the host, which no script may reach.
+func listen(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
