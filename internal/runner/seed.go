@@ -40,7 +40,7 @@ func (r *Runner) setupWorkspace(dir, code string) error {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
 		return fmt.Errorf("create workspace: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "train.py"), []byte(code), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "train.py"), []byte(code), 0o644); err != nil { //nolint:gosec // G703: dir is the runner's own new workspace
 		return fmt.Errorf("write script: %w", err)
 	}
 	if r.level() == sandbox.LevelFull { // the split is mounted read-only over an empty file
