@@ -116,3 +116,44 @@ func baselineCode(t *testing.T) string {
 	}
 	return tk.Baseline
 }
+
+// TestRunSurvivesLLMFaults drives the loop through a fake Claude that
+// answers with every fault in turn: the transient ones are retried within
+// bounds and the proposal goes through; the rest become recorded
+// `proposal` failures; the run completes.
+func TestRunSurvivesLLMFaults(t *testing.T) {
+	db := setupData(t)
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+	u := llmtest.Usage{Input: 10, Output: 5}
+	edit := llmtest.Answer("lower lr", "optimizer", [][2]string{{"lr: float = 3e-3", "lr: float = 2e-3"}})
+	s := llmtest.NewAnthropic(
+		llmtest.AnthropicError(429, "rate_limit_error", "slow down", nil), // retried by the SDK
+		llmtest.Reply{Reset: true},
+		llmtest.AnthropicError(500, "api_error", "boom", map[string]string{"retry-after-ms": "10"}),
+		llmtest.AnthropicError(529, "overloaded_error", "Overloaded", map[string]string{"retry-after-ms": "10"}),
+		llmtest.AnthropicText(edit, u), // experiment #2 runs
+		llmtest.AnthropicText(edit[:len(edit)/2], u), llmtest.AnthropicText("Prose, no JSON at all.", u), // #3: truncated, then prose
+		llmtest.AnthropicText(`{"description": "d", "code": ""}`, u), // #4: empty script, then edits that do not apply
+		llmtest.AnthropicText(llmtest.Answer("d", "other", [][2]string{{"no such line", "x"}}), u),
+		llmtest.AnthropicText(`{"description": "d", "code": "`+strings.Repeat("y = 1\\n", 10<<20/7)+`"}`, u), // #5: 10 MB, then bad UTF-8
+		llmtest.Reply{Status: 200, Body: "\xff\xfe not json"},
+	)
+	defer s.Close()
+	args := append([]string{"run", "--db", db, "--max-experiments", "4", "--base-url", s.URL, "--task", "shakespeare"}, llmFast...)
+	code, out, errOut := run(context.Background(), t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	exps := statusJSON(t, db)
+	if len(exps) != 5 || exps[1].Metric == nil || exps[1].Category != research.CategoryOptimizer {
+		t.Fatalf("recorded %+v", exps)
+	}
+	for _, e := range exps[2:] {
+		if e.Status != research.StatusFailed || e.FailureKind != "proposal" || len(e.FailureExcerpt) > 5000 {
+			t.Fatalf("experiment #%d recorded %+v", e.ID, e)
+		}
+	}
+	if n := len(s.Requests()); n != 11 {
+		t.Fatalf("%d requests to the model, want 11", n)
+	}
+}

@@ -88,6 +88,7 @@ func TestUnusableAnswersBecomeProposalErrors(t *testing.T) {
 		"no change":       llmtest.Answer("same", "other", [][2]string{{"lr: float = 0.1", "lr: float = 0.1"}}),
 		"ambiguous edit":  llmtest.Answer("d", "other", [][2]string{{"H.", "X."}}),
 		"huge answer":     `{"code": "` + strings.Repeat("x", 300_000) + `"}`,
+		"10 MB answer":    `{"description": "d", "code": "` + strings.Repeat("y = 1\\n", 10<<20/7) + `"}`,
 		"duplicate parts": llmtest.Answer("d", "other", [][2]string{{dup, "y"}}),
 	}
 	for name, text := range cases {

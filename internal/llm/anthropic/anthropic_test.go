@@ -55,6 +55,8 @@ func TestRetries(t *testing.T) {
 		{"429 honours retry-after", llmtest.AnthropicError(429, "rate_limit_error", "slow down", map[string]string{"retry-after": "1"}), 900 * time.Millisecond},
 		{"529 overloaded", llmtest.AnthropicError(529, "overloaded_error", "Overloaded", map[string]string{"retry-after-ms": "10"}), 0},
 		{"500", llmtest.AnthropicError(500, "api_error", "boom", map[string]string{"retry-after-ms": "10"}), 0},
+		{"429 without retry-after", llmtest.AnthropicError(429, "rate_limit_error", "slow down", nil), 0},
+		{"connection reset", llmtest.Reply{Reset: true}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

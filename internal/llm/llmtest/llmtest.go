@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -19,6 +20,7 @@ type Reply struct {
 	Header map[string]string
 	Body   string
 	Delay  time.Duration
+	Reset  bool // drop the connection (TCP reset) instead of answering
 }
 
 // Server is a fake API server. Replies are served in order; the last one
@@ -75,12 +77,28 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		return
 	}
+	if rep.Reset {
+		reset(w)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	for k, v := range rep.Header {
 		w.Header().Set(k, v)
 	}
 	w.WriteHeader(rep.Status)
 	_, _ = io.WriteString(w, rep.Body)
+}
+
+// reset closes the client's connection with a TCP reset.
+func reset(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
 }
 
 // Requests returns the bodies received so far.
