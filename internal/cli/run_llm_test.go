@@ -131,7 +131,7 @@ func TestRunSurvivesLLMFaults(t *testing.T) {
 		llmtest.Reply{Reset: true},
 		llmtest.AnthropicError(500, "api_error", "boom", map[string]string{"retry-after-ms": "10"}),
 		llmtest.AnthropicError(529, "overloaded_error", "Overloaded", map[string]string{"retry-after-ms": "10"}),
-		llmtest.AnthropicText(edit, u), // experiment #2 runs
+		llmtest.AnthropicText(edit, u),                                                                   // experiment #2 runs
 		llmtest.AnthropicText(edit[:len(edit)/2], u), llmtest.AnthropicText("Prose, no JSON at all.", u), // #3: truncated, then prose
 		llmtest.AnthropicText(`{"description": "d", "code": ""}`, u), // #4: empty script, then edits that do not apply
 		llmtest.AnthropicText(llmtest.Answer("d", "other", [][2]string{{"no such line", "x"}}), u),
