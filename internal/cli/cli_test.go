@@ -16,7 +16,12 @@ import (
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
 
-func TestMain(m *testing.M) { testutil.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(asCLI) == "1" { // the crash test runs this binary as the CLI
+		os.Exit(Main(context.Background(), os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+	}
+	testutil.Main(m)
+}
 
 // run executes the command line in-process and returns its exit code and
 // outputs.
