@@ -26,7 +26,7 @@ const asCLI = "AUTORESEARCH_TEST_AS_CLI"
 func TestKillNineTwentyTimes(t *testing.T) {
 	db := setupData(t)
 	cache := os.Getenv("AUTORESEARCH_CACHE_DIR") // in every child's command line
-	rng := rand.New(rand.NewPCG(20, 26))        //nolint:gosec // G404: reproducible kill times
+	rng := rand.New(rand.NewPCG(20, 26))         //nolint:gosec // G404: reproducible kill times
 	finished := map[int64]research.Status{}
 	for i := range 20 {
 		cmd := exec.Command(os.Args[0], append([]string{"run", "--db", db, "--max-experiments", "50", "--proposer", "search"}, fast...)...)
