@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,8 @@ func TestBadInput(t *testing.T) {
 	script := filepath.Join(dir, "s.py")
 	os.WriteFile(script, []byte("import harness\n"), 0o644)
 	db := filepath.Join(dir, "ok.db")
+	noTorch := filepath.Join(dir, "python-without-torch")
+	os.WriteFile(noTorch, []byte("#!/bin/sh\nexec python3 -S \"$@\"\n"), 0o755) // no site-packages: no torch
 	cases := []struct {
 		name string
 		args []string
@@ -37,6 +40,12 @@ func TestBadInput(t *testing.T) {
 		{"bad export format", []string{"export", "--db", db, "--format", "xml"}, ExitUsage, "tsv, csv or json"},
 		{"no python", []string{"eval", "--db", db, "--python", "/no/python3", script}, ExitEnvironment, "PyTorch"},
 		{"status args", []string{"status", "--db", db, "extra"}, ExitUsage, "unknown command"},
+		{"huge budget", []string{"baseline", "--db", db, "--train-seconds", "1e12"}, ExitUsage, "out of range"},
+		{"bad isolation", []string{"baseline", "--db", db, "--isolation", "tight"}, ExitUsage, "auto, strict or none"},
+		{"negative experiments", []string{"run", "--db", db, "--max-experiments", "-1"}, ExitUsage, "must not be negative"},
+		{"no workers", []string{"run", "--db", db, "--workers", "0"}, ExitUsage, "want 1 to 64"},
+		{"huge workers", []string{"run", "--db", db, "--workers", "100000"}, ExitUsage, "want 1 to 64"},
+		{"python without torch", []string{"eval", "--db", db, "--python", noTorch, script}, ExitEnvironment, "PyTorch"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -49,6 +58,37 @@ func TestBadInput(t *testing.T) {
 	b, _ := os.ReadFile(corrupt)
 	if !strings.HasPrefix(string(b), "garbage") {
 		t.Fatal("a corrupt database was modified")
+	}
+}
+
+// TestDatabaseLockedByAnotherWriter: a writer that holds the database
+// past the busy timeout gets a clear error and exit code, and nothing
+// recorded is lost.
+func TestDatabaseLockedByAnotherWriter(t *testing.T) {
+	db := fixtureDB(t)
+	ctx := context.Background()
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	conn, err := raw.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(ctx, t, "status", "--db", db)
+	if code != ExitDatabase || !strings.Contains(errOut, "locked") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := run(ctx, t, "status", "--db", db); code != 0 || !strings.Contains(out, "wider model") {
+		t.Fatalf("after the lock: exit %d\n%s", code, out)
 	}
 }
 
@@ -104,7 +144,7 @@ func TestSanitize(t *testing.T) {
 func TestDoctor(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "d.db")
 	code, out, errOut := run(context.Background(), t, "doctor", "--db", db)
-	for _, want := range []string{"OK    python", "torch", "OK    database", "sandbox", "ANTHROPIC_API_KEY"} {
+	for _, want := range []string{"OK    python", "torch", "OK    database", "OK    isolation      full (bubblewrap", "ANTHROPIC_API_KEY"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("doctor (exit %d) lacks %q:\n%s%s", code, want, out, errOut)
 		}

@@ -57,20 +57,25 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	var err error
 	for attempt := range openAttempts {
 		var d *DB
+		start := time.Now()
 		if d, err = open(ctx, dsn, path); err == nil {
 			return d, nil
 		}
 		if !isBusy(err) || ctx.Err() != nil {
+			return fail(err)
+		}
+		if time.Since(start) > time.Second { // waited the busy timeout: a writer holds it
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
 	}
-	return fail(err)
+	return fail(fmt.Errorf("%w (another process has been writing to it for 10 s: wait for it to finish, or stop it)", err))
 }
 
 // openAttempts bounds the retries of an open that another process holds
 // up: switching a new file to WAL takes a lock that the busy timeout does
-// not wait for.
+// not wait for (those fail at once; a lock the busy timeout waited for is
+// not retried).
 const openAttempts = 8
 
 func open(ctx context.Context, dsn, path string) (*DB, error) {
