@@ -55,7 +55,7 @@ func TestKillNineTwentyTimes(t *testing.T) {
 
 func waitNoneLeft(t *testing.T, marker string, round int) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for left := testutil.ProcessesMatching(marker); len(left) > 0; left = testutil.ProcessesMatching(marker) {
 		if time.Now().After(deadline) {
 			t.Fatalf("kill %d: processes left running: %v", round+1, left)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestRunInterruptedThenContinues(t *testing.T) {
 	if code != ExitInterrupted {
 		t.Fatalf("exit %d, want 130: %s", code, errOut)
 	}
-	if pids := testutil.ProcessesMatching("ar_train.py"); len(pids) > 0 {
+	if pids := testutil.ProcessesMatching(os.Getenv("AUTORESEARCH_CACHE_DIR")); len(pids) > 0 { // this package's children only
 		t.Fatalf("training processes left: %v", pids)
 	}
 	exps := statusJSON(t, db)

@@ -109,25 +109,6 @@ func ProcessesMatching(s string) []int {
 	return pids
 }
 
-// ProcessesOfUser returns the live processes (not zombies) owned by uid.
-func ProcessesOfUser(uid int) []int {
-	var pids []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		status, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
-		if err != nil || !strings.Contains(string(status), "\nUid:\t"+strconv.Itoa(uid)+"\t") ||
-			strings.Contains(string(status), "State:\tZ") {
-			continue
-		}
-		pids = append(pids, pid)
-	}
-	return pids
-}
-
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
 // Golden compares got with the file testdata/golden/NAME of the calling

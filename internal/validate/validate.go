@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/pyenv"
@@ -39,6 +40,7 @@ func (v Validator) Validate(ctx context.Context, code string) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, v.Env.Python, "-I", v.Env.Script("ar_validate.py"))
 	cmd.Env = v.Env.ChildEnv()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with a killed loop
 	cmd.Stdin = strings.NewReader(code)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
