@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,7 +30,7 @@ func TestAdversarialSuite(t *testing.T) {
 	r.Cfg.Isolation = sandbox.LevelFull
 	r.Cfg.StartupAllowance = 10 * time.Second
 	victims := plantVictims(t, r.Cfg.WorkDir)
-	port := listen(t)
+	port := testutil.Listen(t)
 	files, _ := filepath.Glob(filepath.Join(testutil.RepoRoot(), "testdata", "adversarial", "*.py"))
 	if len(files) < 20 {
 		t.Fatalf("%d adversarial scripts, want at least 20", len(files))
@@ -138,25 +137,4 @@ func (v *victims) check(t *testing.T) {
 	if b, err := os.ReadFile(v.model); err != nil || string(b) != string(v.modelData) {
 		t.Fatalf("another experiment's workspace was tampered with: %q %v", b, err)
 	}
-}
-
-// listen serves 127.0.0.1 on the host, which no script may reach.
-func listen(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
 }

@@ -3,7 +3,6 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -51,20 +50,7 @@ func TestFullIsolationConfines(t *testing.T) {
 	if c.Best != sandbox.LevelFull {
 		t.Fatalf("full isolation is not available here (CI installs bubblewrap): %s", c.Reason)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	port := testutil.Listen(t)
 	private := t.TempDir() // stands for ~/.ssh, the DB, the val/test splits
 	secret := filepath.Join(private, "id_rsa")
 	must(t, os.WriteFile(secret, []byte("SECRET"), 0o644))
@@ -74,7 +60,7 @@ func TestFullIsolationConfines(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(ws, "probe.py"), []byte(probeScript), 0o644))
 	must(t, os.WriteFile(filepath.Join(ws, "train.pt"), nil, 0o644))
 	res, err := sandbox.Run(context.Background(), sandbox.Spec{
-		Args: []string{"python3", "probe.py", portOf(ln), secret, filepath.Join(private, "planted"), filepath.Join(ws, "train.pt")},
+		Args: []string{"python3", "probe.py", port, secret, filepath.Join(private, "planted"), filepath.Join(ws, "train.pt")},
 		Dir:  ws, Env: sandbox.Env(), OutputLimit: 1 << 16,
 		Isolation: sandbox.Isolation{Level: sandbox.LevelFull,
 			View: sandbox.View{Writable: []string{ws}, Binds: []sandbox.Bind{{Src: data, Dst: filepath.Join(ws, "train.pt")}}}},
@@ -170,11 +156,6 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-func portOf(ln net.Listener) string {
-	_, p, _ := net.SplitHostPort(ln.Addr().String())
-	return p
 }
 
 func lastLine(s string) string {

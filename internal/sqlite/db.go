@@ -141,13 +141,25 @@ func (d *DB) apply(ctx context.Context, name string) error {
 func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return explain(err)
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return explain(err)
 	}
-	return tx.Commit()
+	return explain(tx.Commit())
+}
+
+// explain adds what to do to a write that failed for lack of space.
+func explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "disk is full") || strings.Contains(msg, "too large") || strings.Contains(msg, "I/O error") {
+		return fmt.Errorf("%w (no room to write the database: free disk space or move it with --db, then run again; what was recorded before is kept)", err)
+	}
+	return err
 }
 
 // Check runs SQLite's integrity check and a write that is rolled back.

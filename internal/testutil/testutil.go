@@ -7,6 +7,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -107,6 +108,29 @@ func ProcessesMatching(s string) []int {
 		pids = append(pids, pid)
 	}
 	return pids
+}
+
+// Listen serves 127.0.0.1 on the host (accepting and closing every
+// connection) until the test ends, and returns the port: a service that
+// sandboxed code must not reach.
+func Listen(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
 }
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
