@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -156,5 +157,40 @@ func TestDoctor(t *testing.T) {
 	code, out, _ = run(context.Background(), t, "doctor", "--db", db, "--python", "/no/python3")
 	if code != ExitEnvironment || !strings.Contains(out, "FAIL  python") || strings.Contains(out, "sk-canary") {
 		t.Fatalf("doctor without python: exit %d\n%s", code, out)
+	}
+}
+
+// TestDoctorAsNormalUser: full isolation works for a user without root
+// (user namespaces). As root, the test runs doctor as user nobody.
+func TestDoctorAsNormalUser(t *testing.T) {
+	dir, err := os.MkdirTemp("", "autoresearch-user-") // t.TempDir's parent is private
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"doctor", "--db", filepath.Join(dir, "d.db")}
+	if os.Getuid() != 0 {
+		code, out, errOut := run(context.Background(), t, args...)
+		if code != 0 || !strings.Contains(out, "isolation      full") {
+			t.Fatalf("doctor as %d: exit %d\n%s%s", os.Getuid(), code, out, errOut)
+		}
+		return
+	}
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "autoresearch")
+	if err := os.WriteFile(bin, self, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", bin}, args...)...)
+	cmd.Env = append(os.Environ(), asCLI+"=1", "HOME="+dir, "AUTORESEARCH_CACHE_DIR="+filepath.Join(dir, "cache"))
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "isolation      full") {
+		t.Fatalf("doctor as nobody: %v\n%s", err, out)
 	}
 }
