@@ -26,8 +26,10 @@ import json, statistics, sys
 work = sys.argv[1]
 med = {}
 for level in ("none", "auto"):
-    walls = [s["wall_seconds"] - s["train_seconds"] for e in json.load(open(f"{work}/{level}.json")) for s in e["seeds"] or []]
-    med[level] = statistics.median(walls)
-    print(f"{level}: {len(walls)} seeds, median wall minus training {med[level]:.3f} s")
+    seeds = [s for e in json.load(open(f"{work}/{level}.json")) for s in e["seeds"] or []]
+    med[level] = statistics.median(s["wall_seconds"] - s["train_seconds"] for s in seeds)
+    parts = {k: statistics.median(s[k] for s in seeds) for k in ("startup_seconds", "export_seconds", "eval_seconds")}
+    print(f"{level}: {len(seeds)} seeds, median wall minus training {med[level]:.3f} s;",
+          ", ".join(f"{k.split('_')[0]} {v:.3f} s" for k, v in parts.items()))
 print(f"isolation cost per seed: {1000 * (med['auto'] - med['none']):.0f} ms")
 PY

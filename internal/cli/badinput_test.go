@@ -161,7 +161,8 @@ func TestDoctor(t *testing.T) {
 }
 
 // TestDoctorAsNormalUser: full isolation works for a user without root
-// (user namespaces). As root, the test runs doctor as user nobody.
+// (user namespaces), and a database folder it cannot write is a clear
+// error. As root, the test runs the command as user nobody.
 func TestDoctorAsNormalUser(t *testing.T) {
 	dir, err := os.MkdirTemp("", "autoresearch-user-") // t.TempDir's parent is private
 	if err != nil {
@@ -187,10 +188,22 @@ func TestDoctorAsNormalUser(t *testing.T) {
 	if err := os.WriteFile(bin, self, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", bin}, args...)...)
-	cmd.Env = append(os.Environ(), asCLI+"=1", "HOME="+dir, "AUTORESEARCH_CACHE_DIR="+filepath.Join(dir, "cache"))
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "isolation      full") {
-		t.Fatalf("doctor as nobody: %v\n%s", err, out)
+	asNobody := func(args ...string) (int, string) {
+		cmd := exec.Command("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", bin}, args...)...)
+		cmd.Env = append(os.Environ(), asCLI+"=1", "HOME="+dir, "AUTORESEARCH_CACHE_DIR="+filepath.Join(dir, "cache"))
+		out, _ := cmd.CombinedOutput()
+		return cmd.ProcessState.ExitCode(), string(out)
+	}
+	if code, out := asNobody(args...); code != 0 || !strings.Contains(out, "isolation      full") {
+		t.Fatalf("doctor as nobody: exit %d\n%s", code, out)
+	}
+	// A database in a folder this user cannot write (root ignores modes,
+	// so it is checked here): a clear error, exit 5.
+	readOnly := filepath.Join(dir, "read-only")
+	if err := os.Mkdir(readOnly, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := asNobody("status", "--db", filepath.Join(readOnly, "x.db")); code != ExitDatabase || !strings.Contains(out, "--db") {
+		t.Fatalf("database in a read-only folder: exit %d\n%s", code, out)
 	}
 }

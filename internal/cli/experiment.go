@@ -45,8 +45,8 @@ func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, 
 	p := &progress{s: s, metric: t.Metric}
 	r.Cfg.OnEvent = both(p.event, newLiveRecorder(db).event)
 	e.Task = t.Name
-	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s\n",
-		t.Name, t.Metric, better(t.Direction), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds))
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · isolation %s\n",
+		t.Name, t.Metric, better(t.Direction), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), r.Cfg.Isolation)
 	if err := research.RunOne(ctx, db, r, t.Direction, e); err != nil {
 		p.clear()
 		return err

@@ -115,8 +115,8 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 		Limits:  research.Limits{MaxExperiments: o.MaxExperiments, MaxDuration: time.Duration(o.MaxHours * float64(time.Hour)), BudgetUSD: o.BudgetUSD},
 		OnEvent: lp.loop,
 	}
-	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · %d worker(s)\n",
-		t.Name, t.Metric, better(t.Direction), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.Workers)
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · %d worker(s) · isolation %s\n",
+		t.Name, t.Metric, better(t.Direction), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.Workers, r.Cfg.Isolation)
 	sum, err := l.Run(ctx, t.Baseline)
 	if s.IsTTY {
 		fmt.Fprint(s.Out, "\r\033[K")
