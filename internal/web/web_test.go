@@ -99,6 +99,7 @@ func TestDashboardLiveInABrowser(t *testing.T) {
 	if rows != 6 {
 		t.Fatalf("a new experiment did not appear within 2 s (%d rows)", rows)
 	}
+	checkSortAndPager(t, b)
 	err = chromedp.Run(b.Ctx,
 		chromedp.Evaluate(inkJS("#chart canvas"), &ink),
 		chromedp.Evaluate(`document.querySelectorAll("img").length`, &imgs))
@@ -114,6 +115,24 @@ func TestDashboardLiveInABrowser(t *testing.T) {
 		if !strings.HasPrefix(u, url) {
 			t.Errorf("the dashboard requested %s", u)
 		}
+	}
+}
+
+// checkSortAndPager clicks the metric header: the server sorts (highest
+// first on the first click) and the pager counts the rows.
+func checkSortAndPager(t *testing.T, b *browsertest.Browser) {
+	t.Helper()
+	var first, pager string
+	if err := chromedp.Run(b.Ctx, chromedp.Click(`#experiments th[data-key="mean"]`)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for first != "#2" && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		_ = chromedp.Run(b.Ctx, chromedp.Text("#experiments tbody tr td", &first), chromedp.Text("#page-info", &pager))
+	}
+	if first != "#2" || pager != "1–6 of 6" {
+		t.Fatalf("sorted by metric, the first row is %q (want #2, the highest), pager %q", first, pager)
 	}
 }
 
