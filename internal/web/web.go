@@ -49,6 +49,7 @@ type Server struct {
 	DefaultTask string
 	Describe    func(task string) TaskInfo
 	cache       cache
+	pointCache  pointCache
 }
 
 // Handler returns the route table.
@@ -137,7 +138,7 @@ func (s *Server) apiPoints(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cached(w, r, task, func(ctx context.Context) (any, error) {
-		pts, settled, err := s.Store.Points(ctx, task, int64(after))
+		pts, settled, err := s.points(ctx, task, int64(after))
 		return columns(pts, settled), err
 	})
 }

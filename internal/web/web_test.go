@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -214,6 +216,60 @@ func TestAPI(t *testing.T) {
 		"/api/tasks/shakespeare/points?after=x": 400} {
 		if got := get(path, nil); got != code {
 			t.Errorf("%s: %d, want %d", path, got, code)
+		}
+	}
+}
+
+// TestPointsCacheMatchesTheStore: chart points served from the settled
+// cache plus the store equal the store's own answer as experiments start
+// and finish.
+func TestPointsCacheMatchesTheStore(t *testing.T) {
+	db, url, base := serve(t)
+	get := func(after int) []int64 {
+		resp, err := http.Get(url + "/api/tasks/shakespeare/points?after=" + strconv.Itoa(after))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var p struct{ Seq []int64 }
+		_ = json.NewDecoder(resp.Body).Decode(&p)
+		return p.Seq
+	}
+	want := func(after int64) []int64 {
+		pts, _, err := db.Points(context.Background(), "shakespeare", after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, p := range pts {
+			out = append(out, p.Seq)
+		}
+		return out
+	}
+	running := &research.Experiment{Task: "shakespeare", Mode: research.ModeImprove, ParentID: &base, Code: "x\n", Status: research.StatusRunning}
+	steps := []func(){
+		func() {},
+		func() { add(t, db, &base, research.StatusDiscarded, 3.4, "d", "a\n") },
+		func() {
+			if err := db.Create(context.Background(), running); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func() { add(t, db, &base, research.StatusKept, 2.9, "k", "b\n") },
+		func() {
+			now := time.Now()
+			running.Status, running.FinishedAt, running.Outcome.Mean = research.StatusDiscarded, &now, f(3.5)
+			if err := db.Finish(context.Background(), running); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for i, step := range steps {
+		step()
+		for _, after := range []int{0, 2, 5} {
+			if got, w := get(after), want(int64(after)); !slices.Equal(got, w) {
+				t.Fatalf("step %d, after %d: served %v, store %v", i, after, got, w)
+			}
 		}
 	}
 }

@@ -1,0 +1,65 @@
+package web
+
+import (
+	"context"
+	"sort"
+	"sync"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+)
+
+// pointCache keeps, per task, the chart points up to the settled number
+// (they cannot change), so that a new page's whole chart is read from
+// memory plus the few points after it, not from 100,000 rows.
+type pointCache struct {
+	mu    sync.Mutex
+	tasks map[string]*taskPoints
+}
+
+type taskPoints struct {
+	mu      sync.Mutex
+	settled int64
+	pts     []research.Point // every point with Seq <= settled, in order
+}
+
+func (c *pointCache) task(name string) *taskPoints {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tasks == nil {
+		c.tasks = map[string]*taskPoints{}
+	}
+	tp := c.tasks[name]
+	if tp == nil {
+		tp = &taskPoints{}
+		c.tasks[name] = tp
+	}
+	return tp
+}
+
+// points returns the task's points after a number and the settled number,
+// reading from the store only what came after the cached prefix.
+func (s *Server) points(ctx context.Context, task string, after int64) ([]research.Point, int64, error) {
+	tp := s.pointCache.task(task)
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	fresh, settled, err := s.Store.Points(ctx, task, tp.settled)
+	if err != nil {
+		return nil, 0, err
+	}
+	if settled < tp.settled { // the store went back (replaced): start again
+		tp.settled, tp.pts = 0, nil
+		if fresh, settled, err = s.Store.Points(ctx, task, 0); err != nil {
+			return nil, 0, err
+		}
+	}
+	from := sort.Search(len(tp.pts), func(i int) bool { return tp.pts[i].Seq > after })
+	out := append(append([]research.Point{}, tp.pts[from:]...), fresh...)
+	for _, p := range fresh {
+		if p.Seq <= settled {
+			tp.pts = append(tp.pts, p)
+		}
+	}
+	tp.settled = max(tp.settled, settled)
+	from = sort.Search(len(out), func(i int) bool { return out[i].Seq > after })
+	return out[from:], settled, nil
+}
