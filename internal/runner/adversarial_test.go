@@ -28,7 +28,7 @@ func TestAdversarialSuite(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-canary-adversarial")
 	r := newTestRunner(t)
 	r.Cfg.Isolation = sandbox.LevelFull
-	r.Cfg.StartupAllowance = 10 * time.Second
+	r.Cfg.StartupAllowance = 15 * time.Second // some scripts walk the file system before training; CI machines are busy
 	victims := plantVictims(t, r.Cfg.WorkDir)
 	port := testutil.Listen(t)
 	files, _ := filepath.Glob(filepath.Join(testutil.RepoRoot(), "testdata", "adversarial", "*.py"))

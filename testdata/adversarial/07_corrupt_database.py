@@ -1,5 +1,7 @@
 # expect: metric
-# Looks for SQLite databases anywhere it can reach and overwrites them.
+# Looks for SQLite databases anywhere it can reach and overwrites them (the
+# read-only system folders are skipped: walking all of /usr takes longer
+# than the time limit on a busy machine).
 import os
 
 import torch
@@ -17,7 +19,7 @@ def finish():
 
 hit = []
 for root, dirs, files in os.walk("/"):
-    if root.startswith(("/proc", "/sys", "/dev")):
+    if root.startswith(("/proc", "/sys", "/dev", "/usr", "/lib", "/bin", "/sbin", "/etc", "/opt")):
         dirs[:] = []
         continue
     for f in files:
