@@ -58,7 +58,7 @@ func waitNoneLeft(t *testing.T, marker string, round int) {
 	deadline := time.Now().Add(10 * time.Second)
 	for left := testutil.ProcessesMatching(marker); len(left) > 0; left = testutil.ProcessesMatching(marker) {
 		if time.Now().After(deadline) {
-			t.Fatalf("kill %d: processes left running: %v", round+1, left)
+			t.Fatalf("kill %d: processes left running: %v", round+1, testutil.Describe(left))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

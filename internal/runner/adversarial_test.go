@@ -89,7 +89,7 @@ func checkNothingLeft(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("processes left running after the run: %v", left)
+			t.Fatalf("processes left running after the run: %v", testutil.Describe(left))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -235,7 +235,11 @@ func wrap(iso Isolation, bwrap string, args []string, dir string) ([]string, *sy
 	switch iso.Level {
 	case LevelFull:
 		args = append(bwrapArgs(iso.View, bwrap, dir), append(dropRoot(), args...)...)
-		namespaces(attr, syscall.CLONE_NEWNET)
+		// The PID namespace is made here too, so that bubblewrap itself is
+		// its init: when the caller dies (Pdeathsig) and takes bubblewrap
+		// with it, the kernel kills everything inside, even in the moment
+		// before bubblewrap has armed its own --die-with-parent.
+		namespaces(attr, syscall.CLONE_NEWNET|syscall.CLONE_NEWPID)
 	case LevelPartial:
 		namespaces(attr, syscall.CLONE_NEWNET|syscall.CLONE_NEWPID|syscall.CLONE_NEWIPC)
 	}

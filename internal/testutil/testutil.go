@@ -110,6 +110,22 @@ func ProcessesMatching(s string) []int {
 	return pids
 }
 
+// Describe names processes by PID, state and command line, for failure
+// messages.
+func Describe(pids []int) []string {
+	var out []string
+	for _, pid := range pids {
+		cmd, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+		stat, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+		state := ""
+		if f := strings.Fields(string(stat)); len(f) > 2 {
+			state = f[2]
+		}
+		out = append(out, fmt.Sprintf("%d %s %q", pid, state, strings.ReplaceAll(string(cmd), "\x00", " ")))
+	}
+	return out
+}
+
 // Listen serves 127.0.0.1 on the host (accepting and closing every
 // connection) until the test ends, and returns the port: a service that
 // sandboxed code must not reach.
