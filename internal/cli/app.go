@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/cache"
@@ -54,8 +53,6 @@ func (o *runOpts) validate() error {
 		return usageErr(fmt.Errorf("--train-seconds %g is out of range (0 < s <= 604800)", o.TrainSeconds))
 	case o.StartupAllow <= 0 || o.SaveAllow <= 0:
 		return usageErr(fmt.Errorf("--startup-allowance and --save-allowance must be positive"))
-	case !slices.Contains([]string{"auto", "strict", "none"}, o.Isolation):
-		return usageErr(fmt.Errorf("--isolation must be auto, strict or none, not %q", o.Isolation))
 	}
 	seen := map[int64]bool{}
 	for _, s := range o.Seeds {

@@ -1,6 +1,11 @@
 package research
 
-import "time"
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
 
 // Stats summarizes a task's experiments.
 type Stats struct {
@@ -23,9 +28,20 @@ func (s Stats) PerHour() float64 {
 	return float64(s.Experiments-1) / h
 }
 
+// SortKeys are the orders a Page may ask for.
+var SortKeys = []string{"seq", "status", "mean", "category", "mode", "description", "cost", "duration"}
+
+// CheckSort says what to use instead of an unknown sort key.
+func CheckSort(key string) error {
+	if !slices.Contains(SortKeys, key) {
+		return fmt.Errorf("cannot sort by %q: use one of %s", key, strings.Join(SortKeys, ", "))
+	}
+	return nil
+}
+
 // Page asks for one page of a task's experiments in a given order.
 type Page struct {
-	Sort   string // seq, status, mean, category, mode, description, cost, duration
+	Sort   string // one of SortKeys
 	Desc   bool
 	Offset int
 	Limit  int

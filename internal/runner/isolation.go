@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/autoresearch/autoresearch/internal/sandbox"
 )
@@ -29,15 +30,8 @@ func (r *Runner) isolation(dir string, readOnly []string, binds ...sandbox.Bind)
 		Binds:    binds,
 		Writable: []string{dir},
 	}
-	return sandbox.Isolation{Level: r.level(), View: view, Limits: sandbox.Limits{
+	return sandbox.Isolation{Level: r.Cfg.Isolation, View: view, Limits: sandbox.Limits{
 		FileBytes: maxFileBytes, OpenFiles: maxOpenFiles, Processes: maxProcesses, MemoryBytes: r.memoryLimit()}}
-}
-
-func (r *Runner) level() sandbox.Level {
-	if r.Cfg.Isolation == "" {
-		return sandbox.LevelNone
-	}
-	return r.Cfg.Isolation
 }
 
 // memoryLimit is the machine's memory (at least 4 GiB) on CPU runs, and
@@ -49,8 +43,10 @@ func (r *Runner) memoryLimit() int64 {
 	return max(memTotal(), minMemory)
 }
 
-// memTotal reads MemTotal from /proc/meminfo (0 when unknown).
-func memTotal() int64 {
+// memTotal is MemTotal from /proc/meminfo (0 when unknown), read once.
+var memTotal = sync.OnceValue(readMemTotal)
+
+func readMemTotal() int64 {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0

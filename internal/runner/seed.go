@@ -43,7 +43,7 @@ func (r *Runner) setupWorkspace(dir, code string) error {
 	if err := os.WriteFile(filepath.Join(dir, "train.py"), []byte(code), 0o644); err != nil { //nolint:gosec // G703: dir is the runner's own new workspace
 		return fmt.Errorf("write script: %w", err)
 	}
-	if r.level() == sandbox.LevelFull { // the split is mounted read-only over an empty file
+	if r.Cfg.Isolation == sandbox.LevelFull { // the split is mounted read-only over an empty file
 		return os.WriteFile(filepath.Join(dir, "train.pt"), nil, 0o644)
 	}
 	return linkOrCopy(r.Splits.Train, filepath.Join(dir, "train.pt"))
@@ -84,8 +84,8 @@ func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, 
 			"AUTORESEARCH_TRAIN_DATA=train.pt",
 			"AUTORESEARCH_MODEL=model.pt",
 			"AUTORESEARCH_DEVICE="+r.device(),
-			"AUTORESEARCH_MAX_FILE_BYTES=4294967296",
-			"AUTORESEARCH_MAX_OPEN_FILES=1024",
+			"AUTORESEARCH_MAX_FILE_BYTES="+strconv.Itoa(maxFileBytes),
+			"AUTORESEARCH_MAX_OPEN_FILES="+strconv.Itoa(maxOpenFiles),
 		),
 		Timeout:   r.trainLimit(),
 		Isolation: r.isolation(dir, nil, sandbox.Bind{Src: r.Splits.Train, Dst: filepath.Join(dir, "train.pt")}),

@@ -30,7 +30,7 @@ func (d *DB) Stats(ctx context.Context, task string) (research.Stats, error) {
 	return st, err
 }
 
-// pageOrder maps the sortable columns to SQL.
+// pageOrder maps research.SortKeys to SQL.
 var pageOrder = map[string]string{
 	"seq": "e.seq", "status": "e.status", "mean": "e.metric_mean", "category": "e.category", "mode": "e.mode",
 	"description": "e.description", "cost": "e.cost_usd",
@@ -43,10 +43,10 @@ const MaxPage = 1000
 // Page returns one page of the task's experiments (without code) in the
 // asked order; ties go by number. An unknown sort key is an error.
 func (d *DB) Page(ctx context.Context, task string, p research.Page) ([]research.Experiment, error) {
-	col, ok := pageOrder[p.Sort]
-	if !ok {
-		return nil, fmt.Errorf("cannot sort by %q: use one of seq, status, mean, category, mode, description, cost, duration", p.Sort)
+	if err := research.CheckSort(p.Sort); err != nil {
+		return nil, err
 	}
+	col := pageOrder[p.Sort]
 	dir := " ASC"
 	if p.Desc {
 		dir = " DESC"

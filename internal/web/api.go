@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -114,6 +113,9 @@ func pageQuery(r *http.Request) (research.Page, error) {
 	if p.Sort == "" {
 		p.Sort = "seq"
 	}
+	if err := research.CheckSort(p.Sort); err != nil {
+		return p, err
+	}
 	var err error
 	if p.Offset, err = intParam(r, "offset", 0); err != nil {
 		return p, err
@@ -132,15 +134,4 @@ func intParam(r *http.Request, name string, def int) (int, error) {
 		return 0, fmt.Errorf("%s must be a whole number ≥ 0, not %q", name, v)
 	}
 	return n, nil
-}
-
-// errBadRequest marks an error the client caused.
-type errBadRequest struct{ error }
-
-func statusOf(err error) int {
-	var bad errBadRequest
-	if errors.As(err, &bad) {
-		return http.StatusBadRequest
-	}
-	return http.StatusInternalServerError
 }

@@ -60,7 +60,7 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, task string, bui
 			return encode(context.WithoutCancel(r.Context()), build, func(b []byte) { s.cache.put(key, version, b) })
 		})
 		if err != nil {
-			fail(w, statusOf(err), err.Error())
+			fail(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 		body = v.([]byte)

@@ -124,7 +124,7 @@ func (s *Server) apiExperiments(w http.ResponseWriter, r *http.Request) {
 		}
 		list, err := s.Store.Page(ctx, task, p)
 		if err != nil {
-			return nil, errBadRequest{err}
+			return nil, err
 		}
 		return summarize(task, s.Describe(task), st, list), nil
 	})
