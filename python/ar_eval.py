@@ -1,8 +1,13 @@
-"""Trusted evaluate phase: loads an exported (TorchScript) model and computes
-the task's metric on held-out splits with the task's own evaluate.py.
+"""Trusted evaluate phase: computes the task's metric on the held-out splits
+with the task's own evaluate.py, while the exported model runs sealed in a
+process of its own (ar_modelproc) that never sees a label and cannot open a
+file or a socket.
 
-Results go to the events pipe only; nothing the model prints on stdout can
-change them.
+    ar_eval.py TASK_DIR MODEL DEVICE SEAL NAME=SPLIT...
+
+SEAL is "required" (a model process that cannot seal itself is a failure)
+or "best" (seal where the machine allows). Results go to the events pipe
+only; nothing the model prints on stdout can change them.
 """
 import importlib.util
 import json
@@ -14,6 +19,16 @@ import time
 import torch
 
 import ar_data
+import ar_modelproc
+import ar_seal
+
+# What the evaluator reports for each way an evaluation can fail.
+FAILURES = (
+    (ar_modelproc.SealViolation, "tamper"),
+    (ar_data.NonFiniteOutput, "divergence"),
+    (ar_modelproc.ModelDied, "crash"),
+    (ar_seal.SealError, "crash"),
+)
 
 
 def write_result(fd, obj):
@@ -27,43 +42,59 @@ def load_task_evaluator(task_dir):
     return mod.evaluate
 
 
-def load_model(path, device):
+def load_meta(path):
+    """The exported model's metadata (written by the train phase: untrusted)."""
     try:
         with open(path + ".json") as f:
             meta = json.load(f)
-        shape = [int(v) for v in meta["input_shape"]]
+        return {"input_shape": [int(v) for v in meta["input_shape"]]}
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ar_data.ModelOutputError(f"model metadata missing or malformed: {e}")
-    try:
-        model = torch.jit.load(path, map_location=device)
-    except Exception as e:
-        raise ar_data.ModelOutputError(f"exported model does not load: {e}")
-    model.eval()
-    return model, {"input_shape": shape}
+
+
+def failure_kind(e):
+    for cls, kind in FAILURES:
+        if isinstance(e, cls):
+            return kind
+    return "export"
+
+
+def evaluate_all(model, task_dir, model_path, splits):
+    meta = load_meta(model_path)
+    evaluate = load_task_evaluator(task_dir)
+    cpu = torch.device("cpu")
+    metrics = {}
+    for item in splits:
+        name, path = item.split("=", 1)
+        data = ar_data.load_split(path)
+        model.ready()
+        with torch.no_grad():
+            value = float(evaluate(model, data, meta, cpu))
+        metrics[name] = value if math.isfinite(value) else str(value)
+    model.finish()
+    return metrics
 
 
 def main():
-    task_dir, model_path, device = sys.argv[1], sys.argv[2], ar_data.pick_device(sys.argv[3])
-    splits = sys.argv[4:]
+    task_dir, model_path, device, seal = sys.argv[1:5]
+    splits = sys.argv[5:]
     fd = int(os.environ["AUTORESEARCH_EVENTS_FD"])
-    torch.set_num_threads(int(os.environ.get("AUTORESEARCH_THREADS", "0")) or (os.cpu_count() or 1))
+    threads = int(os.environ.get("AUTORESEARCH_THREADS", "0")) or (os.cpu_count() or 1)
     t0 = time.time()
-    evaluate = load_task_evaluator(task_dir)
-    metrics = {}
+    # Forked first, before this process reads any held-out data.
+    model = ar_modelproc.SealedModel(model_path, device, threads, seal == "required")
+    torch.set_num_threads(threads)
     try:
-        model, meta = load_model(model_path, device)
-        for item in splits:
-            name, path = item.split("=", 1)
-            data = ar_data.load_split(path)
-            with torch.no_grad():
-                value = float(evaluate(model, data, meta, device))
-            metrics[name] = value if math.isfinite(value) else str(value)
+        metrics = evaluate_all(model, task_dir, model_path, splits)
     except Exception as e:
-        kind = "divergence" if isinstance(e, ar_data.NonFiniteOutput) else "export"
-        write_result(fd, {"failure": kind, "message": f"{type(e).__name__}: {e}"[:2000]})
+        model.kill()
+        write_result(fd, {"failure": failure_kind(e), "message": f"{type(e).__name__}: {e}"[:2000]})
         return
-    write_result(fd, {"metrics": metrics, "eval_seconds": time.time() - t0})
+    write_result(fd, {"metrics": metrics, "sealed": bool(model.sealed), "eval_seconds": time.time() - t0})
 
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -12,7 +12,7 @@ BANNED_MODULES = {
     "socket", "ssl", "http", "urllib", "urllib3", "requests", "httpx", "aiohttp", "ftplib", "smtplib",
     "telnetlib", "subprocess", "multiprocessing", "ctypes", "cffi", "pty", "pexpect", "paramiko",
     "importlib", "runpy", "pickle", "marshal", "shutil", "ar_eval", "ar_data", "ar_prepare",
-    "ar_train", "ar_metrics", "ar_validate", "ar_doctor", "sqlite3",
+    "ar_train", "ar_metrics", "ar_validate", "ar_doctor", "ar_seal", "ar_modelproc", "ar_view", "sqlite3",
 }
 BANNED_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint", "input", "globals", "setattr", "delattr"}
 BANNED_ATTRS = {

@@ -2,12 +2,14 @@
 
     import harness as H
     data = H.train_data()          # the training split; starts the clock
-    while H.time_left() > 0: ...   # stay inside the time budget
+    while H.time_left() > 0: ...   # stay inside the time budget (the runner
+                                   # judges it by its own clock)
     H.log(step, loss)              # live loss curve
     H.save_model(model, example)   # export for the trusted evaluator
 
 Importing this module seeds every RNG from the run's seed, picks the device
-(CUDA, then MPS, then CPU) and sets the CPU thread count. The training script
+(CUDA, then MPS, then CPU), initialises it (start-up, not training time) and
+sets the CPU thread count. The training script
 never sees validation or test data and never computes the metric: a separate,
 trusted process loads the exported model and does that.
 """
@@ -29,6 +31,11 @@ task = os.environ.get("AUTORESEARCH_TASK", "")
 _events_fd = int(os.environ.get("AUTORESEARCH_EVENTS_FD", "-1"))
 _model_path = os.environ.get("AUTORESEARCH_MODEL", "model.pt")
 _train_path = os.environ.get("AUTORESEARCH_TRAIN_DATA", "")
+# The runner's clock: when it started this process and how much start-up
+# it credits. Training must end by started + allowance + budget however
+# slow the start was, so time_left() counts down to that too.
+_started = float(os.environ.get("AUTORESEARCH_STARTED", "0"))
+_startup_allowance = float(os.environ.get("AUTORESEARCH_STARTUP_ALLOWANCE", "0"))
 _t0 = None
 _last_log = 0
 
@@ -59,9 +66,18 @@ def _seed_everything(s):
         pass
 
 
+def _init_device(d):
+    """Create the device's context and its first kernels now, so that
+    CUDA's initialisation counts as start-up, not training."""
+    if d.type in ("cuda", "mps"):
+        a = torch.ones(8, 8, device=d)
+        (a @ a).sum().item()
+
+
 device = ar_data.pick_device(os.environ.get("AUTORESEARCH_DEVICE", "auto"))
 threads = int(os.environ.get("AUTORESEARCH_THREADS", "0")) or (os.cpu_count() or 1)
 torch.set_num_threads(threads)
+_init_device(device)
 _seed_everything(seed)
 _emit("imported", device=str(device), threads=threads)
 
@@ -86,8 +102,15 @@ def elapsed():
 
 
 def time_left():
-    """Seconds of training budget left; <= 0 means stop and save."""
-    return budget - elapsed()
+    """Seconds of training budget left; <= 0 means stop and save.
+
+    The runner judges training time by its own clock, from this process's
+    start: when start-up took longer than its allowance, the excess comes
+    off the budget."""
+    left = budget - elapsed()
+    if _started > 0 and _t0 is not None:
+        left = min(left, _started + _startup_allowance + budget - time.time())
+    return left
 
 
 def _diverged(loss):

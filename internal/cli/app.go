@@ -51,8 +51,8 @@ func (o *runOpts) validate() error {
 	switch {
 	case o.TrainSeconds < 0 || o.TrainSeconds > 7*24*3600:
 		return usageErr(fmt.Errorf("--train-seconds %g is out of range (0 < s <= 604800)", o.TrainSeconds))
-	case o.StartupAllow <= 0 || o.SaveAllow <= 0:
-		return usageErr(fmt.Errorf("--startup-allowance and --save-allowance must be positive"))
+	case o.StartupAllow < 0 || o.SaveAllow < 0 || o.StartupAllow > time.Hour || o.SaveAllow > time.Hour:
+		return usageErr(fmt.Errorf("--startup-allowance and --save-allowance must be between 0 (the default) and 1h"))
 	}
 	seen := map[int64]bool{}
 	for _, s := range o.Seeds {
@@ -94,7 +94,10 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 	cfg := runner.Config{
 		TrainSeconds: t.TrainSeconds, Seeds: t.Seeds, Device: o.Device, WithTest: !o.NoTest,
 		StartupAllowance: o.StartupAllow, SaveAllowance: o.SaveAllow, EvalTimeout: runner.DefaultEvalTimeout,
-		WorkDir: work, KeepWorkspaces: o.KeepWorkspaces, Isolation: level,
+		WorkDir: work, KeepWorkspaces: o.KeepWorkspaces, Isolation: level, Hidden: hidden(g, s, root),
+	}
+	if cfg.StartupAllowance == 0 {
+		cfg.StartupAllowance = runner.StartupAllowance(t.StartupSeconds, o.Device)
 	}
 	if o.TrainSeconds > 0 {
 		cfg.TrainSeconds = o.TrainSeconds
@@ -103,6 +106,18 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 		cfg.Seeds = o.Seeds
 	}
 	return &runner.Runner{Env: env, Task: t, TaskDir: dir, Splits: splits, Exec: runner.Local{}, Cfg: cfg}, nil
+}
+
+// hidden is what the sandbox keeps out of sight even under a folder it
+// shows, for the built-in tasks and the --task-dir one.
+func hidden(g *globalOpts, s Streams, cacheRoot string) []string {
+	list, _ := task.BuiltIn()
+	if g.TaskDir != "" {
+		if t, err := loadTask(g); err == nil {
+			list = append(list, t)
+		}
+	}
+	return runner.HiddenPaths(newResolver(g, s), list, cacheRoot, g.DB)
 }
 
 // chooseIsolation picks the isolation level and says once what it is.
@@ -116,9 +131,9 @@ func chooseIsolation(ctx context.Context, s Streams, requested string) (sandbox.
 	}
 	switch {
 	case level == sandbox.LevelNone && requested == "none":
-		fmt.Fprintln(s.Err, "warning: --isolation none: scripts run as plain processes with your network and files")
+		fmt.Fprintln(s.Err, "warning: --isolation none: scripts run as plain processes with your network and files; results are marked unsealed")
 	case level != sandbox.LevelFull:
-		fmt.Fprintf(s.Err, "warning: isolation %s only: %s\n", level, c.Reason)
+		fmt.Fprintf(s.Err, "warning: isolation %s only (no file-system view; results are marked unsealed): %s\n", level, c.Reason)
 	}
 	return level, nil
 }

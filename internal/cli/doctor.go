@@ -102,13 +102,16 @@ func sandboxCheck(ctx context.Context) check {
 	c := sandbox.Detect(ctx)
 	switch c.Best {
 	case sandbox.LevelFull:
-		return check{"OK", "isolation", "full (bubblewrap " + c.Bwrap + "): no network, own PID namespace, read-only system, " +
+		return check{"OK", "isolation", "full (bubblewrap " + c.Bwrap + "): no network, own PID namespace, a read-only " +
+			"allow-list of the interpreter and its libraries (no data sets, caches, data folders or databases), " +
 			"writable only the workspace and a private /tmp, training split only, no capabilities" + asUser() +
-			", limits on file size, open files, processes and (CPU runs) memory, scrubbed environment"}
+			", limits on file size, open files, processes and (CPU runs) memory, scrubbed environment; " +
+			"the exported model is evaluated sealed (no files, sockets or programs)"}
 	case sandbox.LevelPartial:
-		return check{"WARN", "isolation", "partial (network and PID namespaces; the file system is yours): " + c.Reason}
+		return check{"WARN", "isolation", "partial (network and PID namespaces only): no file-system view, so scripts can read " +
+			"your files, held-out data included, and results are marked unsealed: " + c.Reason}
 	}
-	return check{"WARN", "isolation", "none (own process group, scrubbed environment, limits): " + c.Reason}
+	return check{"WARN", "isolation", "none (own process group, scrubbed environment, limits): results are marked unsealed: " + c.Reason}
 }
 
 func asUser() string {

@@ -21,8 +21,9 @@ func runFlags(cmd *cobra.Command, o *runOpts) {
 	f.Int64SliceVar(&o.Seeds, "seeds", nil, "seeds to run, e.g. 42,137 (default: the task's)")
 	f.StringVar(&o.Device, "device", "auto", "torch device: auto (CUDA, MPS, CPU), cpu, cuda, cuda:1, mps")
 	f.BoolVar(&o.NoTest, "no-test", false, "skip the held-out test split (evaluate on val only)")
-	f.DurationVar(&o.StartupAllow, "startup-allowance", runner.DefaultStartupAllowance, "time allowed before training starts (imports, data)")
-	f.DurationVar(&o.SaveAllow, "save-allowance", runner.DefaultSaveAllowance, "time allowed after the budget to export the model")
+	f.DurationVar(&o.StartupAllow, "startup-allowance", 0, "time a script may take to start (interpreter, imports, data) before training counts "+
+		"(default: the task's, else 5s; +10s where CUDA may be used)")
+	f.DurationVar(&o.SaveAllow, "save-allowance", 0, "time allowed after the budget to export the model and exit (default: max(1s, 3% of the budget))")
 	f.BoolVar(&o.KeepWorkspaces, "keep-workspaces", false, "keep each seed's folder (script, model, output) for inspection")
 	f.StringVar(&o.Isolation, "isolation", "auto", "confine scripts: auto (the best this machine allows), strict (full or refuse), none")
 }
@@ -61,7 +62,7 @@ func summarize(s Streams, t *task.Task, e *research.Experiment) error {
 		fmt.Fprintf(s.Out, "experiment #%d failed (%s):\n%s\n", e.Seq, o.Failure, indent(o.Excerpt))
 		return fmt.Errorf("%w: #%d %s (recorded in the database)", errExperimentFailed, e.Seq, o.Failure)
 	}
-	line := fmt.Sprintf("experiment #%d %s: %s %s", e.Seq, e.Status, t.Metric, formatMetric(o.Mean, o.Std))
+	line := fmt.Sprintf("experiment #%d %s: %s %s", e.Seq, e.Status, t.Metric, metricLabel(*e))
 	if o.Test != nil {
 		line += fmt.Sprintf(" (test %.4f)", *o.Test)
 	}

@@ -120,7 +120,7 @@ func tsvField(s string) string {
 }
 
 // columns of the TSV and CSV exports, one row per experiment.
-var columns = []string{"id", "parent", "task", "mode", "status", "metric", "metric_std", "test_metric",
+var columns = []string{"id", "parent", "task", "mode", "status", "metric", "metric_std", "test_metric", "unsealed",
 	"seeds_done", "seeds_planned", "category", "failure_kind", "train_seconds", "duration_s",
 	"input_tokens", "output_tokens", "cost_usd", "created_at", "description"}
 
@@ -134,6 +134,7 @@ type jsonRecord struct {
 	Metric         *float64           `json:"metric"`
 	MetricStd      *float64           `json:"metric_std"`
 	TestMetric     *float64           `json:"test_metric"`
+	Unsealed       bool               `json:"unsealed"` // a metric obtained without full isolation
 	SeedsDone      int                `json:"seeds_done"`
 	SeedsPlanned   int                `json:"seeds_planned"`
 	Category       research.Category  `json:"category"`
@@ -154,7 +155,7 @@ func toRecords(list []research.Experiment) []jsonRecord {
 	out := make([]jsonRecord, 0, len(list))
 	for _, e := range list {
 		r := jsonRecord{ID: e.Seq, Task: e.Task, Mode: e.Mode, Status: e.Status, Metric: e.Outcome.Mean,
-			MetricStd: e.Outcome.Std, TestMetric: e.Outcome.Test, SeedsDone: e.SeedsDone, SeedsPlanned: e.SeedsPlanned,
+			MetricStd: e.Outcome.Std, TestMetric: e.Outcome.Test, Unsealed: e.Unsealed(), SeedsDone: e.SeedsDone, SeedsPlanned: e.SeedsPlanned,
 			Category: e.Category, Description: e.Description, Hypothesis: e.Hypothesis,
 			FailureKind: string(e.Outcome.Failure), FailureExcerpt: e.Outcome.Excerpt, TrainSeconds: e.TrainSeconds,
 			DurationS: e.Duration().Seconds(), Cost: e.Cost, CreatedAt: e.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
@@ -166,7 +167,7 @@ func toRecords(list []research.Experiment) []jsonRecord {
 
 func (r jsonRecord) row() []string {
 	return []string{strconv.FormatInt(r.ID, 10), optInt(r.Parent), r.Task, string(r.Mode), string(r.Status),
-		optFloat(r.Metric), optFloat(r.MetricStd), optFloat(r.TestMetric), strconv.Itoa(r.SeedsDone),
+		optFloat(r.Metric), optFloat(r.MetricStd), optFloat(r.TestMetric), strconv.FormatBool(r.Unsealed), strconv.Itoa(r.SeedsDone),
 		strconv.Itoa(r.SeedsPlanned), string(r.Category), r.FailureKind, fmtFloat(r.TrainSeconds),
 		fmtFloat(r.DurationS), strconv.FormatInt(r.Cost.InputTokens, 10), strconv.FormatInt(r.Cost.OutputTokens, 10),
 		fmtFloat(r.Cost.USD), r.CreatedAt, r.Description}

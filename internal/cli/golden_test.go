@@ -29,6 +29,7 @@ func fixtureDB(t *testing.T) string {
 	clock := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	db.Now = func() time.Time { return clock }
 	add := func(mode research.Mode, status research.Status, desc, code string, mean float64, fail research.FailureKind, parent *int64) int64 {
+		sealed := !strings.HasPrefix(desc, "lower")
 		e := &research.Experiment{Task: "shakespeare", Mode: mode, Category: research.CategoryHyperparameter, Description: desc,
 			Code: code, Status: research.StatusRunning, TrainSeconds: 30, SeedsPlanned: 2, ParentID: parent,
 			Cost: research.Cost{USD: 0.0123, InputTokens: 1500, OutputTokens: 300}}
@@ -38,7 +39,7 @@ func fixtureDB(t *testing.T) string {
 		done := clock.Add(75 * time.Second)
 		e.Status, e.FinishedAt = status, &done
 		if fail == "" {
-			e.Outcome = research.Outcome{Mean: &mean, Std: ptr(0.01), Seeds: []research.SeedRun{{Seed: 42, OK: true, Metric: &mean}, {Seed: 137, OK: true, Metric: &mean}}}
+			e.Outcome = research.Outcome{Mean: &mean, Std: ptr(0.01), Sealed: sealed, Seeds: []research.SeedRun{{Seed: 42, OK: true, Metric: &mean}, {Seed: 137, OK: true, Metric: &mean}}}
 		} else {
 			e.Outcome = research.Outcome{Failure: fail, Excerpt: "Traceback...\nRuntimeError: boom", Seeds: []research.SeedRun{{Seed: 42, Failure: fail}}}
 		}

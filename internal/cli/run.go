@@ -235,7 +235,7 @@ func (p *loopPrinter) eventLine(ev research.LoopEvent) string {
 func (p *loopPrinter) decision(e *research.Experiment) string {
 	line := fmt.Sprintf("#%d %s", e.Seq, statusLabel(*e))
 	if e.Outcome.Mean != nil {
-		line += fmt.Sprintf(" · %s %s", p.t.Metric, formatMetric(e.Outcome.Mean, e.Outcome.Std))
+		line += fmt.Sprintf(" · %s %s", p.t.Metric, metricLabel(*e))
 	}
 	if e.Status == research.StatusFailed {
 		line += " · " + shorten(sanitize(firstLine(e.Outcome.Excerpt), false), 90)

@@ -112,16 +112,37 @@ func taskName(g *globalOpts) string {
 func writeTable(s Streams, best *research.Experiment, list []research.Experiment) error {
 	tw := tabwriter.NewWriter(s.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tID\tPARENT\tSTATUS\tMETRIC\tSEEDS\tCATEGORY\tCOST\tDURATION\tDESCRIPTION")
+	unsealed := false
 	for _, e := range list {
 		mark := ""
 		if best != nil && e.ID == best.ID {
 			mark = "*"
 		}
+		unsealed = unsealed || e.Unsealed()
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d/%d\t%s\t$%.3f\t%s\t%s\n", mark, e.Seq, parentLabel(e),
-			statusLabel(e), formatMetric(e.Outcome.Mean, e.Outcome.Std), e.SeedsDone, e.SeedsPlanned, e.Category,
+			statusLabel(e), metricLabel(e), e.SeedsDone, e.SeedsPlanned, e.Category,
 			e.Cost.USD, formatDuration(e.Duration()), shorten(sanitize(e.Description, false), 48))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if unsealed {
+		fmt.Fprintln(s.Out, unsealedNote)
+	}
+	return nil
+}
+
+// unsealedNote explains the mark on metrics obtained without full isolation.
+const unsealedNote = "(unsealed: obtained without full isolation, or before the seal existed; " +
+	"held-out data may have been within the script's reach)"
+
+// metricLabel is an experiment's mean ± std, marked when unsealed.
+func metricLabel(e research.Experiment) string {
+	m := formatMetric(e.Outcome.Mean, e.Outcome.Std)
+	if e.Unsealed() {
+		m += " unsealed"
+	}
+	return m
 }
 
 func parentLabel(e research.Experiment) string {

@@ -6,15 +6,16 @@ package pyenv
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/cache"
@@ -126,21 +127,42 @@ func (e *Env) ChildEnv(extra ...string) []string {
 	return sandbox.Env(append(base, extra...)...)
 }
 
-// Roots are the folders an isolated child must see to run the
-// interpreter: its prefix (a virtualenv's root) and, when the interpreter
-// is a link, the prefix it points into. System prefixes (/usr) are left
-// out: the sandbox shows those anyway.
-func (e *Env) Roots() []string {
-	var out []string
-	add := func(py string) {
-		root := filepath.Dir(filepath.Dir(py))
-		if root != "/usr" && root != "/" && !slices.Contains(out, root) {
-			out = append(out, root)
-		}
+// ViewPaths are the files and folders an isolated child must see to run
+// this interpreter with torch and numpy: the interpreter, its module
+// folders and the libraries it maps (ar_view.py), found once per
+// interpreter and process. The harness library is not among them.
+func (e *Env) ViewPaths(ctx context.Context) ([]string, error) {
+	viewMu.Lock()
+	defer viewMu.Unlock()
+	if p, ok := viewCache[e.Python]; ok {
+		return p, nil
 	}
-	add(e.Python)
-	if real, err := filepath.EvalSymlinks(e.Python); err == nil {
-		add(real)
+	p, err := probeView(ctx, e)
+	if err == nil {
+		viewCache[e.Python] = p
 	}
-	return out
+	return p, err
+}
+
+var (
+	viewMu    sync.Mutex
+	viewCache = map[string][]string{} // interpreter path -> what it needs to see
+)
+
+func probeView(ctx context.Context, e *Env) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e.Python, e.Script("ar_view.py"))
+	cmd.Env = e.ChildEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("list what %s needs to see in the sandbox: %w", e.Python, err)
+	}
+	var v struct {
+		Paths []string `json:"paths"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil || len(v.Paths) == 0 {
+		return nil, fmt.Errorf("list what %s needs to see in the sandbox: unexpected answer %q", e.Python, out)
+	}
+	return v.Paths, nil
 }

@@ -62,6 +62,7 @@ type model struct {
 	Total      int
 	Kept       int
 	Failed     int
+	Unsealed   int // experiments whose metric was obtained without full isolation
 	SpentUSD   float64
 	Best       *research.Experiment
 	Baseline   *research.Experiment
@@ -79,6 +80,9 @@ func build(in Input) model {
 		e := &in.Experiments[i]
 		byID[e.ID] = e
 		m.SpentUSD += e.Cost.USD
+		if e.Unsealed() {
+			m.Unsealed++
+		}
 		switch e.Status {
 		case research.StatusKept:
 			m.Kept++

@@ -52,14 +52,46 @@ func history(n int, onlyFailures bool) []research.Experiment {
 	return out
 }
 
-func write(t *testing.T, list []research.Experiment) string {
+// TestUnsealedMarked: metrics obtained without full isolation carry the
+// mark wherever the report shows them, with a note that counts them;
+// a history that is all sealed has neither.
+func TestUnsealedMarked(t *testing.T) {
+	list := history(7, false)
+	for i := range list {
+		list[i].Outcome.Sealed = true
+	}
+	if html := render(t, list); strings.Contains(html, `class="unsealed"`) || strings.Contains(html, "unsealed-note") {
+		t.Fatal("a sealed history is marked unsealed")
+	}
+	list[5].Outcome.Sealed = false // #6: the best, kept
+	html := render(t, list)
+	if !strings.Contains(html, `<span class="unsealed">unsealed</span> 1 of the metrics`) {
+		t.Fatal("no note counting the unsealed metric")
+	}
+	best := html[strings.Index(html, `<section id="best">`):strings.Index(html, `<section id="progression">`)]
+	if !strings.Contains(best, "#6") || !strings.Contains(best, `class="unsealed"`) {
+		t.Fatalf("the best experiment is not marked:\n%s", best)
+	}
+	if n := strings.Count(html, `<span class="unsealed">unsealed</span>`); n != 4 { // note, stat, best, top row
+		t.Fatalf("%d marks, want 4 (note, best stat, best section, top table)", n)
+	}
+}
+
+// render returns the report of list.
+func render(t *testing.T, list []research.Experiment) string {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := report.Write(&buf, report.Input{Task: "shakespeare", Metric: "val_bpb", Direction: research.Minimize, Experiments: list}); err != nil {
 		t.Fatal(err)
 	}
+	return buf.String()
+}
+
+// write writes the report of list to a file and returns its path.
+func write(t *testing.T, list []research.Experiment) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "report.html")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(render(t, list)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -52,14 +52,20 @@ type FailureKind string
 
 // Failure kinds (DESIGN.md §4).
 const (
-	FailSyntax      FailureKind = "syntax"
-	FailValidation  FailureKind = "validation"
-	FailImport      FailureKind = "import"
-	FailOOM         FailureKind = "oom"
-	FailTimeout     FailureKind = "timeout"
-	FailDivergence  FailureKind = "divergence"
-	FailExport      FailureKind = "export"
-	FailCrash       FailureKind = "crash"
+	FailSyntax     FailureKind = "syntax"
+	FailValidation FailureKind = "validation"
+	FailImport     FailureKind = "import"
+	FailOOM        FailureKind = "oom"
+	FailTimeout    FailureKind = "timeout"
+	FailDivergence FailureKind = "divergence"
+	FailExport     FailureKind = "export"
+	FailCrash      FailureKind = "crash"
+	// FailOvertime: the train process worked past its budget and save
+	// allowance, by the runner's clock.
+	FailOvertime FailureKind = "overtime"
+	// FailTamper: the exported model tried to open a file, a socket or a
+	// program, or to read another process, while it was evaluated.
+	FailTamper      FailureKind = "tamper"
 	FailProposal    FailureKind = "proposal"
 	FailInterrupted FailureKind = "interrupted"
 )
@@ -73,13 +79,16 @@ type LossPoint struct {
 
 // SeedRun is one seed of one experiment: a train phase then an evaluate phase.
 type SeedRun struct {
-	Seed           int64       `json:"seed"`
-	OK             bool        `json:"ok"`
-	Metric         *float64    `json:"metric"`
-	TestMetric     *float64    `json:"test_metric"`
-	TrainSeconds   float64     `json:"train_seconds"`   // harness-measured training time
+	Seed       int64    `json:"seed"`
+	OK         bool     `json:"ok"`
+	Metric     *float64 `json:"metric"`
+	TestMetric *float64 `json:"test_metric"`
+	// The timings are the runner's: its own clock, and the moments the
+	// harness's events reached it (a script can delay them, not advance
+	// them).
+	TrainSeconds   float64     `json:"train_seconds"`   // training as judged: process end - start - credited start-up
 	WallSeconds    float64     `json:"wall_seconds"`    // whole seed: train process + evaluate process
-	StartupSeconds float64     `json:"startup_seconds"` // process start until the training clock started
+	StartupSeconds float64     `json:"startup_seconds"` // process start until the training clock started (0: never)
 	ImportSeconds  float64     `json:"import_seconds"`  // process start until the harness was imported
 	ExportSeconds  float64     `json:"export_seconds"`
 	EvalSeconds    float64     `json:"eval_seconds"`
@@ -105,6 +114,17 @@ type Outcome struct {
 	Test    *float64
 	Failure FailureKind
 	Excerpt string
+	// Sealed: every seed ran under full isolation with a sealed model
+	// process, so neither the script nor its model could reach held-out
+	// data or the evaluator.
+	Sealed bool
+}
+
+// Unsealed reports whether e has a metric that was obtained without the
+// full seal (partial or no isolation, or recorded before the seal
+// existed): its number may not be what it claims.
+func (e *Experiment) Unsealed() bool {
+	return e.Outcome.Mean != nil && !e.Outcome.Sealed
 }
 
 // Cost is what proposing an experiment cost.

@@ -16,60 +16,120 @@ import (
 )
 
 // TestAdversarialSuite runs every hostile script of testdata/adversarial
-// under full isolation, one after the other through one runner, and checks
-// each: the outcome it must get (a metric, which must be the evaluator's
-// real 8.0, or a failure kind), nothing left running, a database and
-// another experiment's workspace beside it intact, and the runner still
-// working for the next one.
+// under full isolation with the production allowances, one after the
+// other through one runner per task, and checks each: the outcome it must
+// get (a metric, which must be the evaluator's real 8.0, or a failure kind
+// with the words its excerpt must hold), the proof where it declares one
+// that the attack works without the protection, nothing left running, a
+// database and another experiment's workspace beside it intact, and the
+// runner still working for the next one.
 func TestAdversarialSuite(t *testing.T) {
 	if c := sandbox.Detect(context.Background()); c.Best != sandbox.LevelFull {
 		t.Fatalf("the adversarial suite needs full isolation (CI installs bubblewrap): %s", c.Reason)
 	}
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-canary-adversarial")
-	r := newTestRunner(t)
-	r.Cfg.Isolation = sandbox.LevelFull
-	r.Cfg.StartupAllowance = 15 * time.Second // some scripts walk the file system before training; CI machines are busy
-	victims := plantVictims(t, r.Cfg.WorkDir)
-	port := testutil.Listen(t)
+	s := newSuite(t)
 	files, _ := filepath.Glob(filepath.Join(testutil.RepoRoot(), "testdata", "adversarial", "*.py"))
-	if len(files) < 20 {
-		t.Fatalf("%d adversarial scripts, want at least 20", len(files))
+	if len(files) < 34 {
+		t.Fatalf("%d adversarial scripts, want at least 34", len(files))
 	}
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".py"), func(t *testing.T) {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			code := strings.ReplaceAll(string(b), "__PORT__", port)
-			want, _, _ := strings.Cut(strings.TrimPrefix(code, "# expect: "), "\n")
-			out, err := r.Run(context.Background(), code, nil)
+			a := loadAdversary(t, f, s.subst)
+			r := s.runner(t, a)
+			out, err := r.Run(context.Background(), a.code, nil)
 			if err != nil {
 				t.Fatalf("the runner stopped: %v", err)
 			}
-			checkOutcome(t, want, out)
-			victims.check(t)
+			checkOutcome(t, a, out)
+			s.victims.check(t)
 			checkNothingLeft(t)
+			s.prove(t, a, r)
 		})
 	}
 }
 
-func checkOutcome(t *testing.T, want string, out research.Outcome) {
+// adversary is one hostile script and what it must get. Its first lines
+// say so: "# expect: KIND[|KIND]" (or "metric"), and optionally
+// "# excerpt: WORDS", "# task: NAME" (default shakespeare), "# include:
+// FILE" (put before the script, from include/), "# startup: SECONDS" (a
+// start-up allowance other than the default) and "# proof: ..." (how the
+// suite shows the attack works without the protection).
+type adversary struct {
+	code, excerpt, task, proof string
+	want                       []string
+	startup                    time.Duration
+}
+
+func loadAdversary(t *testing.T, path string, subst *strings.Replacer) adversary {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := adversary{code: subst.Replace(string(b)), task: "shakespeare"}
+	for _, line := range strings.Split(a.code, "\n") {
+		key, value, ok := strings.Cut(strings.TrimPrefix(line, "# "), ": ")
+		if !strings.HasPrefix(line, "# ") || !ok || strings.Contains(key, " ") {
+			break
+		}
+		a.set(t, key, value)
+	}
+	if len(a.want) == 0 {
+		t.Fatalf("%s has no '# expect:' line", path)
+	}
+	return a
+}
+
+func (a *adversary) set(t *testing.T, key, value string) {
+	switch key {
+	case "expect":
+		a.want = strings.Split(value, "|")
+	case "excerpt":
+		a.excerpt = value
+	case "task":
+		a.task = value
+	case "proof":
+		a.proof = value
+	case "startup":
+		d, err := time.ParseDuration(value + "s")
+		if err != nil {
+			t.Fatalf("startup %q: %v", value, err)
+		}
+		a.startup = d
+	case "include":
+		b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "testdata", "adversarial", "include", value))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.code = string(b) + "\n" + a.code
+	default:
+		t.Fatalf("unknown header %q", key)
+	}
+}
+
+func checkOutcome(t *testing.T, a adversary, out research.Outcome) {
 	t.Helper()
 	if strings.Contains(out.Excerpt, "ESCAPED") {
 		t.Fatalf("the script escaped:\n%s", out.Excerpt)
 	}
-	if want == "metric" {
+	if slices.Equal(a.want, []string{"metric"}) {
 		if out.Failure != "" || out.Mean == nil {
 			t.Fatalf("want the evaluator's metric, got failure %q:\n%s", out.Failure, out.Excerpt)
 		}
 		if *out.Mean < 7.999 || *out.Mean > 8.001 {
 			t.Fatalf("val_bpb %v: the uniform model scores 8.0; anything else was faked", *out.Mean)
 		}
+		if !out.Sealed {
+			t.Fatal("a result under full isolation is not marked sealed")
+		}
 		return
 	}
-	if !slices.Contains(strings.Split(want, "|"), string(out.Failure)) || out.Mean != nil {
-		t.Fatalf("failure %q (metric %v), want %q:\n%s", out.Failure, out.Mean, want, out.Excerpt)
+	if !slices.Contains(a.want, string(out.Failure)) || out.Mean != nil {
+		t.Fatalf("failure %q (metric %v), want %q:\n%s", out.Failure, out.Mean, a.want, out.Excerpt)
+	}
+	if !strings.Contains(out.Excerpt, a.excerpt) {
+		t.Fatalf("excerpt does not say %q:\n%s", a.excerpt, out.Excerpt)
 	}
 	if len(out.Excerpt) > 8000 {
 		t.Fatalf("excerpt of %d bytes is not bounded", len(out.Excerpt))

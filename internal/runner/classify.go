@@ -22,33 +22,34 @@ const (
 // lines come from the untrusted process: they feed the loss curve and the
 // timings, never the metric.
 type harnessEvent struct {
-	Event        string  `json:"event"`
-	T            float64 `json:"t"`
-	Step         int     `json:"step"`
-	Loss         float64 `json:"loss"`
-	Elapsed      float64 `json:"elapsed"`
-	TrainSeconds float64 `json:"train_seconds"`
-	Kind         string  `json:"kind"`
-	Message      string  `json:"message"`
+	Event   string  `json:"event"`
+	T       float64 `json:"t"`
+	Step    int     `json:"step"`
+	Loss    float64 `json:"loss"`
+	Elapsed float64 `json:"elapsed"`
+	Kind    string  `json:"kind"`
+	Message string  `json:"message"`
 }
 
-// trainLog collects the events of one train process.
+// trainLog collects the events of one train process, each stamped with
+// the moment it reached the runner: a script can delay an event, never
+// send it before it happens, so these moments bound its claims.
 type trainLog struct {
-	mu           sync.Mutex
-	imported     float64
-	clockStart   float64
-	exportStart  float64
-	exportDone   float64
-	trainSeconds float64
-	loss         []research.LossPoint
-	stride       int
-	seen         int
-	failure      string
-	failureMsg   string
-	diverged     bool
-	res          sandbox.Result
-	modelOK      bool
-	limit        time.Duration
+	mu          sync.Mutex
+	imported    time.Time
+	clockStart  time.Time // the first clock_start
+	exportStart time.Time
+	exportDone  time.Time
+	loss        []research.LossPoint
+	stride      int
+	seen        int
+	failure     string
+	failureMsg  string
+	diverged    bool
+	res         sandbox.Result
+	modelOK     bool
+	// The runner's clock: budget and allowances, and the hard limit.
+	budget, startupAllow, saveAllow, limit time.Duration
 }
 
 func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
@@ -56,21 +57,22 @@ func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
 	if json.Unmarshal(line, &ev) != nil {
 		return ev, false
 	}
+	now := time.Now()
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	switch ev.Event {
 	case "imported":
-		tl.imported = ev.T
+		first(&tl.imported, now)
 	case "clock_start":
-		tl.clockStart = ev.T
+		first(&tl.clockStart, now)
 	case "log":
 		tl.addLoss(research.LossPoint{Step: ev.Step, Loss: ev.Loss, Elapsed: ev.Elapsed})
 	case "divergence":
 		tl.diverged = true
 	case "export_start":
-		tl.exportStart, tl.trainSeconds = ev.T, ev.TrainSeconds
+		tl.exportStart = now
 	case "export_done":
-		tl.exportDone = ev.T
+		tl.exportDone = now
 	case "failure":
 		if tl.failure == "" {
 			tl.failure, tl.failureMsg = ev.Kind, ev.Message
@@ -103,30 +105,83 @@ func (tl *trainLog) addLoss(p research.LossPoint) {
 	}
 }
 
-// seedRun classifies how the train phase ended.
+// first sets *t to now unless it is set already.
+func first(t *time.Time, now time.Time) {
+	if t.IsZero() {
+		*t = now
+	}
+}
+
+// seedRun classifies how the train phase ended, with the runner's timings.
 func (tl *trainLog) seedRun(seed int64) research.SeedRun {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	run := research.SeedRun{Seed: seed, ExitCode: tl.res.ExitCode, Loss: tl.loss, TrainSeconds: tl.trainSeconds}
-	start := float64(tl.res.Started.UnixNano()) / 1e9
-	if tl.imported > 0 {
-		run.ImportSeconds = tl.imported - start
+	run := research.SeedRun{Seed: seed, ExitCode: tl.res.ExitCode, Loss: tl.loss}
+	since := func(t time.Time) float64 {
+		if t.IsZero() || tl.res.Started.IsZero() {
+			return 0
+		}
+		return t.Sub(tl.res.Started).Seconds()
 	}
-	if tl.clockStart > 0 {
-		run.StartupSeconds = tl.clockStart - start
+	run.ImportSeconds, run.StartupSeconds = since(tl.imported), since(tl.clockStart)
+	if !tl.exportDone.IsZero() && !tl.exportStart.IsZero() {
+		run.ExportSeconds = tl.exportDone.Sub(tl.exportStart).Seconds()
 	}
-	if tl.exportDone > 0 {
-		run.ExportSeconds = tl.exportDone - tl.exportStart
-	}
+	run.TrainSeconds = tl.trained().Seconds()
 	run.Failure, run.Excerpt = tl.classify()
 	return run
 }
+
+// startup is the start-up the runner credits: until the harness's
+// training clock started, at most the allowance (all of it when the
+// clock never started).
+func (tl *trainLog) startup() time.Duration {
+	if tl.clockStart.IsZero() {
+		return tl.startupAllow
+	}
+	return min(tl.clockStart.Sub(tl.res.Started), tl.startupAllow)
+}
+
+// trained is the training time as the runner judges it: the train
+// process's whole life, less the credited start-up.
+func (tl *trainLog) trained() time.Duration {
+	if tl.res.Started.IsZero() || tl.res.Ended.IsZero() {
+		return 0
+	}
+	return max(0, tl.res.Ended.Sub(tl.res.Started)-tl.startup())
+}
+
+// overtime explains work past the budget and the save allowance, or
+// returns "" when there was none.
+func (tl *trainLog) overtime() string {
+	trained := tl.trained()
+	if trained <= tl.budget+tl.saveAllow {
+		return ""
+	}
+	var start string
+	switch actual := tl.clockStart.Sub(tl.res.Started); {
+	case tl.clockStart.IsZero():
+		start = fmt.Sprintf("H.train_data() never called: the %s start-up allowance counted", secs(tl.startupAllow))
+	case actual > tl.startupAllow:
+		start = fmt.Sprintf("start-up %s, of which %s allowed", secs(actual), secs(tl.startupAllow))
+	default:
+		start = "start-up " + secs(actual)
+	}
+	return fmt.Sprintf("trained %s on a %s budget (%s), by the runner's clock from the train process's start to its end; "+
+		"%s were allowed to save: stop when H.time_left() <= 0, save the model and return", secs(trained),
+		secs(tl.budget), start, secs(tl.saveAllow))
+}
+
+// secs formats a duration as seconds with one decimal.
+func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 
 func (tl *trainLog) classify() (research.FailureKind, string) {
 	out := tl.res.Output
 	switch {
 	case tl.res.TimedOut:
-		return research.FailTimeout, bound(fmt.Sprintf("killed after %s (budget + start-up + save allowances)\n%s", tl.limit.Round(time.Second), tail(out, 600)), excerptMax)
+		return research.FailTimeout, bound(fmt.Sprintf("killed after %s: still running well past its %s budget "+
+			"(allowed: %s to start, %s to save, then %s of grace)\n%s", secs(tl.limit), secs(tl.budget), secs(tl.startupAllow),
+			secs(tl.saveAllow), secs(tl.limit-tl.startupAllow-tl.budget-tl.saveAllow), tail(out, 600)), excerptMax)
 	case tl.diverged:
 		return research.FailDivergence, bound("training loss became NaN or infinite\n"+tail(out, 600), excerptMax)
 	case tl.failure != "":
@@ -137,6 +192,9 @@ func (tl *trainLog) classify() (research.FailureKind, string) {
 		return research.FailCrash, bound(fmt.Sprintf("exit status %d %s\n%s", tl.res.ExitCode, tl.res.Signal, Excerpt(out)), excerptMax)
 	case !tl.modelOK:
 		return research.FailExport, bound("the script ended without exporting a model: call H.save_model(model, example_input)\n"+tail(out, 600), excerptMax)
+	}
+	if why := tl.overtime(); why != "" {
+		return research.FailOvertime, why
 	}
 	return "", ""
 }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,25 +23,43 @@ const (
 	minMemory    = 4 << 30
 )
 
-// isolation is how a phase runs: the configured level, a view of the
-// interpreter, the harness library and paths, and the limits.
-func (r *Runner) isolation(dir string, readOnly []string, binds ...sandbox.Bind) sandbox.Isolation {
-	view := sandbox.View{
-		ReadOnly: append(append([]string{r.Env.LibDir}, r.Env.Roots()...), readOnly...),
-		Binds:    binds,
-		Writable: []string{dir},
-	}
-	return sandbox.Isolation{Level: r.Cfg.Isolation, View: view, Limits: sandbox.Limits{
+// isolation is how a phase runs: the configured level and, under full
+// isolation, a view of the interpreter (its allow-list), the harness
+// library and the phase's own files (shown read-only at the same path,
+// through any mask), the workspace writable, Cfg.Hidden masked; and the
+// limits.
+func (r *Runner) isolation(ctx context.Context, dir string, binds ...sandbox.Bind) (sandbox.Isolation, error) {
+	iso := sandbox.Isolation{Level: r.Cfg.Isolation, Limits: sandbox.Limits{
 		FileBytes: maxFileBytes, OpenFiles: maxOpenFiles, Processes: maxProcesses, MemoryBytes: r.memoryLimit()}}
+	if r.Cfg.Isolation != sandbox.LevelFull {
+		return iso, nil
+	}
+	paths, err := r.Env.ViewPaths(ctx)
+	if err != nil {
+		return iso, err
+	}
+	binds = append([]sandbox.Bind{same(r.Env.LibDir)}, binds...)
+	iso.View = sandbox.View{ReadOnly: paths, Binds: binds, Writable: []string{dir}, Masks: r.Cfg.Hidden}
+	return iso, nil
 }
+
+// same shows path at its own path.
+func same(path string) sandbox.Bind { return sandbox.Bind{Src: path, Dst: path} }
 
 // memoryLimit is the machine's memory (at least 4 GiB) on CPU runs, and
 // no limit where an NVIDIA device exists and the device is not "cpu".
 func (r *Runner) memoryLimit() int64 {
-	if gpus, _ := filepath.Glob("/dev/nvidia[0-9]*"); len(gpus) > 0 && r.Cfg.Device != "cpu" {
+	if usesCUDA(r.Cfg.Device) {
 		return 0
 	}
 	return max(memTotal(), minMemory)
+}
+
+// usesCUDA reports whether runs on device may use CUDA: an NVIDIA device
+// exists and the device is not "cpu".
+func usesCUDA(device string) bool {
+	gpus, _ := filepath.Glob("/dev/nvidia[0-9]*")
+	return len(gpus) > 0 && device != "cpu"
 }
 
 // memTotal is MemTotal from /proc/meminfo (0 when unknown), read once.

@@ -38,6 +38,21 @@ func PreparedDir(cacheRoot string, t *task.Task) (string, error) {
 	return filepath.Join(cacheRoot, "prepared", t.Name+"-"+key), nil
 }
 
+// HiddenPaths lists what the sandbox keeps out of sight even under a
+// folder it shows: every place res would look for the raw data of each
+// of tasks (and the files it finds), the cache's data and prepared
+// splits, and the database's files.
+func HiddenPaths(res *task.Resolver, tasks []*task.Task, cacheRoot, db string) []string {
+	out := []string{filepath.Join(cacheRoot, "data"), filepath.Join(cacheRoot, "prepared")}
+	if abs, err := filepath.Abs(db); err == nil && db != "" {
+		out = append(out, abs, abs+"-wal", abs+"-shm")
+	}
+	for _, t := range tasks {
+		out = append(out, res.Places(t)...)
+	}
+	return out
+}
+
 // IsPrepared reports whether t's splits are already prepared.
 func IsPrepared(cacheRoot string, t *task.Task) bool {
 	dir, err := PreparedDir(cacheRoot, t)

@@ -34,28 +34,56 @@ func (Local) Run(ctx context.Context, spec sandbox.Spec) (sandbox.Result, error)
 	return sandbox.Run(ctx, spec)
 }
 
-// Defaults for Config's allowances.
+// Defaults for Config's allowances and limits. The start-up allowance
+// covers what the built-in baselines need to start on a CPU (about 1-2 s
+// measured, docs/BENCHMARKS.md) with room for a busy machine; CUDA
+// initialisation adds CUDAStartup.
 const (
-	DefaultStartupAllowance = 30 * time.Second
-	DefaultSaveAllowance    = 15 * time.Second
+	DefaultStartupAllowance = 5 * time.Second
+	CUDAStartup             = 10 * time.Second
+	MinKillGrace            = 10 * time.Second
 	DefaultEvalTimeout      = 5 * time.Minute
 )
+
+// StartupAllowance is the start-up allowance for a task that asks for
+// seconds (0: DefaultStartupAllowance) on device, plus CUDAStartup where
+// CUDA may be used: its initialisation is start-up, not training.
+func StartupAllowance(seconds float64, device string) time.Duration {
+	d := DefaultStartupAllowance
+	if seconds > 0 {
+		d = time.Duration(seconds * float64(time.Second))
+	}
+	if usesCUDA(device) {
+		d += CUDAStartup
+	}
+	return d
+}
 
 // Config sets how experiments run.
 type Config struct {
 	TrainSeconds float64
 	Seeds        []int64
-	// The train process is killed at TrainSeconds + StartupAllowance +
-	// SaveAllowance, whatever the script does.
+	// The runner judges training time by its own clock, from the train
+	// process's start to its end: StartupAllowance (at most; less when the
+	// harness's training clock started sooner) covers interpreter start,
+	// imports and data loading, SaveAllowance the export after the budget
+	// (zero: max(1 s, 3 % of the budget)). Work past them is overtime. The
+	// process is killed KillGrace later still (zero: max(10 s, a quarter
+	// of the budget)), so that a modest overrun is measured, not cut.
 	StartupAllowance time.Duration
 	SaveAllowance    time.Duration
+	KillGrace        time.Duration
 	EvalTimeout      time.Duration
-	WithTest         bool   // also evaluate on the test split
-	Device           string // "auto" (CUDA, MPS, CPU) or a torch device
-	WorkDir          string // workspaces are created here
-	KeepWorkspaces   bool
-	Isolation        sandbox.Level // how both phases are confined (empty: none)
-	OnEvent          func(Event)   // progress; called from the runner's goroutines
+	// Hidden paths stay out of both phases' sight even where they lie
+	// under a folder the sandbox shows: every place a task's data may be
+	// found, the prepared splits, the database.
+	Hidden         []string
+	WithTest       bool   // also evaluate on the test split
+	Device         string // "auto" (CUDA, MPS, CPU) or a torch device
+	WorkDir        string // workspaces are created here
+	KeepWorkspaces bool
+	Isolation      sandbox.Level // how both phases are confined (empty: none)
+	OnEvent        func(Event)   // progress; called from the runner's goroutines
 }
 
 // Event is progress of a running seed.
@@ -85,9 +113,24 @@ func (r *Runner) emit(ctx context.Context, ev Event) {
 	}
 }
 
-func (r *Runner) trainLimit() time.Duration {
-	c := r.Cfg
-	return time.Duration(c.TrainSeconds*float64(time.Second)) + c.StartupAllowance + c.SaveAllowance
+// budget is the training budget as a duration.
+func (c Config) budget() time.Duration { return time.Duration(c.TrainSeconds * float64(time.Second)) }
+
+// saveAllowance is the time allowed after the budget to export the model.
+func (c Config) saveAllowance() time.Duration {
+	if c.SaveAllowance > 0 {
+		return c.SaveAllowance
+	}
+	return max(time.Second, c.budget()*3/100)
+}
+
+// trainLimit is when the train process is killed, from its start.
+func (c Config) trainLimit() time.Duration {
+	grace := c.KillGrace
+	if grace <= 0 {
+		grace = max(MinKillGrace, c.budget()/4)
+	}
+	return c.StartupAllowance + c.budget() + c.saveAllowance() + grace
 }
 
 // Plan implements research.Runner.
@@ -121,6 +164,9 @@ func (r *Runner) Run(ctx context.Context, code string, best *float64) (research.
 		}
 	}
 	summarize(&out)
+	// Under full isolation the evaluator must seal the model's process, or
+	// the seed fails: a result there is sealed.
+	out.Sealed = r.Cfg.Isolation == sandbox.LevelFull && out.Failure == ""
 	return out, nil
 }
 

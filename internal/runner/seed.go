@@ -72,23 +72,18 @@ func linkOrCopy(src, dst string) error {
 }
 
 func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, error) {
-	tl := &trainLog{}
+	tl := &trainLog{budget: r.Cfg.budget(), startupAllow: r.Cfg.StartupAllowance, saveAllow: r.Cfg.saveAllowance(),
+		limit: r.Cfg.trainLimit()}
+	iso, err := r.isolation(ctx, dir, sandbox.Bind{Src: r.Splits.Train, Dst: filepath.Join(dir, "train.pt")})
+	if err != nil {
+		return tl, err
+	}
 	spec := sandbox.Spec{
-		Args: []string{r.Env.Python, "-u", r.Env.Script("ar_train.py"), "train.py"},
-		Dir:  dir,
-		Env: r.Env.ChildEnv(
-			"HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"),
-			"AUTORESEARCH_SEED="+strconv.FormatInt(seed, 10),
-			"AUTORESEARCH_BUDGET="+strconv.FormatFloat(r.Cfg.TrainSeconds, 'g', -1, 64),
-			"AUTORESEARCH_TASK="+r.Task.Name,
-			"AUTORESEARCH_TRAIN_DATA=train.pt",
-			"AUTORESEARCH_MODEL=model.pt",
-			"AUTORESEARCH_DEVICE="+r.device(),
-			"AUTORESEARCH_MAX_FILE_BYTES="+strconv.Itoa(maxFileBytes),
-			"AUTORESEARCH_MAX_OPEN_FILES="+strconv.Itoa(maxOpenFiles),
-		),
-		Timeout:   r.trainLimit(),
-		Isolation: r.isolation(dir, nil, sandbox.Bind{Src: r.Splits.Train, Dst: filepath.Join(dir, "train.pt")}),
+		Args:      []string{r.Env.Python, "-u", r.Env.Script("ar_train.py"), "train.py"},
+		Dir:       dir,
+		Env:       r.trainEnv(dir, seed),
+		Timeout:   tl.limit,
+		Isolation: iso,
 		OnEvent: func(line []byte) {
 			if ev, ok := tl.add(line); ok && ev.Event == "log" {
 				r.emit(ctx, Event{Seed: seed, Phase: "train", Step: ev.Step, Loss: ev.Loss})
@@ -99,8 +94,27 @@ func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, 
 	res, err := r.Exec.Run(ctx, spec)
 	tl.res = res
 	tl.modelOK = fileExists(filepath.Join(dir, "model.pt")) && fileExists(filepath.Join(dir, "model.pt.json"))
-	tl.limit = spec.Timeout
 	return tl, err
+}
+
+// trainEnv is the train process's environment. The start time and the
+// start-up allowance let the harness end an honest script's training in
+// time even when its start-up was slow.
+func (r *Runner) trainEnv(dir string, seed int64) []string {
+	secs := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
+	return r.Env.ChildEnv(
+		"HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"),
+		"AUTORESEARCH_SEED="+strconv.FormatInt(seed, 10),
+		"AUTORESEARCH_BUDGET="+strconv.FormatFloat(r.Cfg.TrainSeconds, 'g', -1, 64),
+		"AUTORESEARCH_STARTED="+strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
+		"AUTORESEARCH_STARTUP_ALLOWANCE="+secs(r.Cfg.StartupAllowance),
+		"AUTORESEARCH_TASK="+r.Task.Name,
+		"AUTORESEARCH_TRAIN_DATA=train.pt",
+		"AUTORESEARCH_MODEL=model.pt",
+		"AUTORESEARCH_DEVICE="+r.device(),
+		"AUTORESEARCH_MAX_FILE_BYTES="+strconv.Itoa(maxFileBytes),
+		"AUTORESEARCH_MAX_OPEN_FILES="+strconv.Itoa(maxOpenFiles),
+	)
 }
 
 func (r *Runner) device() string {
@@ -122,16 +136,27 @@ type evalResult struct {
 	EvalSeconds float64                    `json:"eval_seconds"`
 }
 
+// evaluate runs the trusted evaluator on the seed's model. Under full
+// isolation it must seal the model's process, elsewhere it seals it where
+// the machine allows.
 func (r *Runner) evaluate(ctx context.Context, dir string, run *research.SeedRun) error {
-	args := []string{r.Env.Python, r.Env.Script("ar_eval.py"), r.TaskDir, "model.pt", r.device(), "val=" + r.Splits.Val}
-	data := []string{r.TaskDir, r.Splits.Val}
+	seal := "best"
+	if r.Cfg.Isolation == sandbox.LevelFull {
+		seal = "required"
+	}
+	args := []string{r.Env.Python, r.Env.Script("ar_eval.py"), r.TaskDir, "model.pt", r.device(), seal, "val=" + r.Splits.Val}
+	data := []sandbox.Bind{same(r.TaskDir), same(r.Splits.Val)}
 	if r.Cfg.WithTest {
 		args = append(args, "test="+r.Splits.Test)
-		data = append(data, r.Splits.Test)
+		data = append(data, same(r.Splits.Test))
+	}
+	iso, err := r.isolation(ctx, dir, data...)
+	if err != nil {
+		return err
 	}
 	var result *evalResult
 	spec := sandbox.Spec{
-		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout, Isolation: r.isolation(dir, data),
+		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout, Isolation: iso,
 		Env: r.Env.ChildEnv("HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp")),
 		OnEvent: func(line []byte) {
 			var er evalResult

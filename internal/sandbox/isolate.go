@@ -35,17 +35,6 @@ const (
 	LevelFull Level = "full"
 )
 
-// View is what an isolated process may see of the file system besides
-// the system directories. Paths are absolute.
-type View struct {
-	ReadOnly []string // visible read-only at the same path
-	Binds    []Bind   // Src visible read-only at Dst
-	Writable []string // visible read-write at the same path
-}
-
-// Bind shows a file or folder read-only at another path.
-type Bind struct{ Src, Dst string }
-
 // Limits bound what a process may take; zero means no limit.
 type Limits struct {
 	FileBytes   int64 // largest file it may write
@@ -65,12 +54,6 @@ type Isolation struct {
 // root (nobody on Debian): root is exempt from the process limit and may
 // read every file it can see.
 const unprivileged = 65534
-
-// systemPaths are the read-only parts of the system an isolated process
-// sees; those missing on a machine are skipped.
-var systemPaths = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt",
-	"/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/passwd", "/etc/group",
-	"/etc/nsswitch.conf", "/etc/localtime", "/etc/python3", "/sys"}
 
 // Capability is what this machine allows.
 type Capability struct {
@@ -267,57 +250,11 @@ func bwrapArgs(v View, bwrap, dir string) []string {
 	} else { // only what setpriv needs to become the unprivileged user, which drops them all
 		a = append(a, "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP")
 	}
-	a = append(a, "--perms", "0755", "--dir", "/etc") // else created private, and /etc/alternatives unreachable
-	for _, p := range systemPaths {
-		a = append(a, "--ro-bind-try", p, p)
-	}
 	for _, p := range gpuDevices() {
 		a = append(a, "--dev-bind", p, p)
 	}
-	a = append(a, parentDirs(v)...)
-	for _, p := range v.ReadOnly {
-		a = append(a, "--ro-bind", p, p)
-	}
-	for _, p := range v.Writable {
-		a = append(a, "--bind", p, p)
-	}
-	for _, b := range v.Binds {
-		a = append(a, "--ro-bind", b.Src, b.Dst)
-	}
+	a = append(a, mounts(v)...)
 	return append(a, "--chdir", dir, "--")
-}
-
-// parentDirs creates, inside the sandbox, the folders above each path of
-// v that lie outside the system paths, open to all (0755): bubblewrap
-// would otherwise copy the host's modes, and a private home (0700) would
-// keep the unprivileged user from reaching a workspace or cache below it.
-func parentDirs(v View) []string {
-	paths := append(append([]string{}, v.ReadOnly...), v.Writable...)
-	for _, b := range v.Binds {
-		paths = append(paths, b.Dst)
-	}
-	seen := map[string]bool{"/": true}
-	var a []string
-	for _, p := range paths {
-		var chain []string
-		for d := filepath.Dir(filepath.Clean(p)); !seen[d] && !underSystem(d); d = filepath.Dir(d) {
-			seen[d] = true
-			chain = append([]string{d}, chain...)
-		}
-		for _, d := range chain {
-			a = append(a, "--perms", "0755", "--dir", d)
-		}
-	}
-	return a
-}
-
-func underSystem(p string) bool {
-	for _, s := range systemPaths {
-		if p == s || strings.HasPrefix(p, s+"/") {
-			return true
-		}
-	}
-	return false
 }
 
 // dropRoot runs the rest as an unprivileged user when the caller is root.

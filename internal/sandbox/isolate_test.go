@@ -50,6 +50,9 @@ func TestFullIsolationConfines(t *testing.T) {
 	if c.Best != sandbox.LevelFull {
 		t.Fatalf("full isolation is not available here (CI installs bubblewrap): %s", c.Reason)
 	}
+	env := testutil.Env(t)
+	paths, err := env.ViewPaths(context.Background())
+	must(t, err)
 	port := testutil.Listen(t)
 	private := t.TempDir() // stands for ~/.ssh, the DB, the val/test splits
 	secret := filepath.Join(private, "id_rsa")
@@ -60,10 +63,10 @@ func TestFullIsolationConfines(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(ws, "probe.py"), []byte(probeScript), 0o644))
 	must(t, os.WriteFile(filepath.Join(ws, "train.pt"), nil, 0o644))
 	res, err := sandbox.Run(context.Background(), sandbox.Spec{
-		Args: []string{"python3", "probe.py", port, secret, filepath.Join(private, "planted"), filepath.Join(ws, "train.pt")},
+		Args: []string{env.Python, "probe.py", port, secret, filepath.Join(private, "planted"), filepath.Join(ws, "train.pt")},
 		Dir:  ws, Env: sandbox.Env(), OutputLimit: 1 << 16,
-		Isolation: sandbox.Isolation{Level: sandbox.LevelFull,
-			View: sandbox.View{Writable: []string{ws}, Binds: []sandbox.Bind{{Src: data, Dst: filepath.Join(ws, "train.pt")}}}},
+		Isolation: sandbox.Isolation{Level: sandbox.LevelFull, View: sandbox.View{ReadOnly: paths, Writable: []string{ws},
+			Binds: []sandbox.Bind{{Src: data, Dst: filepath.Join(ws, "train.pt")}}}},
 	})
 	if err != nil || res.ExitCode != 0 {
 		t.Fatalf("probe: %v exit %d\n%s", err, res.ExitCode, res.Output)
@@ -100,7 +103,7 @@ func TestDescendantsDieWithTheRun(t *testing.T) {
 			res, err := sandbox.Run(context.Background(), sandbox.Spec{
 				Args: []string{"sh", "-c", "(setsid sh -c 'exec -a " + marker + " sleep 300' &) ; sleep 0.2; exit 0"},
 				Dir:  ws, Env: sandbox.Env(),
-				Isolation: sandbox.Isolation{Level: level, View: sandbox.View{Writable: []string{ws}}},
+				Isolation: sandbox.Isolation{Level: level, View: shell(ws)},
 			})
 			if err != nil || res.ExitCode != 0 {
 				t.Fatalf("run: %v %+v", err, res)
@@ -117,7 +120,7 @@ func TestLimitsApply(t *testing.T) {
 	res, err := sandbox.Run(context.Background(), sandbox.Spec{
 		Args: []string{"sh", "-c", "head -c 2000000 /dev/zero > big; echo size $(wc -c < big); ulimit -n"},
 		Dir:  ws, Env: sandbox.Env(), OutputLimit: 4096,
-		Isolation: sandbox.Isolation{Level: sandbox.Detect(context.Background()).Best, View: sandbox.View{Writable: []string{ws}},
+		Isolation: sandbox.Isolation{Level: sandbox.Detect(context.Background()).Best, View: shell(ws),
 			Limits: sandbox.Limits{FileBytes: 1 << 20, OpenFiles: 64, Processes: 512}},
 	})
 	if err != nil {
@@ -151,6 +154,12 @@ func TestChoose(t *testing.T) {
 	}
 }
 
+// shell is a view for shell commands: the system's programs, and ws
+// writable.
+func shell(ws string) sandbox.View {
+	return sandbox.View{ReadOnly: []string{"/bin", "/usr/bin"}, Writable: []string{ws}}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -172,7 +181,7 @@ func BenchmarkIsolationStart(b *testing.B) {
 		b.Run(string(level), func(b *testing.B) {
 			for b.Loop() {
 				res, err := sandbox.Run(context.Background(), sandbox.Spec{Args: []string{"true"}, Dir: ws, Env: sandbox.Env(),
-					Isolation: sandbox.Isolation{Level: level, View: sandbox.View{Writable: []string{ws}},
+					Isolation: sandbox.Isolation{Level: level, View: shell(ws),
 						Limits: sandbox.Limits{FileBytes: 1 << 30, OpenFiles: 1024, Processes: 1024}}})
 				if err != nil || res.ExitCode != 0 {
 					b.Fatalf("%v %+v", err, res)

@@ -43,7 +43,8 @@ type Result struct {
 	TimedOut bool   // killed because Timeout passed
 	Output   string // bounded: the head and the tail of stdout+stderr
 	Wall     time.Duration
-	Started  time.Time
+	Started  time.Time // just before the process was started
+	Ended    time.Time // when it was seen to end (its output drained)
 }
 
 // Run starts the process and waits for it. It returns an error only when
@@ -77,6 +78,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	events.started()
 	waitErr := cmd.Wait()
+	res.Ended = time.Now()
 	_ = killGroup(cmd.Process.Pid) // whatever the process left behind in its group
 	events.wait()
 	res.Wall = time.Since(res.Started)

@@ -86,8 +86,8 @@ func (d *DB) Finish(ctx context.Context, e *research.Experiment) error {
 func finish(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
 	o := e.Outcome
 	_, err := tx.ExecContext(ctx, `UPDATE experiments SET status = ?, metric_mean = ?, metric_std = ?, test_metric = ?,
-		failure_kind = ?, failure_excerpt = ?, finished_at = ?, seeds_done = ? WHERE id = ?`,
-		e.Status, o.Mean, o.Std, o.Test, o.Failure, clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.SeedsDone, e.ID)
+		failure_kind = ?, failure_excerpt = ?, finished_at = ?, seeds_done = ?, sealed = ? WHERE id = ?`,
+		e.Status, o.Mean, o.Std, o.Test, o.Failure, clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.SeedsDone, o.Sealed, e.ID)
 	if err != nil {
 		return err
 	}

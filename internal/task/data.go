@@ -62,6 +62,20 @@ func absPath(p string) string {
 	return p
 }
 
+// Places lists every place the resolver would look for t's raw files and
+// every file it finds there (by its real path, should it be a link), so
+// that the sandbox can keep them all out of sight.
+func (r *Resolver) Places(t *Task) []string {
+	out := r.dirs(t)
+	found, _ := r.Locate(t)
+	for _, p := range found {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			out = append(out, real)
+		}
+	}
+	return out
+}
+
 // downloadDir is where a missing file is saved.
 func (r *Resolver) downloadDir(t *Task) string {
 	return r.dirs(t)[0]

@@ -54,9 +54,13 @@ type Manifest struct {
 	Metric       string             `json:"metric"`
 	Direction    research.Direction `json:"direction"`
 	TrainSeconds float64            `json:"train_seconds"`
-	Seeds        []int64            `json:"seeds"`
-	SearchSpace  string             `json:"search_space"`
-	Data         Data               `json:"data"`
+	// StartupSeconds is how long a script may take to start (interpreter,
+	// imports, data loading) before its training time counts; 0: the
+	// runner's default.
+	StartupSeconds float64 `json:"startup_seconds,omitempty"`
+	Seeds          []int64 `json:"seeds"`
+	SearchSpace    string  `json:"search_space"`
+	Data           Data    `json:"data"`
 }
 
 // Task is a loaded, validated task folder.
@@ -156,6 +160,8 @@ func (m *Manifest) validate() error {
 		return fmt.Errorf(`"direction" is %q, want "minimize" or "maximize"`, m.Direction)
 	case m.TrainSeconds <= 0:
 		return errors.New(`"train_seconds" must be positive`)
+	case m.StartupSeconds < 0 || m.StartupSeconds > 600:
+		return fmt.Errorf(`"startup_seconds" is %g, want 0 (the default) to 600`, m.StartupSeconds)
 	case len(m.Seeds) == 0:
 		return errors.New(`"seeds" is empty`)
 	}

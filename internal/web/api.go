@@ -15,6 +15,7 @@ type stats struct {
 	Failed      int      `json:"failed"`
 	Running     int      `json:"running"`
 	Best        *float64 `json:"best"`
+	BestSealed  bool     `json:"best_sealed"`
 	Baseline    *float64 `json:"baseline"`
 	Delta       *float64 `json:"delta"`
 	SpentUSD    float64  `json:"spent_usd"`
@@ -28,6 +29,7 @@ type row struct {
 	Failure     string   `json:"failure"`
 	Mean        *float64 `json:"mean"`
 	Std         *float64 `json:"std"`
+	Unsealed    bool     `json:"unsealed"` // a metric obtained without full isolation
 	Category    string   `json:"category"`
 	Mode        string   `json:"mode"`
 	Description string   `json:"description"`
@@ -52,7 +54,7 @@ func summarize(task string, info TaskInfo, st research.Stats, page []research.Ex
 		Rows: make([]row, 0, len(page)), Stats: stats{Experiments: st.Experiments, Kept: st.Kept, Failed: st.Failed,
 			Running: st.Running, Baseline: st.Baseline, SpentUSD: st.SpentUSD, PerHour: st.PerHour()}}
 	if st.Best != nil {
-		sum.BestSeq, sum.Stats.Best = st.Best.Seq, st.Best.Outcome.Mean
+		sum.BestSeq, sum.Stats.Best, sum.Stats.BestSealed = st.Best.Seq, st.Best.Outcome.Mean, !st.Best.Unsealed()
 	}
 	if b, base := sum.Stats.Best, st.Baseline; b != nil && base != nil {
 		d := *b - *base
@@ -66,7 +68,7 @@ func summarize(task string, info TaskInfo, st research.Stats, page []research.Ex
 
 func toRow(e research.Experiment) row {
 	r := row{Seq: e.Seq, Parent: e.ParentSeq, Status: string(e.Status), Failure: string(e.Outcome.Failure), Mean: e.Outcome.Mean,
-		Std: e.Outcome.Std, Category: string(e.Category), Mode: string(e.Mode), Description: e.Description,
+		Std: e.Outcome.Std, Unsealed: e.Unsealed(), Category: string(e.Category), Mode: string(e.Mode), Description: e.Description,
 		CostUSD: e.Cost.USD, DurationS: e.Duration().Seconds(), CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339)}
 	if e.Status == research.StatusRunning {
 		r.DurationS = time.Since(e.CreatedAt).Seconds()

@@ -41,7 +41,8 @@ func add(t *testing.T, db *sqlite.DB, parent *int64, status research.Status, mea
 	if status == research.StatusFailed {
 		e.Outcome = research.Outcome{Failure: research.FailCrash, Excerpt: xss}
 	} else {
-		e.Outcome = research.Outcome{Mean: f(mean), Std: f(0.01), Seeds: []research.SeedRun{
+		// Only the proposed attempt ran unsealed (partial or no isolation).
+		e.Outcome = research.Outcome{Mean: f(mean), Std: f(0.01), Sealed: !strings.HasPrefix(desc, "attempt"), Seeds: []research.SeedRun{
 			{Seed: 42, OK: true, Metric: f(mean), Loss: loss}, {Seed: 137, OK: true, Metric: f(mean), Loss: loss[1:]}}}
 	}
 	if err := db.Finish(ctx, e); err != nil {
@@ -84,6 +85,12 @@ func TestDashboardLiveInABrowser(t *testing.T) {
 		chromedp.Evaluate(`document.querySelectorAll("#experiments tbody tr").length`, &rows))
 	if err != nil || rows != 5 {
 		t.Fatalf("table shows %d rows (err %v), want 5", rows, err)
+	}
+	var marked []string
+	err = chromedp.Run(b.Ctx, chromedp.Evaluate(`[...document.querySelectorAll("#experiments tbody tr")].filter(
+		tr => tr.querySelector(".unsealed")).map(tr => tr.cells[0].textContent)`, &marked))
+	if err != nil || len(marked) != 1 || marked[0] != "#2" {
+		t.Fatalf("rows marked unsealed: %v (err %v), want #2 alone", marked, err)
 	}
 	var liveInk int
 	var heading string
@@ -190,6 +197,14 @@ func TestAPI(t *testing.T) {
 	}
 	if get("/api/tasks/shakespeare/experiments", &sum) != 200 || len(sum.Rows) != 4 || sum.BestSeq != 4 || sum.Stats["kept"].(float64) != 2 {
 		t.Fatalf("summary %+v", sum)
+	}
+	for _, r := range sum.Rows { // newest first: #2 alone ran unsealed; #3 failed and has no metric
+		if want := r["seq"].(float64) == 2; r["unsealed"] != want {
+			t.Errorf("row #%v unsealed %v, want %v", r["seq"], r["unsealed"], want)
+		}
+	}
+	if sum.Stats["best_sealed"] != true {
+		t.Errorf("the best (#4) ran sealed: %v", sum.Stats)
 	}
 	var one map[string]any
 	if get("/api/tasks/shakespeare/experiments/2", &one) != 200 || one["code"] != "lr = 1e-3\n" {

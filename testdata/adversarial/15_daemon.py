@@ -1,6 +1,7 @@
 # expect: metric
 # Leaves a double-forked, setsid daemon behind that would outlive the run.
 import os
+import sys
 import time
 
 import torch
@@ -19,7 +20,7 @@ def finish():
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
-        os.execvp("sh", ["sh", "-c", "exec -a ar-adversary-daemon sleep 600"])
+        os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(600)", "ar-adversary-daemon"])
     os._exit(0)
 time.sleep(0.3)
 finish()

@@ -29,7 +29,7 @@ async function fillTasks() {
 function renderStats(s) {
   const set = (id, v) => { document.getElementById(id).textContent = v; };
   set("stat-experiments", s.experiments); set("stat-kept", s.kept); set("stat-failed", s.failed);
-  set("stat-best", fmt(s.best)); set("stat-delta", s.delta === null ? "–" : (s.delta > 0 ? "+" : "") + fmt(s.delta));
+  set("stat-best", fmt(s.best) + (s.best !== null && !s.best_sealed ? " (unsealed)" : "")); set("stat-delta", s.delta === null ? "–" : (s.delta > 0 ? "+" : "") + fmt(s.delta));
   set("stat-spent", "$" + fmt(s.spent_usd)); set("stat-rate", fmt(s.per_hour, 1));
 }
 
@@ -44,8 +44,10 @@ function renderTable(sum) {
     const num = el("td"); num.append(link);
     const status = r.status === "failed" ? "failed: " + r.failure : r.status;
     const secs = r.status === "running" ? (Date.now() - Date.parse(r.created_at)) / 1000 : r.duration_s;
+    const metric = el("td", r.mean === null ? "–" : fmt(r.mean) + (r.std ? " ± " + fmt(r.std) : ""));
+    if (r.unsealed) metric.append(" ", el("span", "unsealed", "unsealed"));
     tr.append(num, el("td", r.parent === null ? "–" : "#" + r.parent), el("td", status, "status " + r.status),
-      el("td", r.mean === null ? "–" : fmt(r.mean) + (r.std ? " ± " + fmt(r.std) : "")), el("td", r.category), el("td", r.mode),
+      metric, el("td", r.category), el("td", r.mode),
       el("td", r.description), el("td", "$" + fmt(r.cost_usd)), el("td", Math.max(0, Math.round(secs)) + "s"));
     return tr;
   }));

@@ -1,0 +1,89 @@
+"""Seals the calling process: from then on any attempt to open a file, make
+a socket, run a program or reach into another process kills the whole
+process (SIGSYS) instead of succeeding.
+
+The model process of the trusted evaluator calls seal() after its trusted
+set-up and before it loads the exported model, which is code (TorchScript
+runs at load time and at every call). The filter is a seccomp-BPF program
+installed with SECCOMP_FILTER_FLAG_TSYNC, so every thread of the process
+is bound, and threads created later inherit it.
+"""
+import ctypes
+import os
+import struct
+
+# System calls that open files or sockets, run programs or read another
+# process, by architecture: (AUDIT_ARCH, seccomp syscall number, denied).
+_TABLES = {
+    "x86_64": (0xC000003E, 317, {
+        "open": 2, "openat": 257, "openat2": 437, "creat": 85, "open_by_handle_at": 304,
+        "name_to_handle_at": 303, "uselib": 134, "open_tree": 428, "fsopen": 430, "fspick": 433,
+        "mount": 165, "socket": 41, "socketpair": 53, "connect": 42, "bind": 49, "listen": 50,
+        "accept": 43, "accept4": 288, "execve": 59, "execveat": 322, "ptrace": 101,
+        "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_open": 434, "pidfd_getfd": 438,
+        "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "bpf": 321,
+    }),
+    "aarch64": (0xC00000B7, 277, {
+        "openat": 56, "openat2": 437, "open_by_handle_at": 265, "name_to_handle_at": 264,
+        "open_tree": 428, "fsopen": 430, "fspick": 433, "mount": 40, "socket": 198, "socketpair": 199,
+        "connect": 203, "bind": 200, "listen": 201, "accept": 202, "accept4": 242, "execve": 221,
+        "execveat": 281, "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271,
+        "pidfd_open": 434, "pidfd_getfd": 438, "io_uring_setup": 425, "io_uring_enter": 426,
+        "io_uring_register": 427, "bpf": 280,
+    }),
+}
+
+_X32_BIT = 0x40000000  # x86_64: system calls of the x32 ABI
+_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_RET_KILL_PROCESS, _RET_ALLOW = 0x80000000, 0x7FFF0000
+_PR_SET_NO_NEW_PRIVS, _SET_MODE_FILTER, _FLAG_TSYNC = 38, 1, 1
+
+
+class SealError(OSError):
+    """The process could not be sealed on this machine."""
+
+
+def _insn(code, jt, jf, k):
+    return struct.pack("=HBBI", code, jt, jf, k)
+
+
+def program(machine=None):
+    """The BPF program for this machine: a foreign architecture (the 32-bit
+    entry points of a 64-bit kernel), an x32 call or a denied call kills
+    the process; everything else is allowed."""
+    machine = machine or os.uname().machine
+    if machine not in _TABLES:
+        raise SealError(f"sealing is not implemented for {machine}")
+    arch, _, denied = _TABLES[machine]
+    checks = [(_JGE_K, _X32_BIT)] if machine == "x86_64" else []
+    checks += [(_JEQ_K, nr) for nr in sorted(set(denied.values()))]
+    kill = 3 + len(checks) + 1                            # index of the kill return
+    out = [_insn(_LD_W_ABS, 0, 0, 4),                     # A = seccomp_data.arch
+           _insn(_JEQ_K, 0, kill - 2, arch),              # a foreign ABI: kill
+           _insn(_LD_W_ABS, 0, 0, 0)]                     # A = seccomp_data.nr
+    for i, (op, k) in enumerate(checks):
+        out.append(_insn(op, kill - (3 + i) - 1, 0, k))   # a match: kill
+    out.append(_insn(_RET_K, 0, 0, _RET_ALLOW))
+    out.append(_insn(_RET_K, 0, 0, _RET_KILL_PROCESS))
+    return b"".join(out)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def seal():
+    """Install the filter on every thread of this process. Raises SealError
+    when the kernel refuses."""
+    machine = os.uname().machine
+    prog = program(machine)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise SealError(f"prctl(PR_SET_NO_NEW_PRIVS): {os.strerror(ctypes.get_errno())}")
+    buf = ctypes.create_string_buffer(prog, len(prog))
+    fprog = _SockFprog(len(prog) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    nr = _TABLES[machine][1]
+    rc = libc.syscall(ctypes.c_long(nr), ctypes.c_long(_SET_MODE_FILTER), ctypes.c_long(_FLAG_TSYNC),
+                      ctypes.byref(fprog))
+    if rc != 0:
+        raise SealError(f"seccomp(SECCOMP_SET_MODE_FILTER): {os.strerror(ctypes.get_errno())} (rc {rc})")
