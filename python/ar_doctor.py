@@ -1,10 +1,40 @@
 """Reports the Python environment as one JSON line for `autoresearch doctor`."""
 import json
+import os
 import platform
 import sys
 import time
 
-info = {"python": sys.version.split()[0], "executable": sys.executable, "platform": platform.platform()}
+
+def seal_check():
+    """Whether the evaluator can seal its model process here: a child
+    seals itself and exits."""
+    try:
+        import ar_seal
+        ar_seal.program()
+    except Exception as e:
+        return False, str(e)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            ar_seal.seal()
+            os.write(w, b"sealed")
+        except Exception as e:
+            os.write(w, str(e).encode()[:300])
+        os._exit(0)
+    os.close(w)
+    said = os.read(r, 400).decode(errors="replace")
+    os.close(r)
+    os.waitpid(pid, 0)
+    return said == "sealed", "" if said == "sealed" else said
+
+
+info = {}
+info["seal"], info["seal_error"] = seal_check()
+
+info.update({"python": sys.version.split()[0], "executable": sys.executable, "platform": platform.platform()})
 try:
     import numpy
     info["numpy"] = numpy.__version__

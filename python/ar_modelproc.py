@@ -9,7 +9,10 @@ and only then loads the model from bytes already in memory. It never holds
 a label and cannot open a file, a socket or a program, nor read another
 process: any attempt kills it with SIGSYS, which the evaluator reports as
 tampering. What comes back through the pipe is untrusted data, checked
-before it becomes a tensor.
+before it becomes a tensor, and no text of the model's ever leaves it: its
+error messages and its prints could carry the held-out inputs it was shown
+(into the database and the next proposal's prompt), so the evaluator says
+only what kind of error the model raised, on what input shape.
 
 Wire format, each way: a 4-byte little-endian header length, a JSON header,
 then header["nbytes"] bytes of raw tensor data (C order).
@@ -20,6 +23,7 @@ import io
 import json
 import os
 import signal
+import stat
 import struct
 import sys
 import traceback
@@ -32,7 +36,7 @@ import ar_seal
 DTYPES = {
     "float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
     "bfloat16": torch.bfloat16, "int64": torch.int64, "int32": torch.int32, "int16": torch.int16,
-    "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool,
+    "int8": torch.int8, "uint8": torch.uint8,
 }
 NAMES = {v: k for k, v in DTYPES.items()}
 MAX_HEADER = 64 << 10
@@ -61,13 +65,14 @@ def _write_all(fd, data):
 
 
 def _read_exact(fd, n):
-    buf = bytearray(n)
-    view, got = memoryview(buf), 0
-    while got < n:
-        k = os.readv(fd, [view[got:]])
-        if k == 0:
+    """Read n bytes, growing the buffer only as they arrive: a size the
+    other side announces but never sends costs nothing."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(fd, min(n - len(buf), 1 << 24))
+        if not chunk:
             raise _Closed()
-        got += k
+        buf += chunk
     return buf
 
 
@@ -80,6 +85,8 @@ def _tensor_bytes(t):
 
 
 def send(fd, header, tensor=None):
+    """Write one message: header (a dict) and, if given, a tensor's bytes,
+    its dtype and shape added to the header."""
     if tensor is not None:
         tensor = tensor.detach().to("cpu").contiguous()
         header = dict(header, dtype=NAMES[tensor.dtype], shape=list(tensor.shape))
@@ -148,9 +155,34 @@ def _close_all_but(keep):
                 pass
 
 
+# CUDA libraries that load lazily (cuDNN's per-kind libraries, cuBLASLt,
+# NVRTC): loaded before the seal, a later dlopen of them opens no file.
+_LAZY_CUDA = ("libcudnn", "libcublas", "libnvrtc", "libcufft", "libcurand", "libcusparse", "libcusolver", "libnvJitLink")
+
+
+def _preload_cuda_libraries():
+    roots = [os.path.join(os.path.dirname(torch.__file__), "lib")]
+    for p in sys.path:
+        nvidia = os.path.join(p, "nvidia")
+        if os.path.isdir(nvidia):
+            roots += [os.path.join(nvidia, d, "lib") for d in os.listdir(nvidia)]
+    for root in roots:
+        if not os.path.isdir(root):
+            continue
+        for name in sorted(os.listdir(root)):
+            if name.startswith(_LAZY_CUDA) and ".so" in name:
+                try:
+                    ctypes.CDLL(os.path.join(root, name), mode=ctypes.RTLD_GLOBAL)
+                except OSError:
+                    pass
+
+
 def _warm_up(device):
     """Trusted work that makes the thread pools and device libraries load
     before the seal, so that a legitimate model needs no new file."""
+    if device.type == "cuda":
+        os.environ["CUDA_CACHE_DISABLE"] = "1"  # no kernel cache written to disk
+        _preload_cuda_libraries()
     a = torch.randn(64, 64, device=device)
     (a @ a).sum().item()
     x = torch.randn(2, 3, 16, 16, device=device)
@@ -161,13 +193,38 @@ def _warm_up(device):
         torch.cuda.synchronize()
 
 
+def _read_model(path):
+    """The exported model's bytes: a regular file, not a link (the train
+    phase wrote it, and could have left a link to anything)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return f.read()
+
+
+def _silence():
+    """Send the process's output nowhere: a model's prints are not shown."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    os.close(null)
+
+
+def _kind(e):
+    """The class of an error, which the model cannot choose (TorchScript
+    raises its own), never its message, which it can."""
+    name = type(e).__name__
+    return name if name.isidentifier() and len(name) <= 40 else "Exception"
+
+
 def _serve(req, rep, model_path, device_name, threads, require):
+    _close_all_but({req, rep})  # before any device opens descriptors of its own
     torch.set_num_threads(threads)
-    with open(model_path, "rb") as f:
-        blob = f.read()
+    blob = _read_model(model_path)
     device = ar_data.pick_device(device_name)
     _warm_up(device)
-    _close_all_but({req, rep})
+    _silence()
     try:
         ar_seal.seal()
         send(rep, {"hello": True, "sealed": True})
@@ -180,7 +237,7 @@ def _serve(req, rep, model_path, device_name, threads, require):
         model = torch.jit.load(io.BytesIO(blob), map_location=device)
         model.eval()
     except Exception as e:
-        send(rep, {"error": f"exported model does not load: {type(e).__name__}: {e}"[:2000]})
+        send(rep, {"error": "load", "kind": _kind(e)})
         return
     del blob
     send(rep, {"loaded": True})
@@ -193,14 +250,32 @@ def _serve(req, rep, model_path, device_name, threads, require):
         try:
             with torch.no_grad():
                 out = model(x)
-            if not isinstance(out, torch.Tensor):
-                raise ar_data.ModelOutputError(f"model returned {type(out).__name__}, expected a tensor")
-            if out.dtype not in NAMES or out.layout != torch.strided:
-                raise ar_data.ModelOutputError(f"model returned a {out.dtype} {out.layout} tensor")
         except Exception as e:
-            send(rep, {"error": f"{type(e).__name__}: {e}"[:2000]})
+            send(rep, {"error": "call", "kind": _kind(e)})
+            continue
+        if not isinstance(out, torch.Tensor) or out.dtype not in NAMES or out.layout != torch.strided:
+            what = f"a {out.dtype} tensor" if isinstance(out, torch.Tensor) else f"a {_kind(out)}"
+            send(rep, {"error": "output", "kind": what[:80]})
             continue
         send(rep, {}, out)
+
+
+WITHHELD = "what the model says is withheld: its text never leaves its sealed process"
+
+
+# What the evaluator repeats of a model process's report: words from these
+# fixed sets only, so that nothing the model chose can pass.
+_ERRORS = {"Error", "RuntimeError", "ValueError", "TypeError", "IndexError", "KeyError", "AttributeError",
+           "AssertionError", "NotImplementedError", "ZeroDivisionError", "OverflowError", "MemoryError",
+           "OutOfMemoryError", "Exception"}
+_OUTPUTS = {f"a {d} tensor" for d in ("torch.bool", "torch.complex64", "torch.complex128", "torch.qint8",
+                                      "torch.quint8")} | {f"a {t}" for t in ("tuple", "list", "dict", "NoneType", "str")}
+
+
+def _said(header):
+    """The kind of error a model process reported, if it is a known one."""
+    kind = header.get("kind")
+    return kind if kind in _ERRORS or kind in _OUTPUTS else "an error"
 
 
 class SealedModel:
@@ -237,6 +312,7 @@ class SealedModel:
             self.sealed, self.why = self._hello(self._require)
 
     def _hello(self, require):
+        """Read the process's two first messages: sealed, then loaded."""
         header, _ = self._answer()
         if not header.get("hello"):
             raise ModelDied("the model process did not start")
@@ -245,7 +321,7 @@ class SealedModel:
             raise ar_seal.SealError(f"cannot seal the model process: {header.get('why')}")
         header, _ = self._answer()
         if "error" in header:
-            raise ar_data.ModelOutputError(str(header["error"])[:2000])
+            raise ar_data.ModelOutputError(f"the exported model does not load ({_said(header)}); {WITHHELD}")
         return sealed, header.get("why")
 
     def _answer(self):
@@ -253,9 +329,9 @@ class SealedModel:
             return recv(self._rep)
         except _Closed:
             self._ended()
-        except (ValueError, UnicodeDecodeError) as e:
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:
             self.kill()
-            raise ar_data.ModelOutputError(f"the model process answered malformed data: {e}")
+            raise ar_data.ModelOutputError(f"the model process answered malformed data: {type(e).__name__}")
 
     def _ended(self):
         """The model process closed its pipe: say why it ended."""
@@ -274,8 +350,11 @@ class SealedModel:
         except BrokenPipeError:
             self._ended()
         header, payload = self._answer()
+        if header.get("error") == "output":
+            raise ar_data.ModelOutputError(f"the model returned {_said(header)}, not a strided tensor of numbers")
         if "error" in header:
-            raise ar_data.ModelOutputError(str(header["error"])[:2000])
+            raise ar_data.ModelOutputError(f"the exported model failed on an input of shape {list(x.shape)} "
+                                           f"({_said(header)}); {WITHHELD}")
         try:
             return to_tensor(header, payload)
         except ValueError as e:
@@ -295,17 +374,19 @@ class SealedModel:
             if os.WIFSIGNALED(status):
                 self._ended()
             return
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             pass
         self.kill()
         raise ar_data.ModelOutputError("the model process sent data nobody asked for")
 
     def wait(self):
+        """Reap the model process once; return its wait status."""
         if self._status is None:
             _, self._status = os.waitpid(self.pid, 0)
         return self._status
 
     def kill(self):
+        """End the model process now, if it still runs."""
         if self._status is None:
             try:
                 os.kill(self.pid, signal.SIGKILL)

@@ -1,6 +1,6 @@
 """Lists what this interpreter needs to see to run the harness and a
-training script, as one JSON line: the interpreter, every folder on its
-module path, and the files it maps once torch and numpy are imported
+training script, as one JSON line (with whether CUDA is available): the
+interpreter, every folder on its module path, and the files it maps once torch and numpy are imported
 (shared libraries, and CUDA's where a GPU is there), by folder. The sandbox
 shows these and nothing else of the machine's software.
 
@@ -19,9 +19,9 @@ try:
 except ImportError:
     pass
 try:
-    torch.cuda.is_available()  # loads the CUDA driver libraries where present
+    cuda = torch.cuda.is_available()  # loads the CUDA driver libraries where present
 except Exception:
-    pass
+    cuda = False
 
 
 def mapped_files():
@@ -52,7 +52,7 @@ def aliases(path):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     exe = {sys.executable, os.path.realpath(sys.executable)}
-    modules = {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p) and os.path.realpath(p) != here}
+    modules = {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)} - {here, "/"}
     files = mapped_files() - exe
     folders = {os.path.dirname(f) for f in files} - modules
     wide = {d for d in folders if any(m.startswith(d + "/") for m in modules)}
@@ -61,7 +61,7 @@ def main():
         if os.path.dirname(f) in wide:
             paths.add(f)
             paths.update(aliases(f))
-    print(json.dumps({"paths": sorted(paths)}))
+    print(json.dumps({"paths": sorted(paths), "cuda": bool(cuda)}))
 
 
 main()

@@ -96,9 +96,6 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 		StartupAllowance: o.StartupAllow, SaveAllowance: o.SaveAllow, EvalTimeout: runner.DefaultEvalTimeout,
 		WorkDir: work, KeepWorkspaces: o.KeepWorkspaces, Isolation: level, Hidden: hidden(g, s, root),
 	}
-	if cfg.StartupAllowance == 0 {
-		cfg.StartupAllowance = runner.StartupAllowance(t.StartupSeconds, o.Device)
-	}
 	if o.TrainSeconds > 0 {
 		cfg.TrainSeconds = o.TrainSeconds
 	}

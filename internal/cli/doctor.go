@@ -67,8 +67,23 @@ func pythonChecks(ctx context.Context, g *globalOpts) []check {
 		return []check{{"FAIL", "python", fmt.Sprintf("%s cannot import torch (%v %s): %s", env.Python, err, info.TorchError, pyenv.Install)}}
 	}
 	out := []check{{"OK", "python", fmt.Sprintf("%s (Python %s, torch %s, numpy %s)", env.Python, info.Python, info.Torch, info.Numpy)}}
-	out = append(out, blasCheck(info), check{"OK", "device", info.Device()})
+	out = append(out, blasCheck(info), check{"OK", "device", info.Device()}, sealCheck(ctx, info))
 	return out
+}
+
+// sealCheck says whether the evaluator can seal the model's process; where
+// full isolation is available it must, or every seed fails.
+func sealCheck(ctx context.Context, info pyenv.Info) check {
+	if info.Seal {
+		return check{"OK", "seal", "the exported model is evaluated in a process that cannot open files or sockets, " +
+			"start programs or read other processes (seccomp)"}
+	}
+	level := "WARN"
+	if sandbox.Detect(ctx).Best == sandbox.LevelFull {
+		level = "FAIL"
+	}
+	return check{level, "seal", "the model's process cannot be sealed here (" + info.SealError + "): " +
+		"under full isolation every seed would fail; results elsewhere are unsealed"}
 }
 
 func blasCheck(info pyenv.Info) check {
@@ -105,8 +120,7 @@ func sandboxCheck(ctx context.Context) check {
 		return check{"OK", "isolation", "full (bubblewrap " + c.Bwrap + "): no network, own PID namespace, a read-only " +
 			"allow-list of the interpreter and its libraries (no data sets, caches, data folders or databases), " +
 			"writable only the workspace and a private /tmp, training split only, no capabilities" + asUser() +
-			", limits on file size, open files, processes and (CPU runs) memory, scrubbed environment; " +
-			"the exported model is evaluated sealed (no files, sockets or programs)"}
+			", limits on file size, open files, processes and (CPU runs) memory, scrubbed environment"}
 	case sandbox.LevelPartial:
 		return check{"WARN", "isolation", "partial (network and PID namespaces only): no file-system view, so scripts can read " +
 			"your files, held-out data included, and results are marked unsealed: " + c.Reason}

@@ -20,6 +20,8 @@ type Info struct {
 	MPS        bool     `json:"mps"`
 	GFLOPS     float64  `json:"gflops_1thread"`
 	BLASLibs   []string `json:"blas_libs"`
+	Seal       bool     `json:"seal"`       // the evaluator can seal its model process
+	SealError  string   `json:"seal_error"` // why not
 }
 
 // Device names the device the harness will pick.

@@ -6,7 +6,6 @@ package pyenv
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/cache"
@@ -125,44 +123,4 @@ func (e *Env) ChildEnv(extra ...string) []string {
 		"MALLOC_TOP_PAD_=67108864",
 	}
 	return sandbox.Env(append(base, extra...)...)
-}
-
-// ViewPaths are the files and folders an isolated child must see to run
-// this interpreter with torch and numpy: the interpreter, its module
-// folders and the libraries it maps (ar_view.py), found once per
-// interpreter and process. The harness library is not among them.
-func (e *Env) ViewPaths(ctx context.Context) ([]string, error) {
-	viewMu.Lock()
-	defer viewMu.Unlock()
-	if p, ok := viewCache[e.Python]; ok {
-		return p, nil
-	}
-	p, err := probeView(ctx, e)
-	if err == nil {
-		viewCache[e.Python] = p
-	}
-	return p, err
-}
-
-var (
-	viewMu    sync.Mutex
-	viewCache = map[string][]string{} // interpreter path -> what it needs to see
-)
-
-func probeView(ctx context.Context, e *Env) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, e.Python, e.Script("ar_view.py"))
-	cmd.Env = e.ChildEnv()
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("list what %s needs to see in the sandbox: %w", e.Python, err)
-	}
-	var v struct {
-		Paths []string `json:"paths"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil || len(v.Paths) == 0 {
-		return nil, fmt.Errorf("list what %s needs to see in the sandbox: unexpected answer %q", e.Python, out)
-	}
-	return v.Paths, nil
 }

@@ -185,7 +185,7 @@ func (tl *trainLog) classify() (research.FailureKind, string) {
 	case tl.diverged:
 		return research.FailDivergence, bound("training loss became NaN or infinite\n"+tail(out, 600), excerptMax)
 	case tl.failure != "":
-		return research.FailureKind(tl.failure), bound(tl.failureMsg+"\n"+Excerpt(out), excerptMax)
+		return scriptKind(tl.failure), bound(tl.failureMsg+"\n"+Excerpt(out), excerptMax)
 	case tl.res.Signal == "killed" || looksOOM(out):
 		return research.FailOOM, bound("the train process was killed (out of memory?)\n"+Excerpt(out), excerptMax)
 	case tl.res.ExitCode != 0:
@@ -197,6 +197,17 @@ func (tl *trainLog) classify() (research.FailureKind, string) {
 		return research.FailOvertime, why
 	}
 	return "", ""
+}
+
+// scriptKind is the failure kind the train process reported, if it is one
+// a script can have (its wrapper names these); anything else, such as a
+// script claiming "timeout" or "tamper" for itself, is a crash.
+func scriptKind(kind string) research.FailureKind {
+	switch k := research.FailureKind(kind); k {
+	case research.FailSyntax, research.FailImport, research.FailOOM, research.FailExport, research.FailCrash:
+		return k
+	}
+	return research.FailCrash
 }
 
 func looksOOM(out string) bool {

@@ -49,17 +49,10 @@ func same(path string) sandbox.Bind { return sandbox.Bind{Src: path, Dst: path} 
 // memoryLimit is the machine's memory (at least 4 GiB) on CPU runs, and
 // no limit where an NVIDIA device exists and the device is not "cpu".
 func (r *Runner) memoryLimit() int64 {
-	if usesCUDA(r.Cfg.Device) {
+	if gpus, _ := filepath.Glob("/dev/nvidia[0-9]*"); len(gpus) > 0 && r.Cfg.Device != "cpu" {
 		return 0
 	}
 	return max(memTotal(), minMemory)
-}
-
-// usesCUDA reports whether runs on device may use CUDA: an NVIDIA device
-// exists and the device is not "cpu".
-func usesCUDA(device string) bool {
-	gpus, _ := filepath.Glob("/dev/nvidia[0-9]*")
-	return len(gpus) > 0 && device != "cpu"
 }
 
 // memTotal is MemTotal from /proc/meminfo (0 when unknown), read once.

@@ -45,20 +45,6 @@ const (
 	DefaultEvalTimeout      = 5 * time.Minute
 )
 
-// StartupAllowance is the start-up allowance for a task that asks for
-// seconds (0: DefaultStartupAllowance) on device, plus CUDAStartup where
-// CUDA may be used: its initialisation is start-up, not training.
-func StartupAllowance(seconds float64, device string) time.Duration {
-	d := DefaultStartupAllowance
-	if seconds > 0 {
-		d = time.Duration(seconds * float64(time.Second))
-	}
-	if usesCUDA(device) {
-		d += CUDAStartup
-	}
-	return d
-}
-
 // Config sets how experiments run.
 type Config struct {
 	TrainSeconds float64
@@ -66,8 +52,10 @@ type Config struct {
 	// The runner judges training time by its own clock, from the train
 	// process's start to its end: StartupAllowance (at most; less when the
 	// harness's training clock started sooner) covers interpreter start,
-	// imports and data loading, SaveAllowance the export after the budget
-	// (zero: max(1 s, 3 % of the budget)). Work past them is overtime. The
+	// imports and data loading (zero: the task's startup_seconds, else
+	// DefaultStartupAllowance, plus CUDAStartup where CUDA is available),
+	// SaveAllowance the export after the budget (zero: max(1 s, 3 % of the
+	// budget)). Work past them is overtime. The
 	// process is killed KillGrace later still (zero: max(10 s, a quarter
 	// of the budget)), so that a modest overrun is measured, not cut.
 	StartupAllowance time.Duration
@@ -124,13 +112,39 @@ func (c Config) saveAllowance() time.Duration {
 	return max(time.Second, c.budget()*3/100)
 }
 
-// trainLimit is when the train process is killed, from its start.
-func (c Config) trainLimit() time.Duration {
+// trainLimit is when the train process is killed, from its start, given
+// its start-up allowance.
+func (c Config) trainLimit(startup time.Duration) time.Duration {
 	grace := c.KillGrace
 	if grace <= 0 {
 		grace = max(MinKillGrace, c.budget()/4)
 	}
-	return c.StartupAllowance + c.budget() + c.saveAllowance() + grace
+	return startup + c.budget() + c.saveAllowance() + grace
+}
+
+// startupAllowance is Cfg.StartupAllowance or, when that is zero, the
+// task's start-up seconds (else DefaultStartupAllowance) plus CUDAStartup
+// where this interpreter's torch can use CUDA and the device is not the
+// CPU: CUDA's initialisation is start-up, not training.
+func (r *Runner) startupAllowance(ctx context.Context) (time.Duration, error) {
+	if r.Cfg.StartupAllowance > 0 {
+		return r.Cfg.StartupAllowance, nil
+	}
+	d := DefaultStartupAllowance
+	if r.Task.StartupSeconds > 0 {
+		d = time.Duration(r.Task.StartupSeconds * float64(time.Second))
+	}
+	if r.Cfg.Device == "cpu" {
+		return d, nil
+	}
+	cuda, err := r.Env.CUDA(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if cuda {
+		d += CUDAStartup
+	}
+	return d, nil
 }
 
 // Plan implements research.Runner.

@@ -14,8 +14,24 @@ import (
 // evaluator's warm-up) and tries the action. It prints how each child
 // ended: its exit code, or minus the signal that killed it.
 const sealProbe = `
-import json, os, socket, sys, threading, torch
+import ctypes, json, os, socket, sys, threading, time, torch
 import ar_modelproc, ar_seal
+libc = ctypes.CDLL(None, use_errno=True)
+def ptrace_parent():
+    libc.ptrace(16, os.getppid(), 0, 0)  # PTRACE_ATTACH
+def read_parent():
+    buf = ctypes.create_string_buffer(8)
+    local = (ctypes.c_void_p * 2)(ctypes.cast(buf, ctypes.c_void_p), 8)
+    libc.process_vm_readv(os.getppid(), local, 1, local, 1, 0)
+def perf_on_parent():
+    attr = ctypes.create_string_buffer(128)
+    libc.syscall(298 if os.uname().machine == "x86_64" else 241, attr, os.getppid(), -1, -1, 0)
+started = threading.Event()
+def idle():
+    started.set()
+    time.sleep(0.5)
+    open("/etc/passwd")
+early = None
 actions = {
     "compute": lambda: (torch.randn(64, 64) @ torch.randn(64, 64)).sum().item(),
     "conv": lambda: torch.nn.functional.conv2d(torch.randn(1, 3, 8, 8), torch.randn(2, 3, 3, 3)).sum().item(),
@@ -26,12 +42,21 @@ actions = {
     "unix_socket": lambda: socket.socket(socket.AF_UNIX),
     "exec": lambda: os.execv(sys.executable, [sys.executable, "-c", "pass"]),
     "in_a_thread": lambda: [t := threading.Thread(target=lambda: open("/etc/passwd")), t.start(), t.join()],
+    "thread_from_before": lambda: early.join(),
+    "rename": lambda: os.rename("a", "b"),
+    "ptrace_parent": ptrace_parent,
+    "read_parent_memory": read_parent,
+    "perf_on_parent": perf_on_parent,
 }
 out = {}
 for name, act in actions.items():
     pid = os.fork()
     if pid == 0:
         ar_modelproc._warm_up(torch.device("cpu"))
+        if name == "thread_from_before":  # started before the seal: TSYNC must bind it too
+            early = threading.Thread(target=idle)
+            early.start()
+            started.wait()
         ar_seal.seal()
         act()
         os._exit(0)
@@ -65,8 +90,8 @@ func TestSealKills(t *testing.T) {
 			t.Errorf("%s: ended with %d, want %d", action, code, want)
 		}
 	}
-	if len(got) != 9 {
-		t.Errorf("%d actions reported, want 9: %v", len(got), got)
+	if len(got) != 14 {
+		t.Errorf("%d actions reported, want 14: %v", len(got), got)
 	}
 }
 

@@ -72,16 +72,20 @@ func linkOrCopy(src, dst string) error {
 }
 
 func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, error) {
-	tl := &trainLog{budget: r.Cfg.budget(), startupAllow: r.Cfg.StartupAllowance, saveAllow: r.Cfg.saveAllowance(),
-		limit: r.Cfg.trainLimit()}
+	tl := &trainLog{budget: r.Cfg.budget(), saveAllow: r.Cfg.saveAllowance()}
+	var err error
+	if tl.startupAllow, err = r.startupAllowance(ctx); err != nil {
+		return tl, fmt.Errorf("start-up allowance: %w", err)
+	}
+	tl.limit = r.Cfg.trainLimit(tl.startupAllow)
 	iso, err := r.isolation(ctx, dir, sandbox.Bind{Src: r.Splits.Train, Dst: filepath.Join(dir, "train.pt")})
 	if err != nil {
-		return tl, err
+		return tl, fmt.Errorf("train phase view: %w", err)
 	}
 	spec := sandbox.Spec{
 		Args:      []string{r.Env.Python, "-u", r.Env.Script("ar_train.py"), "train.py"},
 		Dir:       dir,
-		Env:       r.trainEnv(dir, seed),
+		Env:       r.trainEnv(dir, seed, tl.startupAllow),
 		Timeout:   tl.limit,
 		Isolation: iso,
 		OnEvent: func(line []byte) {
@@ -100,14 +104,14 @@ func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, 
 // trainEnv is the train process's environment. The start time and the
 // start-up allowance let the harness end an honest script's training in
 // time even when its start-up was slow.
-func (r *Runner) trainEnv(dir string, seed int64) []string {
+func (r *Runner) trainEnv(dir string, seed int64, startup time.Duration) []string {
 	secs := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
 	return r.Env.ChildEnv(
 		"HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"),
 		"AUTORESEARCH_SEED="+strconv.FormatInt(seed, 10),
 		"AUTORESEARCH_BUDGET="+strconv.FormatFloat(r.Cfg.TrainSeconds, 'g', -1, 64),
 		"AUTORESEARCH_STARTED="+strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
-		"AUTORESEARCH_STARTUP_ALLOWANCE="+secs(r.Cfg.StartupAllowance),
+		"AUTORESEARCH_STARTUP_ALLOWANCE="+secs(startup),
 		"AUTORESEARCH_TASK="+r.Task.Name,
 		"AUTORESEARCH_TRAIN_DATA=train.pt",
 		"AUTORESEARCH_MODEL=model.pt",
@@ -133,6 +137,7 @@ type evalResult struct {
 	Metrics     map[string]json.RawMessage `json:"metrics"`
 	Failure     string                     `json:"failure"`
 	Message     string                     `json:"message"`
+	Sealed      bool                       `json:"sealed"`
 	EvalSeconds float64                    `json:"eval_seconds"`
 }
 
@@ -152,7 +157,7 @@ func (r *Runner) evaluate(ctx context.Context, dir string, run *research.SeedRun
 	}
 	iso, err := r.isolation(ctx, dir, data...)
 	if err != nil {
-		return err
+		return fmt.Errorf("evaluate phase view: %w", err)
 	}
 	var result *evalResult
 	spec := sandbox.Spec{
@@ -172,12 +177,13 @@ func (r *Runner) evaluate(ctx context.Context, dir string, run *research.SeedRun
 	if err != nil {
 		return err
 	}
-	applyEval(run, result, res)
+	applyEval(run, result, res, seal == "required")
 	return nil
 }
 
-// applyEval turns the evaluator's answer into the seed's metric or failure.
-func applyEval(run *research.SeedRun, result *evalResult, res sandbox.Result) {
+// applyEval turns the evaluator's answer into the seed's metric or
+// failure; a metric that had to be sealed and was not is a failure.
+func applyEval(run *research.SeedRun, result *evalResult, res sandbox.Result, mustSeal bool) {
 	switch {
 	case res.TimedOut:
 		run.Failure, run.Excerpt = research.FailTimeout, "evaluation did not finish in time"
@@ -187,6 +193,8 @@ func applyEval(run *research.SeedRun, result *evalResult, res sandbox.Result) {
 	case result.Failure != "":
 		run.Failure = research.FailureKind(result.Failure)
 		run.Excerpt = bound("evaluation: "+result.Message, excerptMax)
+	case mustSeal && !result.Sealed:
+		run.Failure, run.Excerpt = research.FailCrash, "evaluation: the model's process was not sealed"
 	default:
 		run.Metric, run.Failure = metricValue(result.Metrics["val"])
 		if run.Failure == "" {

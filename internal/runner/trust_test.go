@@ -141,7 +141,7 @@ func TestHonestControlKept(t *testing.T) {
 	}
 	ctx := context.Background()
 	r := newRunnerFor(t, "fashion-mnist", &task.Resolver{})
-	r.Cfg = Config{TrainSeconds: 5, Seeds: []int64{42}, StartupAllowance: StartupAllowance(0, "cpu"), EvalTimeout: time.Minute,
+	r.Cfg = Config{TrainSeconds: 5, Seeds: []int64{42}, EvalTimeout: time.Minute,
 		Device: "cpu", WorkDir: t.TempDir(), Isolation: sandbox.LevelFull,
 		Hidden: HiddenPaths(&task.Resolver{}, []*task.Task{r.Task}, cache.Dir(), "")}
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "control.db"))
@@ -165,7 +165,7 @@ func TestHonestControlKept(t *testing.T) {
 		t.Errorf("error_rate %.4f after 5 s: the baseline reaches about 0.2", *o.Mean)
 	}
 	s := o.Seeds[0]
-	if s.TrainSeconds < 5 || s.TrainSeconds > 6 || s.StartupSeconds <= 0 || s.StartupSeconds > StartupAllowance(0, "cpu").Seconds() {
+	if s.TrainSeconds < 5 || s.TrainSeconds > 6 || s.StartupSeconds <= 0 || s.StartupSeconds > DefaultStartupAllowance.Seconds() {
 		t.Errorf("runner's timings: trained %.2f s (budget 5 s + 1 s to save), start-up %.2f s", s.TrainSeconds, s.StartupSeconds)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"syscall"
@@ -44,7 +45,7 @@ type Result struct {
 	Output   string // bounded: the head and the tail of stdout+stderr
 	Wall     time.Duration
 	Started  time.Time // just before the process was started
-	Ended    time.Time // when it was seen to end (its output drained)
+	Ended    time.Time // when it was reaped: what it left behind is not waited for
 }
 
 // Run starts the process and waits for it. It returns an error only when
@@ -63,23 +64,34 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, err
 	}
 	cmd := exec.CommandContext(runCtx, args[0], args[1:]...)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = spec.Dir, spec.Env, out, out
+	cmd.Dir, cmd.Env = spec.Dir, spec.Env
 	cmd.SysProcAttr = attr
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = 2 * time.Second
-	events, err := attachEvents(cmd, spec.OnEvent)
+	// Output and events travel on pipes of our own, so that Wait returns
+	// when the process ends, not when the last holder of a pipe does.
+	output, err := newPipe(func(r io.Reader) { _, _ = io.Copy(out, r) })
 	if err != nil {
 		return Result{}, err
 	}
+	events, err := newPipe(readEvents(spec.OnEvent))
+	if err != nil {
+		output.close()
+		return Result{}, err
+	}
+	cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = output.w, output.w, []*os.File{events.w}
 	res := Result{Started: time.Now()}
 	if err := cmd.Start(); err != nil {
+		output.close()
 		events.close()
 		return res, fmt.Errorf("start %s: %w", spec.Args[0], err)
 	}
+	output.started()
 	events.started()
 	waitErr := cmd.Wait()
 	res.Ended = time.Now()
 	_ = killGroup(cmd.Process.Pid) // whatever the process left behind in its group
+	output.wait()
 	events.wait()
 	res.Wall = time.Since(res.Started)
 	res.Output = out.String()
@@ -113,47 +125,33 @@ func killGroup(pid int) error {
 	return err
 }
 
-// eventPipe carries the child's events to OnEvent.
-type eventPipe struct {
-	r, w *os.File
-	done chan struct{}
-	fn   func([]byte)
+// childPipe carries what a child writes on one of its descriptors to a
+// consumer running in its own goroutine.
+type childPipe struct {
+	r, w    *os.File
+	done    chan struct{}
+	consume func(io.Reader)
 }
 
-func attachEvents(cmd *exec.Cmd, fn func([]byte)) (*eventPipe, error) {
+func newPipe(consume func(io.Reader)) (*childPipe, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("events pipe: %w", err)
+		return nil, fmt.Errorf("pipe: %w", err)
 	}
-	cmd.ExtraFiles = []*os.File{w}
-	return &eventPipe{r: r, w: w, done: make(chan struct{}), fn: fn}, nil
+	return &childPipe{r: r, w: w, done: make(chan struct{}), consume: consume}, nil
 }
 
-func (p *eventPipe) started() {
+func (p *childPipe) started() {
 	p.w.Close() // the child holds its own copy
-	go p.read()
+	go func() {
+		defer close(p.done)
+		p.consume(p.r)
+	}()
 }
 
-func (p *eventPipe) read() {
-	defer close(p.done)
-	sc := bufio.NewScanner(p.r)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) > MaxEventLine {
-			line = line[:MaxEventLine]
-		}
-		if p.fn != nil {
-			p.fn(line)
-		}
-	}
-	// An over-long line ends scanning: drain so the writer never blocks.
-	_, _ = bufio.NewReader(p.r).Discard(1 << 62)
-}
-
-// wait returns once every event has been delivered, or after a grace
-// period when a stray descendant still holds the pipe open.
-func (p *eventPipe) wait() {
+// wait returns once everything written has been consumed, or after a
+// grace period when a stray descendant still holds the pipe open.
+func (p *childPipe) wait() {
 	select {
 	case <-p.done:
 	case <-time.After(2 * time.Second):
@@ -161,7 +159,27 @@ func (p *eventPipe) wait() {
 	p.r.Close()
 }
 
-func (p *eventPipe) close() {
+func (p *childPipe) close() {
 	p.r.Close()
 	p.w.Close()
+}
+
+// readEvents passes each line of the events pipe, cut at MaxEventLine
+// bytes, to fn.
+func readEvents(fn func([]byte)) func(io.Reader) {
+	return func(r io.Reader) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 4096), 1<<20)
+		for sc.Scan() {
+			line := sc.Bytes()
+			if len(line) > MaxEventLine {
+				line = line[:MaxEventLine]
+			}
+			if fn != nil {
+				fn(line)
+			}
+		}
+		// An over-long line ends scanning: drain so the writer never blocks.
+		_, _ = bufio.NewReader(r).Discard(1 << 62)
+	}
 }

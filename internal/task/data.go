@@ -62,11 +62,17 @@ func absPath(p string) string {
 	return p
 }
 
-// Places lists every place the resolver would look for t's raw files and
-// every file it finds there (by its real path, should it be a link), so
-// that the sandbox can keep them all out of sight.
+// Places lists every place the resolver would look for t's raw files,
+// the data directories those lie in, and every file it finds (by its real
+// path, should it be a link), so that the sandbox can keep them all out
+// of sight.
 func (r *Resolver) Places(t *Task) []string {
 	out := r.dirs(t)
+	for _, d := range []string{r.FlagDir, r.EnvDir, r.CacheDir} {
+		if d != "" {
+			out = append(out, absPath(d))
+		}
+	}
 	found, _ := r.Locate(t)
 	for _, p := range found {
 		if real, err := filepath.EvalSymlinks(p); err == nil {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -122,5 +123,31 @@ func TestLocateReturnsAbsolutePaths(t *testing.T) {
 	found, _ := (&Resolver{FlagDir: "rel"}).Locate(fakeTask(File{Name: "f", SHA256: "x"}))
 	if !filepath.IsAbs(found["f"]) {
 		t.Fatalf("found %q: a relative path breaks preparation, which runs elsewhere", found["f"])
+	}
+}
+
+// TestPlacesCoverEveryLocation: what the sandbox must mask is every folder
+// the resolver would look in, in order, the data directories themselves,
+// and the real path of each file it finds (a link into another folder
+// included).
+func TestPlacesCoverEveryLocation(t *testing.T) {
+	flag, env, cacheDir, local, elsewhere := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	tk := fakeTask(File{Name: "f", SHA256: "x"})
+	tk.Data.LocalDirs = []string{local}
+	real := filepath.Join(elsewhere, "f.real")
+	if err := os.WriteFile(real, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(env, "fake"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, filepath.Join(env, "fake", "f")); err != nil {
+		t.Fatal(err)
+	}
+	got := (&Resolver{FlagDir: flag, EnvDir: env, CacheDir: cacheDir}).Places(tk)
+	want := []string{filepath.Join(flag, "fake"), filepath.Join(env, "fake"), filepath.Join(cacheDir, "fake"), local,
+		flag, env, cacheDir, real}
+	if !slices.Equal(got, want) {
+		t.Fatalf("places %v, want %v", got, want)
 	}
 }

@@ -86,6 +86,7 @@ func TestBrokenTaskFolders(t *testing.T) {
 		"bad direction":     {func(d string) { editManifest(d, `"minimize"`, `"down"`) }, "direction"},
 		"no seeds":          {func(d string) { editManifest(d, `[42, 137]`, `[]`) }, "seeds"},
 		"zero budget":       {func(d string) { editManifest(d, `"train_seconds": 30`, `"train_seconds": 0`) }, "train_seconds"},
+		"negative start-up": {func(d string) { editManifest(d, `"train_seconds": 30`, `"train_seconds": 30, "startup_seconds": -1`) }, "startup_seconds"},
 		"no checksum":       {func(d string) { editManifest(d, `"sha256"`, `"md5"`) }, "needs sha256"},
 		"path in file name": {func(d string) { editManifest(d, `"input.txt"`, `"../input.txt"`) }, "plain file name"},
 		"no search space":   {func(d string) { os.WriteFile(filepath.Join(d, "baseline.py"), []byte("x = 1\n"), 0o644) }, "search-space"},

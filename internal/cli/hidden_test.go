@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/autoresearch/autoresearch/internal/testutil"
+)
+
+// TestHiddenCoversEveryDataSource: the sandbox's masks name every place
+// the resolver knows for every built-in task (the --data-dir, the
+// environment's folder, the cache, Debian's copy), the --task-dir task's
+// too, the cache's data and prepared splits, and the database by its
+// absolute path.
+func TestHiddenCoversEveryDataSource(t *testing.T) {
+	dataDir, envDir, cacheRoot := t.TempDir(), t.TempDir(), t.TempDir()
+	t.Setenv("AUTORESEARCH_DATA_DIR", envDir)
+	t.Chdir(t.TempDir())
+	g := &globalOpts{DataDir: dataDir, DB: "my.db", TaskDir: writeUserTask(t)}
+	got := hidden(g, Streams{}, cacheRoot)
+	cwd, _ := filepath.Abs(".")
+	for _, want := range []string{
+		filepath.Join(dataDir, "fashion-mnist"), filepath.Join(envDir, "tinyshakespeare"), filepath.Join(dataDir, "cifar10"),
+		"/usr/share/datasets/fashion-mnist", filepath.Join(dataDir, "mini"),
+		filepath.Join(cacheRoot, "data"), filepath.Join(cacheRoot, "prepared"),
+		filepath.Join(cwd, "my.db"), filepath.Join(cwd, "my.db-wal"),
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("%s is not hidden: %v", want, got)
+		}
+	}
+}
+
+// writeUserTask writes a user task folder named mini whose data lives in
+// a folder of its own name.
+func writeUserTask(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"baseline.py", "prompt.md", "prepare.py", "evaluate.py", "task.json"} {
+		b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "tasks", "shakespeare", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.NewReplacer(`"name": "shakespeare"`, `"name": "mini"`, `"dir": "tinyshakespeare"`, `"dir": "mini"`).Replace(string(b))
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

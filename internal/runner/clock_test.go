@@ -1,0 +1,88 @@
+package runner
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/sandbox"
+)
+
+// TestRunnersClock: training time is judged from the train process's
+// start to its end, less the start-up credited (until the harness's clock
+// started, at most the allowance); beyond the budget and the save
+// allowance the seed is overtime, whatever the script's events claim.
+func TestRunnersClock(t *testing.T) {
+	s := func(x float64) time.Duration { return time.Duration(x * float64(time.Second)) }
+	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name           string
+		clockAt, endAt float64 // seconds after the start; clockAt < 0: no clock_start
+		want           research.FailureKind
+		trained        float64
+		excerpt        string
+	}{
+		{"honest", 1.2, 1.2 + 5 + 0.4, "", 5.4, ""},
+		{"slow start within the allowance", 4.5, 4.5 + 5.9, "", 5.9, ""},
+		{"past the save allowance", 1.2, 1.2 + 6.1, research.FailOvertime, 6.1, "trained 6.1 s on a 5.0 s budget (start-up 1.2 s)"},
+		{"ignores the clock", 1.2, 21.2, research.FailOvertime, 20, "trained 20.0 s on a 5.0 s budget (start-up 1.2 s)"},
+		{"trains before the clock", 16.8, 16.8 + 5.2, research.FailOvertime, 17, "start-up 16.8 s, of which 5.0 s allowed"},
+		{"never starts the clock", -1, 13, research.FailOvertime, 8, "the 5.0 s start-up allowance counted"},
+		{"never starts the clock, quick", -1, 5 + 5.5, "", 5.5, ""},
+		{"fake early clock", 0.01, 0.01 + 7, research.FailOvertime, 7, "start-up 0.0 s"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tl := &trainLog{budget: s(5), startupAllow: s(5), saveAllow: s(1), limit: s(40), modelOK: true,
+				res: sandbox.Result{Started: start, Ended: start.Add(s(c.endAt))}}
+			if c.clockAt >= 0 {
+				tl.clockStart = start.Add(s(c.clockAt))
+			}
+			run := tl.seedRun(42)
+			if run.Failure != c.want || (c.excerpt != "" && !strings.Contains(run.Excerpt, c.excerpt)) {
+				t.Fatalf("failure %q, excerpt %q; want %q with %q", run.Failure, run.Excerpt, c.want, c.excerpt)
+			}
+			if d := run.TrainSeconds - c.trained; d > 0.001 || d < -0.001 {
+				t.Errorf("trained %.3f s, want %.3f", run.TrainSeconds, c.trained)
+			}
+			if c.clockAt < 0 && run.Failure != "" && !strings.Contains(run.Excerpt, "never called") {
+				t.Errorf("the excerpt should say the clock never started: %s", run.Excerpt)
+			}
+		})
+	}
+}
+
+// TestTheClockTakesArrivalTimes: what the harness's events claim about
+// time is ignored; the runner stamps each when it arrives, and only the
+// first clock_start counts.
+func TestTheClockTakesArrivalTimes(t *testing.T) {
+	tl := &trainLog{}
+	before := time.Now()
+	tl.add([]byte(`{"event":"clock_start","t":1}`))
+	between := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	tl.add([]byte(`{"event":"clock_start","t":99999999999}`))
+	if tl.clockStart.Before(before) || tl.clockStart.After(between) {
+		t.Fatalf("clock start %v, want the first event's arrival (between %v and %v)", tl.clockStart, before, between)
+	}
+}
+
+// TestSlowStartHonestScriptIsOnTime: a script whose start-up takes longer
+// than the allowance, then trains by H.time_left() and saves, ends within
+// the runner's deadline: the harness counts down to it.
+func TestSlowStartHonestScriptIsOnTime(t *testing.T) {
+	r := newTestRunner(t)
+	r.Cfg.TrainSeconds, r.Cfg.StartupAllowance, r.Cfg.SaveAllowance = 3, 2*time.Second, 0
+	out, err := r.Run(context.Background(), script(t, "slow_start.py"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Failure != "" || out.Mean == nil {
+		t.Fatalf("want a metric, got %q: %s", out.Failure, out.Excerpt)
+	}
+	if s := out.Seeds[0]; s.StartupSeconds < 3 || s.TrainSeconds > 4 {
+		t.Fatalf("start-up %.2f s (want > 3: the script slept), trained %.2f s (want <= 3 s budget + 1 s)", s.StartupSeconds, s.TrainSeconds)
+	}
+}
