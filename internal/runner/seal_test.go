@@ -107,15 +107,26 @@ bad = [
     ({"dtype": "float32", "shape": [-1, 4]}, bytearray(16)),
     ({"dtype": "float32", "shape": "4"}, bytearray(16)),
     ({"dtype": "float32", "shape": [True, 4]}, bytearray(16)),
+    ({"dtype": "float32", "shape": [m.Region.SIZE], "in_region": True}, bytearray()),
+    ({"dtype": "float32", "shape": [4], "in_region": True}, bytearray(16)),
 ]
+import mmap
+region = m.Region(mmap.mmap(-1, m.Region.SIZE), 0)
 refused = 0
 for header, payload in bad:
     try:
-        m.to_tensor(header, payload)
+        m.to_tensor(header, payload, region)
     except ValueError:
         refused += 1
+try:
+    m.to_tensor({"dtype": "float32", "shape": [4], "in_region": True}, bytearray())
+except ValueError:
+    refused += 1  # no region to read from
 ok = m.to_tensor({"dtype": "int64", "shape": [2]}, bytearray((7).to_bytes(8, "little") * 2))
-print(json.dumps({"refused": refused, "of": len(bad), "ok": ok.tolist()}))
+region.put(torch.tensor([5, 5]))
+shared = m.to_tensor({"dtype": "int64", "shape": [2], "in_region": True}, bytearray(), region)
+ok = ok if shared.tolist() == [5, 5] else shared
+print(json.dumps({"refused": refused, "of": len(bad) + 1, "ok": ok.tolist()}))
 `
 
 func TestModelAnswersAreChecked(t *testing.T) {
@@ -126,7 +137,7 @@ func TestModelAnswersAreChecked(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
-	if got := strings.TrimSpace(string(b)); got != `{"refused": 6, "of": 6, "ok": [7, 7]}` {
+	if got := strings.TrimSpace(string(b)); got != `{"refused": 9, "of": 9, "ok": [7, 7]}` {
 		t.Fatalf("checks: %s", got)
 	}
 }
