@@ -173,15 +173,27 @@ func lastLine(s string) string {
 }
 
 // BenchmarkIsolationStart measures starting and ending /bin/true at each
-// level; the per-seed cost of isolation is twice the difference to none
-// (a seed runs two processes).
+// level, and under full isolation with the view a seed gets (the
+// interpreter's allow-list); the per-seed cost of isolation is twice the
+// difference to none (a seed runs two processes).
 func BenchmarkIsolationStart(b *testing.B) {
 	ws := b.TempDir()
-	for _, level := range []sandbox.Level{sandbox.LevelNone, sandbox.LevelPartial, sandbox.LevelFull} {
-		b.Run(string(level), func(b *testing.B) {
+	paths, err := testutil.Env(b).ViewPaths(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	python := shell(ws)
+	python.ReadOnly = append(python.ReadOnly, paths...)
+	for _, c := range []struct {
+		name  string
+		level sandbox.Level
+		view  sandbox.View
+	}{{"none", sandbox.LevelNone, shell(ws)}, {"partial", sandbox.LevelPartial, shell(ws)},
+		{"full", sandbox.LevelFull, shell(ws)}, {"full-python-view", sandbox.LevelFull, python}} {
+		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				res, err := sandbox.Run(context.Background(), sandbox.Spec{Args: []string{"true"}, Dir: ws, Env: sandbox.Env(),
-					Isolation: sandbox.Isolation{Level: level, View: shell(ws),
+					Isolation: sandbox.Isolation{Level: c.level, View: c.view,
 						Limits: sandbox.Limits{FileBytes: 1 << 30, OpenFiles: 1024, Processes: 1024}}})
 				if err != nil || res.ExitCode != 0 {
 					b.Fatalf("%v %+v", err, res)
