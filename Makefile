@@ -6,10 +6,6 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 PKG     := github.com/autoresearch/autoresearch/internal/cli
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT)
 
-# Tiny Shakespeare ships beside the repository in this project's workspace.
-ifneq ($(wildcard ../shared/data/tinyshakespeare/input.txt),)
-export AUTORESEARCH_DATA_DIR ?= $(abspath ../shared/data)
-endif
 # A virtualenv made by scripts/install-deps.sh (non-Debian systems) wins.
 ifneq ($(wildcard .venv/bin/python),)
 export AUTORESEARCH_PYTHON ?= $(abspath .venv/bin/python)

@@ -347,7 +347,7 @@ class SealedModel:
         """Wait until the model process has sealed itself and loaded the
         model; raise if it could not."""
         if self.sealed is None:
-            self.sealed, self.why = self._hello(self._require)
+            self.sealed = self._hello(self._require)
 
     def _hello(self, require):
         """Read the process's two first messages: sealed, then loaded."""
@@ -360,7 +360,7 @@ class SealedModel:
         header, _ = self._answer()
         if "error" in header:
             raise ar_data.ModelOutputError(f"the exported model does not load ({_said(header)}); {WITHHELD}")
-        return sealed, header.get("why")
+        return sealed
 
     def _answer(self):
         try:

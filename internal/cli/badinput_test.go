@@ -96,16 +96,8 @@ func TestDatabaseLockedByAnotherWriter(t *testing.T) {
 func TestDataMissingOffline(t *testing.T) {
 	dir := t.TempDir()
 	taskDir := filepath.Join(dir, "task")
-	os.MkdirAll(taskDir, 0o755)
-	for _, f := range []string{"baseline.py", "prompt.md", "prepare.py", "evaluate.py", "task.json"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "tasks", "shakespeare", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := strings.ReplaceAll(string(b), "https://raw.githubusercontent.com", "http://127.0.0.1:1")
-		s = strings.ReplaceAll(s, `"name": "shakespeare"`, `"name": "offline"`)
-		os.WriteFile(filepath.Join(taskDir, f), []byte(s), 0o644)
-	}
+	copyShakespeare(t, taskDir, strings.NewReplacer("https://raw.githubusercontent.com", "http://127.0.0.1:1",
+		`"name": "shakespeare"`, `"name": "offline"`))
 	t.Setenv("AUTORESEARCH_DATA_DIR", "")
 	code, _, errOut := run(context.Background(), t, "baseline", "--db", filepath.Join(dir, "x.db"), "--task-dir", taskDir,
 		"--data-dir", filepath.Join(dir, "data"))

@@ -39,15 +39,24 @@ func TestHiddenCoversEveryDataSource(t *testing.T) {
 func writeUserTask(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
+	copyShakespeare(t, dir, strings.NewReplacer(`"name": "shakespeare"`, `"name": "mini"`, `"dir": "tinyshakespeare"`, `"dir": "mini"`))
+	return dir
+}
+
+// copyShakespeare writes the built-in shakespeare task's files to dir,
+// edited by r.
+func copyShakespeare(t *testing.T, dir string, r *strings.Replacer) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range []string{"baseline.py", "prompt.md", "prepare.py", "evaluate.py", "task.json"} {
 		b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "tasks", "shakespeare", f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := strings.NewReplacer(`"name": "shakespeare"`, `"name": "mini"`, `"dir": "tinyshakespeare"`, `"dir": "mini"`).Replace(string(b))
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(r.Replace(string(b))), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return dir
 }

@@ -55,9 +55,9 @@ type Config struct {
 	// imports and data loading (zero: the task's startup_seconds, else
 	// DefaultStartupAllowance, plus CUDAStartup where CUDA is available),
 	// SaveAllowance the export after the budget (zero: max(1 s, 3 % of the
-	// budget)). Work past them is overtime. The
-	// process is killed KillGrace later still (zero: max(10 s, a quarter
-	// of the budget)), so that a modest overrun is measured, not cut.
+	// budget)). Work past them is overtime. The process is killed
+	// KillGrace later still (zero: max(10 s, a quarter of the budget)), so
+	// that a modest overrun is measured, not cut.
 	StartupAllowance time.Duration
 	SaveAllowance    time.Duration
 	KillGrace        time.Duration

@@ -105,13 +105,13 @@ func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, 
 // start-up allowance let the harness end an honest script's training in
 // time even when its start-up was slow.
 func (r *Runner) trainEnv(dir string, seed int64, startup time.Duration) []string {
-	secs := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
+	seconds := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
 	return r.Env.ChildEnv(
 		"HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"),
 		"AUTORESEARCH_SEED="+strconv.FormatInt(seed, 10),
 		"AUTORESEARCH_BUDGET="+strconv.FormatFloat(r.Cfg.TrainSeconds, 'g', -1, 64),
 		"AUTORESEARCH_STARTED="+strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
-		"AUTORESEARCH_STARTUP_ALLOWANCE="+secs(startup),
+		"AUTORESEARCH_STARTUP_ALLOWANCE="+seconds(startup),
 		"AUTORESEARCH_TASK="+r.Task.Name,
 		"AUTORESEARCH_TRAIN_DATA=train.pt",
 		"AUTORESEARCH_MODEL=model.pt",

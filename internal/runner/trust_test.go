@@ -2,8 +2,7 @@ package runner
 
 import (
 	"context"
-	"errors"
-	"io"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,7 +72,7 @@ func (s *suite) runner(t *testing.T, a adversary) *Runner {
 	if a.startup > 0 {
 		r.Cfg.StartupAllowance = a.startup
 	}
-	if a.proof == "model-runs-unsealed" {
+	if strings.HasPrefix(a.proof, "model-") {
 		r.Cfg.WorkDir = t.TempDir()
 		r.Cfg.KeepWorkspaces = true
 	}
@@ -85,7 +84,8 @@ func (s *suite) runner(t *testing.T, a adversary) *Runner {
 // "unsealed-metric-below X" runs it again without isolation and wants a
 // metric below X (it memorised the held-out data); "model-runs-unsealed"
 // loads and calls its exported model in a plain interpreter (the file it
-// reads or writes is there for the taking).
+// reads or writes is there for the taking); "model-load-fails-unsealed
+// WORD" wants that load to fail for the reason WORD names, not another.
 func (s *suite) prove(t *testing.T, a adversary, r *Runner) {
 	t.Helper()
 	kind, arg, _ := strings.Cut(a.proof, " ")
@@ -103,21 +103,26 @@ func (s *suite) prove(t *testing.T, a adversary, r *Runner) {
 			t.Fatalf("without isolation the attack should score below %g, got %v (%q, %v): it proves nothing\n%s",
 				limit, out.Mean, out.Failure, err, out.Excerpt)
 		}
-	case "model-runs-unsealed":
+	case "model-runs-unsealed", "model-load-fails-unsealed":
 		models, _ := filepath.Glob(filepath.Join(r.Cfg.WorkDir, "*", "seed-*", "model.pt"))
 		if len(models) != 1 {
 			t.Fatalf("want the kept model, found %v", models)
 		}
-		runModel(t, r.Env.Python, models[0])
+		out, err := runModel(r.Env.Python, models[0])
+		if kind == "model-runs-unsealed" && err != nil {
+			t.Fatalf("unsealed, the model should run (and reach its file): %v\n%s", err, out)
+		}
+		if kind == "model-load-fails-unsealed" && (err == nil || !strings.Contains(out, arg)) {
+			t.Fatalf("unsealed, the model should fail to load because of %q: %v\n%s", arg, err, out)
+		}
 	default:
 		t.Fatalf("unknown proof %q", a.proof)
 	}
 }
 
 // runModel loads the exported model at path in a plain interpreter and
-// calls it on zeros of its declared input shape.
-func runModel(t *testing.T, python, path string) {
-	t.Helper()
+// calls it on zeros of its declared input shape; it returns the output.
+func runModel(python, path string) (string, error) {
 	code := `import json, sys, torch
 meta = json.load(open(sys.argv[1] + ".json"))
 dtype = torch.long if "int" in meta["input_dtype"] else torch.float32
@@ -126,9 +131,10 @@ print("model ran", tuple(out.shape))`
 	cmd := exec.Command(python, "-c", code, path)
 	cmd.Dir = filepath.Dir(path) // what the model writes stays in its workspace
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "model ran") {
-		t.Fatalf("unsealed, the model should run (and reach its file): %v\n%s", err, out)
+	if err == nil && !strings.Contains(string(out), "model ran") {
+		err = fmt.Errorf("the model did not run")
 	}
+	return string(out), err
 }
 
 // TestHonestControlKept: the fashion-mnist baseline, recorded through the
@@ -170,6 +176,7 @@ func TestHonestControlKept(t *testing.T) {
 	}
 }
 
+// copyDir gives dst the files of src (hard links where it can).
 func copyDir(t *testing.T, src, dst string) {
 	t.Helper()
 	entries, err := os.ReadDir(src)
@@ -180,17 +187,7 @@ func copyDir(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		in, err := os.Open(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := os.Create(filepath.Join(dst, e.Name()))
-		if err == nil {
-			_, err = io.Copy(out, in)
-			err = errors.Join(err, out.Close())
-		}
-		in.Close()
-		if err != nil {
+		if err := linkOrCopy(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
 			t.Fatal(err)
 		}
 	}

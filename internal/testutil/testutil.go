@@ -28,12 +28,13 @@ func RepoRoot() string {
 }
 
 // DataDir returns the folder holding tinyshakespeare/input.txt:
-// $AUTORESEARCH_DATA_DIR, else ../shared/data beside the repository.
+// $AUTORESEARCH_DATA_DIR, else the copy the repository carries
+// (testdata/data; tiny Shakespeare is public domain).
 func DataDir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv(task.EnvDataDir)
 	if dir == "" {
-		dir = filepath.Join(RepoRoot(), "..", "shared", "data")
+		dir = filepath.Join(RepoRoot(), "testdata", "data")
 	}
 	//nolint:gosec // G703: tests read the data folder the developer or CI points them at
 	if _, err := os.Stat(filepath.Join(dir, "tinyshakespeare", "input.txt")); err != nil {

@@ -1,10 +1,12 @@
 # expect: export
 # excerpt: exported model does not load
+# proof: model-load-fails-unsealed rpc_sync
 # Exports a scripted model that makes a remote call (torch.distributed.rpc,
 # TorchScript's one way to reach another machine) while it is evaluated.
-# No RPC agent exists in the evaluator, so the model does not even load;
-# a model that opened a socket by any other means would meet the seal
-# (TestSealKills shows it kills socket and connect).
+# No RPC agent exists in the evaluator, so the model does not even load
+# (anywhere: the proof shows the load fails on its remote call, not on
+# anything else); a model that opened a socket by any other means would
+# meet the seal (TestSealKills shows it kills socket and connect).
 import json
 
 import torch
