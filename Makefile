@@ -14,12 +14,16 @@ endif
 GOLANGCI_VERSION := v2.15.0
 GOLANGCI := bin/tools/golangci-lint-$(GOLANGCI_VERSION)
 
-.PHONY: all deps build check-build install run test lint fmt-check vet bench-overhead clean
+.PHONY: all deps test-deps build check-build install run test test-bare lint fmt-check vet bench-overhead clean
 
 all: build
 
 deps:
 	./scripts/install-deps.sh
+
+# What the tests need besides: Chromium for the browser tests, git.
+test-deps:
+	./scripts/install-deps.sh --test
 
 # A static binary (no cgo) with the version and commit embedded.
 build:
@@ -55,9 +59,17 @@ $(GOLANGCI):
 lint: fmt-check vet $(GOLANGCI)
 	$(GOLANGCI) run ./...
 
-# Lint, then every test with the race detector (real PyTorch runs included).
-test: lint
-	$(GO) test -race -count=1 -timeout 30m ./...
+# Install what the tests need, lint, then every test with the race
+# detector (real PyTorch runs, isolation and browsers included). A test
+# that would skip for a missing dependency fails here (plain `go test
+# ./...` skips it, naming what is missing).
+test: test-deps lint
+	AUTORESEARCH_TEST_DISALLOW_SKIP=1 $(GO) test -race -count=1 -timeout 30m ./...
+
+# The fast tier as on a machine with only Go (root: hides PyTorch,
+# bubblewrap, Chromium and the data sets in a private mount namespace).
+test-bare:
+	./scripts/test-bare.sh
 
 # Per-seed overhead (wall time - budget) of every task's baseline on CPU.
 bench-overhead: build

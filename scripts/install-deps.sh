@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs what autoresearch needs to run and test: Python with PyTorch,
-# NumPy and an optimised BLAS, and Fashion-MNIST. On Debian/Ubuntu through
-# apt; elsewhere a virtualenv (.venv) with pip. Does nothing when all is
-# there already.
+# Installs what autoresearch needs to run: Python with PyTorch, NumPy and
+# an optimised BLAS, bubblewrap, and Fashion-MNIST; with --test also what
+# its tests need (Chromium, git). On Debian/Ubuntu through apt; elsewhere
+# a virtualenv (.venv) with pip for PyTorch, and for the rest a message
+# naming what to install. Does nothing when all is there already.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+test_deps=false
+[[ ${1:-} == --test ]] && test_deps=true
 
 has_torch() {
   for py in "${AUTORESEARCH_PYTHON:-}" python3 /usr/bin/python3 .venv/bin/python; do
@@ -13,7 +17,15 @@ has_torch() {
   return 1
 }
 
+has_chromium() {
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1
+}
+
 apt_packages=(python3-torch python3-torchvision python3-numpy libopenblas0-pthread dataset-fashion-mnist bubblewrap)
+if $test_deps; then
+  apt_packages+=(git)
+  has_chromium || apt_packages+=(chromium)
+fi
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -25,15 +37,30 @@ if command -v apt-get >/dev/null 2>&1; then
     [[ $(id -u) -ne 0 ]] && sudo="sudo"
     echo "installing ${missing[*]} with apt-get"
     $sudo apt-get update -q
+    if [[ " ${missing[*]} " == *" chromium "* ]] && ! apt-cache show chromium >/dev/null 2>&1; then
+      missing=("${missing[@]/#chromium/chromium-browser}") # Ubuntu's name
+    fi
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
   fi
   exit 0
 fi
 
-if has_torch; then
-  exit 0
+if ! has_torch; then
+  echo "no apt-get: creating .venv with PyTorch and NumPy through pip"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet torch numpy
+  echo "made .venv; make uses it (or pass --python $(pwd)/.venv/bin/python)"
 fi
-echo "no apt-get: creating .venv with PyTorch and NumPy through pip"
-python3 -m venv .venv
-.venv/bin/pip install --quiet torch numpy
-echo "made .venv; make uses it (or pass --python $(pwd)/.venv/bin/python)"
+absent=()
+command -v bwrap >/dev/null 2>&1 || absent+=("bubblewrap (the bwrap command; full isolation)")
+if $test_deps; then
+  has_chromium || absent+=("Chromium (a chromium or chromium-browser command; browser tests)")
+  command -v git >/dev/null 2>&1 || absent+=("git")
+fi
+if ((${#absent[@]})); then
+  echo "no apt-get: install these with your system's package manager, then run this again:" >&2
+  printf '  - %s\n' "${absent[@]}" >&2
+  echo "Fashion-MNIST downloads on first use; without bubblewrap, runs are only partly isolated and marked unsealed." >&2
+  $test_deps && exit 1
+fi
+exit 0

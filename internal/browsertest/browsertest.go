@@ -7,7 +7,6 @@ package browsertest
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -17,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/autoresearch/autoresearch/internal/testdeps"
 )
 
 // Browser is one headless Chromium with a fresh profile.
@@ -28,8 +29,8 @@ type Browser struct {
 }
 
 // New starts Chromium with every http(s) and websocket request blocked
-// (for pages opened from file://), or fails the test when it is not
-// installed.
+// (for pages opened from file://), or skips the test when it is not
+// installed (see testdeps).
 func New(t *testing.T) *Browser {
 	return start(t, []string{"http://*", "https://*", "ws://*", "wss://*"})
 }
@@ -42,10 +43,7 @@ func NewLocal(t *testing.T) *Browser {
 
 func start(t *testing.T, blocked []string) *Browser {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("these tests need Debian's chromium (apt-get install chromium): %v", err)
-	}
+	path := testdeps.Chromium(t)
 	// Chromium may still write to its profile while it shuts down, so the
 	// profile is removed after it has, not by t.TempDir.
 	profile, err := os.MkdirTemp("", "autoresearch-chromium-")

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/autoresearch/autoresearch/internal/testutil"
 )
 
 func TestBadInput(t *testing.T) {
@@ -94,6 +96,7 @@ func TestDatabaseLockedByAnotherWriter(t *testing.T) {
 }
 
 func TestDataMissingOffline(t *testing.T) {
+	testutil.Need(t, testutil.Torch)
 	dir := t.TempDir()
 	taskDir := filepath.Join(dir, "task")
 	copyShakespeare(t, taskDir, strings.NewReplacer("https://raw.githubusercontent.com", "http://127.0.0.1:1",
@@ -135,9 +138,11 @@ func TestSanitize(t *testing.T) {
 }
 
 func TestDoctor(t *testing.T) {
+	testutil.Need(t, testutil.Torch, testutil.Bubblewrap, testutil.FashionMNIST)
 	db := filepath.Join(t.TempDir(), "d.db")
 	code, out, errOut := run(context.Background(), t, "doctor", "--db", db)
-	for _, want := range []string{"OK    python", "torch", "OK    database", "OK    isolation      full (bubblewrap", "ANTHROPIC_API_KEY"} {
+	for _, want := range []string{"OK    python", "torch", "OK    database", "OK    isolation      full (bubblewrap", "ANTHROPIC_API_KEY",
+		"OK    data shakespeare", "OK    data fashion-mnist"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("doctor (exit %d) lacks %q:\n%s%s", code, want, out, errOut)
 		}
@@ -156,6 +161,7 @@ func TestDoctor(t *testing.T) {
 // (user namespaces), and a database folder it cannot write is a clear
 // error. As root, the test runs the command as user nobody.
 func TestDoctorAsNormalUser(t *testing.T) {
+	testutil.Need(t, testutil.Runs...)
 	dir, err := os.MkdirTemp("", "autoresearch-user-") // t.TempDir's parent is private
 	if err != nil {
 		t.Fatal(err)

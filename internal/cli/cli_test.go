@@ -32,9 +32,12 @@ func run(ctx context.Context, t *testing.T, args ...string) (int, string, string
 	return code, out.String(), errOut.String()
 }
 
+// setupData skips (see testutil.Need) unless experiments can run, and
+// returns a database path in a fresh folder.
 func setupData(t *testing.T) string {
 	t.Helper()
-	t.Setenv(task.EnvDataDir, testutil.DataDir(t))
+	testutil.Need(t, testutil.Runs...)
+	t.Setenv(task.EnvDataDir, t.TempDir()) // empty: the data shipped and Debian's
 	return filepath.Join(t.TempDir(), "test.db")
 }
 
@@ -42,6 +45,7 @@ func setupData(t *testing.T) string {
 var fast = []string{"--train-seconds", "1", "--seeds", "42", "--startup-allowance", "8s", "--save-allowance", "2s"}
 
 func TestBaselineStatusExport(t *testing.T) {
+	testutil.Need(t, testutil.FashionMNIST)
 	db := setupData(t)
 	ctx := context.Background()
 	code, out, errOut := run(ctx, t, append([]string{"baseline", "--db", db, "--task", "fashion-mnist"}, fast...)...)

@@ -104,7 +104,7 @@ func dataChecks(g *globalOpts, s Streams) []check {
 	for _, t := range list {
 		st := dataStatus(g, s, t)
 		level := "OK"
-		if !strings.HasPrefix(st, "prepared") && st != "present" {
+		if !strings.HasPrefix(st, "prepared") && !strings.HasPrefix(st, "present") {
 			level = "WARN"
 			st += fmt.Sprintf(": will download from %s, or pass --data-dir (or $%s) with %s/", t.Data.Files[0].URL, task.EnvDataDir, t.Data.Dir)
 		}

@@ -14,7 +14,8 @@ import (
 // the resolver knows for every built-in task (the --data-dir, the
 // environment's folder, the cache, Debian's copy), the --task-dir task's
 // too, the cache's data and prepared splits, and the database by its
-// absolute path.
+// absolute path, and this program's executable (it carries tiny
+// Shakespeare).
 func TestHiddenCoversEveryDataSource(t *testing.T) {
 	dataDir, envDir, cacheRoot := t.TempDir(), t.TempDir(), t.TempDir()
 	t.Setenv("AUTORESEARCH_DATA_DIR", envDir)
@@ -22,11 +23,12 @@ func TestHiddenCoversEveryDataSource(t *testing.T) {
 	g := &globalOpts{DataDir: dataDir, DB: "my.db", TaskDir: writeUserTask(t)}
 	got := hidden(g, Streams{}, cacheRoot)
 	cwd, _ := filepath.Abs(".")
+	exe, _ := os.Executable()
 	for _, want := range []string{
 		filepath.Join(dataDir, "fashion-mnist"), filepath.Join(envDir, "tinyshakespeare"), filepath.Join(dataDir, "cifar10"),
 		"/usr/share/datasets/fashion-mnist", filepath.Join(dataDir, "mini"),
 		filepath.Join(cacheRoot, "data"), filepath.Join(cacheRoot, "prepared"),
-		filepath.Join(cwd, "my.db"), filepath.Join(cwd, "my.db-wal"),
+		filepath.Join(cwd, "my.db"), filepath.Join(cwd, "my.db-wal"), exe,
 	} {
 		if !slices.Contains(got, want) {
 			t.Errorf("%s is not hidden: %v", want, got)

@@ -49,9 +49,17 @@ func dataStatus(g *globalOpts, s Streams, t *task.Task) string {
 		return "prepared"
 	}
 	found, missing := newResolver(g, s).Locate(t)
+	shipped := 0
+	for _, f := range missing {
+		if task.Embedded(t, f) {
+			shipped++
+		}
+	}
 	switch {
 	case len(missing) == 0:
 		return "present"
+	case shipped == len(missing):
+		return "present (shipped in the binary)"
 	case len(found) == 0:
 		return "missing (downloads on first use)"
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/autoresearch/autoresearch/internal/testdeps"
 )
 
 func TestMain(m *testing.M) {
@@ -34,7 +36,7 @@ func TestNewProbeAndChildEnv(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "sk-canary")
 	env, err := New(context.Background(), "")
 	if err != nil {
-		t.Fatalf("these tests need Python with PyTorch: %v", err)
+		testdeps.Missing(t, "Python with PyTorch and NumPy", err)
 	}
 	if _, err := os.Stat(env.Script("harness.py")); err != nil {
 		t.Fatalf("harness not installed: %v", err)

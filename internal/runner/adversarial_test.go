@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/research"
-	"github.com/autoresearch/autoresearch/internal/sandbox"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
@@ -24,9 +23,7 @@ import (
 // database and another experiment's workspace beside it intact, and the
 // runner still working for the next one.
 func TestAdversarialSuite(t *testing.T) {
-	if c := sandbox.Detect(context.Background()); c.Best != sandbox.LevelFull {
-		t.Fatalf("the adversarial suite needs full isolation (CI installs bubblewrap): %s", c.Reason)
-	}
+	testutil.Need(t, testutil.Bubblewrap, testutil.FashionMNIST)
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-canary-adversarial")
 	s := newSuite(t)
 	files, _ := filepath.Glob(filepath.Join(testutil.RepoRoot(), "testdata", "adversarial", "*.py"))

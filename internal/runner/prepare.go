@@ -41,9 +41,16 @@ func PreparedDir(cacheRoot string, t *task.Task) (string, error) {
 // HiddenPaths lists what the sandbox keeps out of sight even under a
 // folder it shows: every place res would look for the raw data of each
 // of tasks (and the files it finds), the cache's data and prepared
-// splits, and the database's files.
+// splits, the database's files, and this program's own executable (it
+// carries tiny Shakespeare, held-out part included).
 func HiddenPaths(res *task.Resolver, tasks []*task.Task, cacheRoot, db string) []string {
 	out := []string{filepath.Join(cacheRoot, "data"), filepath.Join(cacheRoot, "prepared")}
+	if exe, err := os.Executable(); err == nil {
+		out = append(out, exe)
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			out = append(out, real)
+		}
+	}
 	if abs, err := filepath.Abs(db); err == nil && db != "" {
 		out = append(out, abs, abs+"-wal", abs+"-shm")
 	}

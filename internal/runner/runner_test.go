@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +17,10 @@ import (
 func TestMain(m *testing.M) { testutil.Main(m) }
 
 // newTestRunner returns a runner for shakespeare with a tiny budget and
-// short allowances, on real Python and real data.
+// short allowances, on real Python and the data the binary ships.
 func newTestRunner(t *testing.T, seeds ...int64) *Runner {
 	t.Helper()
-	return newRunnerFor(t, "shakespeare", &task.Resolver{FlagDir: testutil.DataDir(t)}, seeds...)
+	return newRunnerFor(t, "shakespeare", &task.Resolver{CacheDir: filepath.Join(cache.Dir(), "data")}, seeds...)
 }
 
 // newRunnerFor returns a runner for the built-in task name whose data res

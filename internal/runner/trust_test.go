@@ -142,9 +142,7 @@ print("model ran", tuple(out.shape))`
 // allowances, is kept and sealed, with a metric of its usual size and the
 // runner's own timings within the budget.
 func TestHonestControlKept(t *testing.T) {
-	if c := sandbox.Detect(context.Background()); c.Best != sandbox.LevelFull {
-		t.Fatalf("needs full isolation (CI installs bubblewrap): %s", c.Reason)
-	}
+	testutil.Need(t, testutil.Bubblewrap, testutil.FashionMNIST)
 	ctx := context.Background()
 	r := newRunnerFor(t, "fashion-mnist", &task.Resolver{})
 	r.Cfg = Config{TrainSeconds: 5, Seeds: []int64{42}, EvalTimeout: time.Minute,

@@ -46,10 +46,7 @@ func TestFullIsolationConfines(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("isolation is Linux only")
 	}
-	c := sandbox.Detect(context.Background())
-	if c.Best != sandbox.LevelFull {
-		t.Fatalf("full isolation is not available here (CI installs bubblewrap): %s", c.Reason)
-	}
+	testutil.Need(t, testutil.Bubblewrap)
 	env := testutil.Env(t)
 	paths, err := env.ViewPaths(context.Background())
 	must(t, err)
@@ -98,6 +95,9 @@ func TestFullIsolationConfines(t *testing.T) {
 func TestDescendantsDieWithTheRun(t *testing.T) {
 	for _, level := range []sandbox.Level{sandbox.LevelFull, sandbox.LevelPartial, sandbox.LevelNone} {
 		t.Run(string(level), func(t *testing.T) {
+			if level == sandbox.LevelFull {
+				testutil.Need(t, testutil.Bubblewrap)
+			}
 			ws := t.TempDir()
 			marker := "ar-daemon-" + string(level) + "-" + filepath.Base(ws)
 			res, err := sandbox.Run(context.Background(), sandbox.Spec{

@@ -94,7 +94,5 @@ func TestMasksHideUnderVisibleFolders(t *testing.T) {
 
 func requireFull(t *testing.T) {
 	t.Helper()
-	if c := sandbox.Detect(context.Background()); c.Best != sandbox.LevelFull {
-		t.Fatalf("full isolation is not available here (CI installs bubblewrap): %s", c.Reason)
-	}
+	testutil.Need(t, testutil.Bubblewrap)
 }

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -28,9 +30,10 @@ var ErrChecksum = errors.New("checksum mismatch")
 
 // Resolver finds a task's raw data files: in --data-dir, then
 // $AUTORESEARCH_DATA_DIR, then the user cache, then the system copies the
-// manifest names (Debian's); what is found nowhere is downloaded from its
-// canonical URL into the first of those directories, with a progress
-// display and a checksum check.
+// manifest names (Debian's). What is found nowhere is written out from
+// the binary when it ships the file (into the cache), or else downloaded
+// from its canonical URL into the first of those directories, with a
+// progress display; either way it must match its checksum.
 type Resolver struct {
 	FlagDir  string
 	EnvDir   string
@@ -111,12 +114,13 @@ func (r *Resolver) find(t *Task, f File) string {
 	return ""
 }
 
-// Fetch returns the path of every raw file of t, downloading what is
-// missing, and verifies each against its checksum.
+// Fetch returns the path of every raw file of t, writing out what the
+// binary ships and downloading what is missing, and verifies each against
+// its checksum.
 func (r *Resolver) Fetch(ctx context.Context, t *Task) (map[string]string, error) {
 	found, missing := r.Locate(t)
 	for _, f := range missing {
-		p, err := r.download(ctx, t, f)
+		p, err := r.obtain(ctx, t, f)
 		if err != nil {
 			return nil, err
 		}
@@ -130,36 +134,72 @@ func (r *Resolver) Fetch(ctx context.Context, t *Task) (map[string]string, error
 	return found, nil
 }
 
-func (r *Resolver) download(ctx context.Context, t *Task, f File) (string, error) {
+// Embedded reports whether the binary ships f for t.
+func Embedded(t *Task, f File) bool {
+	if t.Embedded == nil {
+		return false
+	}
+	st, err := fs.Stat(t.Embedded, path.Join(t.Data.Dir, f.Name))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// obtain writes out the binary's copy of f, into the cache where there is
+// one, or else downloads f.
+func (r *Resolver) obtain(ctx context.Context, t *Task, f File) (string, error) {
+	if !Embedded(t, f) {
+		return r.download(ctx, t, f)
+	}
 	dir := r.downloadDir(t)
-	path := filepath.Join(dir, f.Name)
-	fail := func(err error) (string, error) {
+	if r.CacheDir != "" {
+		dir = absPath(filepath.Join(r.CacheDir, t.Data.Dir))
+	}
+	return save(dir, f, func(w io.Writer) error {
+		in, err := t.Embedded.Open(path.Join(t.Data.Dir, f.Name))
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		_, err = io.Copy(w, in)
+		return err
+	})
+}
+
+func (r *Resolver) download(ctx context.Context, t *Task, f File) (string, error) {
+	p, err := save(r.downloadDir(t), f, func(w io.Writer) error { return r.get(ctx, f, w) })
+	if err != nil && !errors.Is(err, ErrChecksum) {
 		return "", fmt.Errorf("%w: %s is not in %s and downloading it from %s failed (%w).\n"+
 			"Download it yourself and point --data-dir (or %s) at the folder that holds %s",
 			ErrDataMissing, f.Name, strings.Join(r.dirs(t), ", "), f.URL, err, EnvDataDir, filepath.Join(t.Data.Dir, f.Name))
 	}
+	return p, err
+}
+
+// save writes f into dir through a temporary file that fill writes and
+// that must match f's checksum; it returns the file's path.
+func save(dir string, f File, fill func(io.Writer) error) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fail(err)
+		return "", err
 	}
 	tmp, err := os.CreateTemp(dir, f.Name+".part-")
 	if err != nil {
-		return fail(err)
+		return "", err
 	}
 	defer os.Remove(tmp.Name())
-	if err := r.get(ctx, f, tmp); err != nil {
+	if err := fill(tmp); err != nil {
 		tmp.Close()
-		return fail(err)
+		return "", err
 	}
 	if err := tmp.Close(); err != nil {
-		return fail(err)
+		return "", err
 	}
 	if err := Verify(f, tmp.Name()); err != nil {
 		return "", err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fail(err)
+	p := filepath.Join(dir, f.Name)
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return "", err
 	}
-	return path, nil
+	return p, nil
 }
 
 func (r *Resolver) get(ctx context.Context, f File, w io.Writer) error {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func sum(b []byte) string {
@@ -150,4 +151,67 @@ func TestPlacesCoverEveryLocation(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("places %v, want %v", got, want)
 	}
+}
+
+// TestFetchWritesShippedFiles: a file the binary ships is written to the
+// cache (not the --data-dir) without a download, checked against its
+// checksum; a copy on disk still wins, and a shipped file that does not
+// match its manifest is refused.
+func TestFetchWritesShippedFiles(t *testing.T) {
+	body := []byte("to be, or not to be\n")
+	tk := fakeTask(File{Name: "input.txt", URL: "http://127.0.0.1:1/input.txt", Size: int64(len(body)), SHA256: sum(body)})
+	tk.Embedded = fstest.MapFS{"fake/input.txt": {Data: body}}
+	flag, cacheDir := t.TempDir(), t.TempDir()
+	r := &Resolver{FlagDir: flag, CacheDir: cacheDir}
+	got, err := r.Fetch(context.Background(), tk)
+	if want := filepath.Join(cacheDir, "fake", "input.txt"); err != nil || got["input.txt"] != want {
+		t.Fatalf("fetch = %v, %v; want %s written from the binary", got, err, want)
+	}
+	if b, _ := os.ReadFile(got["input.txt"]); !bytes.Equal(b, body) {
+		t.Fatalf("written file holds %q", b)
+	}
+	onDisk := filepath.Join(flag, "fake", "input.txt")
+	os.MkdirAll(filepath.Dir(onDisk), 0o755)
+	os.WriteFile(onDisk, body, 0o644)
+	if got, err := r.Fetch(context.Background(), tk); err != nil || got["input.txt"] != onDisk {
+		t.Fatalf("fetch = %v, %v; want the --data-dir copy %s", got, err, onDisk)
+	}
+	tk.Embedded = fstest.MapFS{"fake/input.txt": {Data: []byte("tampered, same length\n")[:len(body)]}}
+	if _, err := (&Resolver{CacheDir: t.TempDir()}).Fetch(context.Background(), tk); !errors.Is(err, ErrChecksum) {
+		t.Fatalf("a shipped file that fails its checksum: err = %v, want ErrChecksum", err)
+	}
+}
+
+// TestShakespeareShipsWithTheBinary: the built-in task's raw file is in
+// the binary and matches the manifest's size and checksum, so the task
+// works offline; the other built-in tasks ship nothing.
+func TestShakespeareShipsWithTheBinary(t *testing.T) {
+	tk, err := Load("shakespeare", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Embedded(tk, tk.Data.Files[0]) {
+		t.Fatal("tiny Shakespeare is not in the binary")
+	}
+	offline := &Resolver{CacheDir: t.TempDir(), Client: &http.Client{Transport: refuse{}}}
+	got, err := offline.Fetch(context.Background(), tk)
+	if err != nil {
+		t.Fatalf("offline fetch: %v", err)
+	}
+	if st, err := os.Stat(got["input.txt"]); err != nil || st.Size() != 1115394 {
+		t.Fatalf("written copy: %v %v", st, err)
+	}
+	for _, name := range []string{"fashion-mnist", "cifar10"} {
+		other, _ := Load(name, "")
+		if Embedded(other, other.Data.Files[0]) {
+			t.Errorf("%s claims a shipped file", name)
+		}
+	}
+}
+
+// refuse is a transport for a machine without network.
+type refuse struct{}
+
+func (refuse) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("network is off")
 }

@@ -71,6 +71,9 @@ type Task struct {
 	Baseline string
 	Prompt   string
 	Space    []Param
+	// Embedded holds raw files shipped inside the binary, as
+	// <Data.Dir>/<name>; nil for a user's task folder.
+	Embedded fs.FS
 	diskDir  string
 }
 
@@ -103,7 +106,12 @@ func Load(name, dir string) (*Task, error) {
 			if err != nil {
 				return nil, err
 			}
-			return fromFS(sub, "built-in", "")
+			t, err := fromFS(sub, "built-in", "")
+			if err != nil {
+				return nil, err
+			}
+			t.Embedded, err = fs.Sub(tasks.Data, "data")
+			return t, err
 		}
 	}
 	return nil, fmt.Errorf("%w %q: built-in tasks are %s; use --task-dir for your own folder",

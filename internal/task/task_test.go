@@ -74,6 +74,9 @@ func TestUserTaskFolder(t *testing.T) {
 	if d, _ := tk.Dir(); d != dir {
 		t.Errorf("Dir() = %q, want the folder itself", d)
 	}
+	if tk.Embedded != nil {
+		t.Error("a user's task folder claims the binary's data")
+	}
 }
 
 func TestBrokenTaskFolders(t *testing.T) {

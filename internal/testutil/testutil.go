@@ -1,6 +1,7 @@
 // Package testutil holds helpers shared by tests that need the real
-// Python, PyTorch and data sets. Those tests fail, never skip, when what
-// they need is missing: CI must install it.
+// Python, PyTorch, isolation and data sets. Need says what a test needs;
+// where it is missing the test skips, or fails under make test and CI
+// (see testdeps).
 package testutil
 
 import (
@@ -27,28 +28,14 @@ func RepoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// DataDir returns the folder holding tinyshakespeare/input.txt:
-// $AUTORESEARCH_DATA_DIR, else the copy the repository carries
-// (testdata/data; tiny Shakespeare is public domain).
-func DataDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv(task.EnvDataDir)
-	if dir == "" {
-		dir = filepath.Join(RepoRoot(), "testdata", "data")
-	}
-	//nolint:gosec // G703: tests read the data folder the developer or CI points them at
-	if _, err := os.Stat(filepath.Join(dir, "tinyshakespeare", "input.txt")); err != nil {
-		t.Fatalf("tiny Shakespeare not found (set %s): %v", task.EnvDataDir, err)
-	}
-	return dir
-}
-
-// Env returns a Python environment that imports torch, or fails the test.
+// Env returns a Python environment that imports torch, or skips the test
+// (see Need).
 func Env(t testing.TB) *pyenv.Env {
 	t.Helper()
+	Need(t, Torch)
 	env, err := pyenv.New(context.Background(), "")
 	if err != nil {
-		t.Fatalf("these tests need Python with PyTorch: %v", err)
+		t.Fatal(err)
 	}
 	return env
 }
@@ -75,14 +62,19 @@ func Main(m *testing.M) {
 }
 
 // SharedCache points the cache at one folder per test binary, so that
-// data is prepared once per package rather than once per test. It returns
-// the folder; call it from TestMain.
+// data is prepared once per package rather than once per test, and
+// unsets the data folder a developer may have set: tests use only what
+// the repository and the system's packages hold. It returns the folder;
+// call it from TestMain.
 func SharedCache() (string, func()) {
 	dir, err := os.MkdirTemp("", "autoresearch-test-cache-")
 	if err != nil {
 		panic(err)
 	}
 	if err := os.Setenv("AUTORESEARCH_CACHE_DIR", dir); err != nil {
+		panic(err)
+	}
+	if err := os.Unsetenv(task.EnvDataDir); err != nil {
 		panic(err)
 	}
 	return dir, func() { os.RemoveAll(dir) }
