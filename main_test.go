@@ -25,7 +25,7 @@ func TestScripts(t *testing.T) {
 	cacheDir := t.TempDir() // shared, so that data is prepared once
 	data := t.TempDir()     // empty: tests use the data the binary ships and Debian's
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:       "testdata/script",
 		Condition: condition,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("AUTORESEARCH_CACHE_DIR", cacheDir)

@@ -23,7 +23,7 @@ func TestBuildVersion(t *testing.T) {
 		{"ldflags win", "v1.0.0", "abc1234", &debug.BuildInfo{Main: debug.Module{Version: "v9.9.9"}, Settings: vcs}, "v1.0.0 abc1234"},
 		{"no build info", "dev", "unknown", nil, "dev unknown"},
 		{"go build in a checkout", "dev", "unknown", &debug.BuildInfo{
-			Main: debug.Module{Version: "v0.0.0-20261201161027-0123456789ab+dirty"},
+			Main:     debug.Module{Version: "v0.0.0-20261201161027-0123456789ab+dirty"},
 			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: "true"}}},
 			"v0.0.0-20261201161027-0123456789ab+dirty 0123456789ab-dirty"},
 		{"go install of a commit", "dev", "unknown", &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261201161027-fedcba987654"}},
