@@ -158,9 +158,8 @@ func (r *Resolver) obtain(ctx context.Context, t *Task, f File) (string, error) 
 		if err != nil {
 			return err
 		}
-		defer in.Close()
 		_, err = io.Copy(w, in)
-		return err
+		return errors.Join(err, in.Close())
 	})
 }
 

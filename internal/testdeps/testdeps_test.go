@@ -2,6 +2,7 @@ package testdeps
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -14,7 +15,7 @@ type recorder struct {
 
 func (r *recorder) Helper()                        {}
 func (r *recorder) Skip(args ...any)               { r.skipped = args[0].(string) }
-func (r *recorder) Fatalf(format string, a ...any) { r.failed = format }
+func (r *recorder) Fatalf(format string, a ...any) { r.failed = fmt.Sprintf(format, a...) }
 
 func TestMissingSkipsOrFails(t *testing.T) {
 	t.Setenv(EnvDisallowSkip, "")
