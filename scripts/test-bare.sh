@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs `go test ./...` as on a machine with Go and nothing else of ours:
-# in a private mount namespace, PyTorch and NumPy (Debian's Python
-# packages), bubblewrap, Chromium and Debian's data sets are hidden. The
+# in a private mount namespace, Python (every python3 and python on
+# PATH), PyTorch and NumPy (Debian's Python packages), bubblewrap,
+# Chromium and Debian's data sets are hidden. The
 # fast tier must pass; every test that needs what is hidden must skip and
-# name it. KEEP names what to leave in place (torch, datasets, bwrap,
-# chromium), to try one missing at a time. Needs root (it mounts over
+# name it. KEEP names what to leave in place (python, torch, datasets,
+# bwrap, chromium), to try one missing at a time. Needs root (it mounts over
 # system folders, in its namespace only). Arguments go to `go test`
 # (default: ./...).
 set -euo pipefail
@@ -16,6 +17,9 @@ fi
 keep=" ${KEEP:-} "
 hide=()
 [[ $keep == *" torch "* ]] || hide+=(/usr/lib/python3/dist-packages)
+if [[ $keep != *" python "* ]]; then
+  while read -r p; do hide+=("$p"); done < <(type -ap python3 python | xargs -r readlink -f | sort -u)
+fi
 [[ $keep == *" datasets "* ]] || hide+=(/usr/share/datasets)
 for tool in bwrap chromium; do
   [[ $keep == *" $tool "* ]] && continue

@@ -7,6 +7,7 @@
 package testdeps
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -42,13 +43,11 @@ func Strict() bool {
 // chromium-browser), or skips t.
 func Chromium(t testing.TB) string {
 	t.Helper()
-	var err error
 	for _, name := range []string{"chromium", "chromium-browser"} {
-		var path string
-		if path, err = exec.LookPath(name); err == nil {
+		if path, err := exec.LookPath(name); err == nil {
 			return path
 		}
 	}
-	Missing(t, "Chromium (Debian's chromium package)", err)
+	Missing(t, "Chromium (Debian's chromium package)", errors.New("neither chromium nor chromium-browser is on PATH"))
 	return ""
 }
