@@ -6,10 +6,10 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 PKG     := github.com/autoresearch/autoresearch/internal/cli
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT)
 
-# A virtualenv made by scripts/install-deps.sh (non-Debian systems) wins.
-ifneq ($(wildcard .venv/bin/python),)
-export AUTORESEARCH_PYTHON ?= $(abspath .venv/bin/python)
-endif
+# A virtualenv made by scripts/install-deps.sh (non-Debian systems) is
+# used unless AUTORESEARCH_PYTHON is set; looked for when a recipe runs,
+# since deps may have just made it.
+WITH_VENV = AUTORESEARCH_PYTHON="$${AUTORESEARCH_PYTHON:-$$(test -x .venv/bin/python && echo $(CURDIR)/.venv/bin/python)}"
 
 GOLANGCI_VERSION := v2.15.0
 GOLANGCI := bin/tools/golangci-lint-$(GOLANGCI_VERSION)
@@ -41,8 +41,8 @@ install:
 # research loop on fashion-mnist with the offline proposer (no API key):
 # the baseline, then a handful of experiments kept or discarded.
 run: deps build
-	./$(BIN) doctor || true
-	./$(BIN) run --task fashion-mnist --proposer search --max-experiments 4 --train-seconds 10
+	$(WITH_VENV) ./$(BIN) doctor || true
+	$(WITH_VENV) ./$(BIN) run --task fashion-mnist --proposer search --max-experiments 4 --train-seconds 10
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -64,7 +64,7 @@ lint: fmt-check vet $(GOLANGCI)
 # that would skip for a missing dependency fails here (plain `go test
 # ./...` skips it, naming what is missing).
 test: test-deps lint
-	AUTORESEARCH_TEST_DISALLOW_SKIP=1 $(GO) test -race -count=1 -timeout 30m ./...
+	$(WITH_VENV) AUTORESEARCH_TEST_DISALLOW_SKIP=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 # The fast tier as on a machine with only Go (root: hides PyTorch,
 # bubblewrap, Chromium and the data sets in a private mount namespace).
@@ -73,7 +73,7 @@ test-bare:
 
 # Per-seed overhead (wall time - budget) of every task's baseline on CPU.
 bench-overhead: build
-	./scripts/bench-overhead.sh $(BIN)
+	$(WITH_VENV) ./scripts/bench-overhead.sh $(BIN)
 
 clean:
 	rm -rf bin

@@ -14,7 +14,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(withCache{m}, map[string]func(){
 		"autoresearch": func() { os.Exit(cli.Main(context.Background(), os.Args[1:], cli.StdStreams())) },
 	})
 }
@@ -48,4 +48,14 @@ func condition(cond string) (bool, error) {
 		return false, fmt.Errorf("needs %w; %s is set, so a missing dependency fails", err, testdeps.EnvDisallowSkip)
 	}
 	return err == nil, nil
+}
+
+// withCache runs the tests with a cache of their own (testutil.SharedCache):
+// the conditions' interpreter probe writes the harness there.
+type withCache struct{ m *testing.M }
+
+func (w withCache) Run() int {
+	_, cleanup := testutil.SharedCache()
+	defer cleanup()
+	return w.m.Run()
 }

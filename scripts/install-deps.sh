@@ -18,8 +18,12 @@ has_torch() {
 }
 
 has_chromium() {
-  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1
+  command -v chromium >/dev/null 2>&1
 }
+
+# What a browser test needs, said where apt cannot give it (Ubuntu's
+# chromium is a snap, whose private /tmp hides the pages the tests write).
+no_chromium="Chromium as a chromium command (not a snap): Debian's chromium package, or a build from https://www.chromium.org"
 
 apt_packages=(python3-torch python3-torchvision python3-numpy libopenblas0-pthread dataset-fashion-mnist bubblewrap)
 if $test_deps; then
@@ -37,8 +41,9 @@ if command -v apt-get >/dev/null 2>&1; then
     [[ $(id -u) -ne 0 ]] && sudo="sudo"
     echo "installing ${missing[*]} with apt-get"
     $sudo apt-get update -q
-    if [[ " ${missing[*]} " == *" chromium "* ]] && ! apt-cache show chromium >/dev/null 2>&1; then
-      missing=("${missing[@]/#chromium/chromium-browser}") # Ubuntu's name
+    if [[ " ${missing[*]} " == *" chromium "* ]] && ! apt-cache show chromium 2>/dev/null | grep -q '^Filename: .*chromium_'; then
+      echo "apt has no chromium package here; install $no_chromium, then run this again" >&2
+      exit 1
     fi
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
   fi
@@ -54,8 +59,10 @@ fi
 absent=()
 command -v bwrap >/dev/null 2>&1 || absent+=("bubblewrap (the bwrap command; full isolation)")
 if $test_deps; then
-  has_chromium || absent+=("Chromium (a chromium or chromium-browser command; browser tests)")
+  has_chromium || absent+=("$no_chromium")
   command -v git >/dev/null 2>&1 || absent+=("git")
+  [[ -d /usr/share/datasets/fashion-mnist ]] ||
+    absent+=("Fashion-MNIST's four .gz files (train-/t10k-images-idx3-ubyte.gz, train-/t10k-labels-idx1-ubyte.gz) in /usr/share/datasets/fashion-mnist, where the tests look for Debian's copy")
 fi
 if ((${#absent[@]})); then
   echo "no apt-get: install these with your system's package manager, then run this again:" >&2

@@ -21,7 +21,7 @@ if [[ $keep != *" python "* ]]; then
   while read -r p; do hide+=("$p"); done < <(type -ap python3 python | xargs -r readlink -f | sort -u)
 fi
 [[ $keep == *" datasets "* ]] || hide+=(/usr/share/datasets)
-for tool in bwrap chromium; do
+for tool in bwrap chromium chromium-browser; do
   [[ $keep == *" $tool "* ]] && continue
   if p=$(command -v "$tool"); then hide+=("$(readlink -f "$p")"); fi
 done

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -114,8 +115,15 @@ func TestDataMissingOffline(t *testing.T) {
 	}
 }
 
+// TestTasksAndVersion: tasks lists every built-in task; with a fresh
+// cache and no data folder, tiny Shakespeare is present from the binary.
 func TestTasksAndVersion(t *testing.T) {
+	t.Setenv("AUTORESEARCH_CACHE_DIR", t.TempDir())
+	t.Setenv("AUTORESEARCH_DATA_DIR", t.TempDir())
 	code, out, _ := run(context.Background(), t, "tasks")
+	if !regexp.MustCompile(`(?m)^shakespeare .*present \(shipped in the binary\)`).MatchString(out) {
+		t.Errorf("tasks does not show tiny Shakespeare shipped in the binary:\n%s", out)
+	}
 	for _, want := range []string{"shakespeare", "val_bpb", "fashion-mnist", "cifar10", "60s"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("tasks (exit %d) lacks %q:\n%s", code, want, out)

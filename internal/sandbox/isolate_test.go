@@ -95,8 +95,11 @@ func TestFullIsolationConfines(t *testing.T) {
 func TestDescendantsDieWithTheRun(t *testing.T) {
 	for _, level := range []sandbox.Level{sandbox.LevelFull, sandbox.LevelPartial, sandbox.LevelNone} {
 		t.Run(string(level), func(t *testing.T) {
-			if level == sandbox.LevelFull {
+			switch level {
+			case sandbox.LevelFull:
 				testutil.Need(t, testutil.Bubblewrap)
+			case sandbox.LevelPartial:
+				testutil.Need(t, testutil.Namespaces)
 			}
 			ws := t.TempDir()
 			marker := "ar-daemon-" + string(level) + "-" + filepath.Base(ws)

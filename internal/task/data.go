@@ -153,14 +153,22 @@ func (r *Resolver) obtain(ctx context.Context, t *Task, f File) (string, error) 
 	if r.CacheDir != "" {
 		dir = absPath(filepath.Join(r.CacheDir, t.Data.Dir))
 	}
-	return save(dir, f, func(w io.Writer) error {
-		in, err := t.Embedded.Open(path.Join(t.Data.Dir, f.Name))
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(w, in)
-		return errors.Join(err, in.Close())
-	})
+	p, err := save(dir, f, func(w io.Writer) error { return copyEmbedded(w, t, f) })
+	if err != nil && !errors.Is(err, ErrChecksum) {
+		return "", fmt.Errorf("%w: writing the binary's copy of %s into %s failed (%w).\n"+
+			"Make the cache writable (or set AUTORESEARCH_CACHE_DIR), or point --data-dir (or %s) at a folder that holds %s",
+			ErrDataMissing, f.Name, dir, err, EnvDataDir, filepath.Join(t.Data.Dir, f.Name))
+	}
+	return p, err
+}
+
+func copyEmbedded(w io.Writer, t *Task, f File) error {
+	in, err := t.Embedded.Open(path.Join(t.Data.Dir, f.Name))
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, in)
+	return errors.Join(err, in.Close())
 }
 
 func (r *Resolver) download(ctx context.Context, t *Task, f File) (string, error) {

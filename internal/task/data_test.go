@@ -215,3 +215,22 @@ type refuse struct{}
 func (refuse) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, errors.New("network is off")
 }
+
+// TestShippedFileUnwritableCacheSaysWhatToDo: when the binary's copy
+// cannot be written, the error names the folder and the way out.
+func TestShippedFileUnwritableCacheSaysWhatToDo(t *testing.T) {
+	body := []byte("x\n")
+	tk := fakeTask(File{Name: "input.txt", SHA256: sum(body)})
+	tk.Embedded = fstest.MapFS{"fake/input.txt": {Data: body}}
+	blocker := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(blocker, nil, 0o644) // a file where the cache folder should be
+	_, err := (&Resolver{CacheDir: blocker}).Fetch(context.Background(), tk)
+	if !errors.Is(err, ErrDataMissing) {
+		t.Fatalf("err = %v, want ErrDataMissing", err)
+	}
+	for _, want := range []string{"input.txt", blocker, "AUTORESEARCH_CACHE_DIR", "--data-dir"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q: %v", want, err)
+		}
+	}
+}

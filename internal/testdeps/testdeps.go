@@ -7,7 +7,6 @@
 package testdeps
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,9 +17,9 @@ import (
 // dependency into a failure.
 const EnvDisallowSkip = "AUTORESEARCH_TEST_DISALLOW_SKIP"
 
-// Install says how to get what the heavy tier needs.
-const Install = "make test-deps, or on Debian: apt-get install python3-torch python3-numpy libopenblas0-pthread " +
-	"dataset-fashion-mnist bubblewrap chromium"
+// Install says how to get what the heavy tier needs (the script names
+// the packages).
+const Install = "make test-deps, i.e. scripts/install-deps.sh --test"
 
 // Missing skips t, or fails it under EnvDisallowSkip, because what it
 // needs is missing; why says what and why.
@@ -39,15 +38,12 @@ func Strict() bool {
 	return os.Getenv(EnvDisallowSkip) != ""
 }
 
-// Chromium returns the path of Chromium (Debian's chromium, Ubuntu's
-// chromium-browser), or skips t.
+// Chromium returns the path of Debian's chromium, or skips t.
 func Chromium(t testing.TB) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		Missing(t, "Chromium (Debian's chromium package)", err)
 	}
-	Missing(t, "Chromium (Debian's chromium package)", errors.New("neither chromium nor chromium-browser is on PATH"))
-	return ""
+	return path
 }

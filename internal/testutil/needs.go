@@ -35,6 +35,13 @@ var (
 		}
 		return nil
 	})
+	// Namespaces: at least partial isolation (network and PID namespaces).
+	Namespaces = dep("Linux network and PID namespaces (partial isolation)", func() error {
+		if c := sandbox.Detect(context.Background()); c.Best == sandbox.LevelNone {
+			return errors.New(c.Reason)
+		}
+		return nil
+	})
 	// FashionMNIST: Debian's dataset-fashion-mnist.
 	FashionMNIST = dep("Debian's Fashion-MNIST (dataset-fashion-mnist)", func() error {
 		t, err := task.Load("fashion-mnist", "")
