@@ -35,6 +35,12 @@ func (s *loopStore) Finish(ctx context.Context, e *Experiment) error {
 	return s.memStore.Finish(ctx, e)
 }
 
+func (s *loopStore) Decide(ctx context.Context, e *Experiment, d Direction) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.memStore.Decide(ctx, e, d)
+}
+
 func (s *loopStore) List(_ context.Context, task string, _ bool) ([]Experiment, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -19,11 +19,18 @@ type Runner interface {
 
 // Store records experiments. Best returns nil and no error when the task
 // has no kept experiment yet. Create assigns ID, Seq and CreatedAt and
-// computes the diff against the parent; Finish records the outcome.
+// computes the diff against the parent; Finish records the outcome of an
+// experiment whose status is already set. Decide records a completed
+// run's outcome and its status, set by Conclude against the task's best
+// at that moment, and stamps FinishedAt, in one step that no other
+// decision on the task interleaves with (experiments in flight, other
+// processes on the same database): so each kept experiment beats every
+// one kept before it, and the last kept is the best.
 type Store interface {
 	Best(ctx context.Context, task string) (*Experiment, error)
 	Create(ctx context.Context, e *Experiment) error
 	Finish(ctx context.Context, e *Experiment) error
+	Decide(ctx context.Context, e *Experiment, d Direction) error
 }
 
 // Conclude sets e's status from its outcome with the acceptance rule.
@@ -39,8 +46,9 @@ func Conclude(e *Experiment, d Direction, best *float64) {
 }
 
 // RunOne takes one script through the whole pipeline: it records e as
-// running, runs it, decides keep or discard against the task's best, and
-// records the result. When ctx is cancelled mid-run, e is recorded as
+// running, runs it, and has the store decide keep or discard against the
+// task's best when the run ends (not the best when it started: others
+// may have finished meanwhile). When ctx is cancelled mid-run, e is recorded as
 // interrupted and ctx's error returned.
 func RunOne(ctx context.Context, store Store, runner Runner, d Direction, e *Experiment) error {
 	bestExp, err := store.Best(ctx, e.Task)
@@ -80,8 +88,7 @@ func RunOne(ctx context.Context, store Store, runner Runner, d Direction, e *Exp
 		}
 		return runErr
 	}
-	Conclude(e, d, best)
-	return store.Finish(ctx, e)
+	return store.Decide(ctx, e, d)
 }
 
 type experimentKey struct{}

@@ -3,26 +3,46 @@ package research
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
 // memStore is an in-memory Store that follows the contract. It keeps
-// copies, as a real store does.
+// copies, as a real store does; decided lists IDs in decision order.
 type memStore struct {
 	exps     []*Experiment
+	decided  []int64
 	finished int
 }
 
+// Best is the last kept experiment in decision order; those recorded kept
+// without a decision come after, last number first (as in sqlite).
 func (m *memStore) Best(_ context.Context, task string) (*Experiment, error) {
-	for i := len(m.exps) - 1; i >= 0; i-- {
-		if m.exps[i].Task == task && m.exps[i].Status == StatusKept {
-			c := *m.exps[i]
+	order := slices.Clone(m.decided)
+	for i := len(m.exps); i >= 1; i-- {
+		if !slices.Contains(m.decided, int64(i)) {
+			order = slices.Insert(order, 0, int64(i))
+		}
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		if e := m.exps[order[i]-1]; e.Task == task && e.Status == StatusKept {
+			c := *e
 			return &c, nil
 		}
 	}
 	return nil, nil
+}
+
+func (m *memStore) Decide(ctx context.Context, e *Experiment, d Direction) error {
+	var best *float64
+	if b, _ := m.Best(ctx, e.Task); b != nil {
+		best = b.Outcome.Mean
+	}
+	Conclude(e, d, best)
+	m.decided = append(m.decided, e.ID)
+	return m.Finish(ctx, e)
 }
 
 func (m *memStore) Create(_ context.Context, e *Experiment) error {

@@ -218,3 +218,43 @@ func TestConcurrentOpens(t *testing.T) {
 		}
 	}
 }
+
+// TestDecideAgainstTheBestAtTheEnd: Decide judges against the best when
+// the experiment ends, numbers its decisions, and the last kept in that
+// order is the best; kept rows from before the numbering count first,
+// by number.
+func TestDecideAgainstTheBestAtTheEnd(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	legacy := finished(t, db, "t", research.StatusKept, 3.0, nil)
+	started := func() *research.Experiment {
+		e := &research.Experiment{Task: "t", Mode: research.ModeEval, Code: "x\n", Status: research.StatusRunning}
+		if err := db.Create(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	a, b, c := started(), started(), started() // in flight together
+	for _, step := range []struct {
+		e      *research.Experiment
+		mean   float64
+		status research.Status
+		best   int64
+	}{
+		{b, 2.0, research.StatusKept, b.ID},      // beats the legacy best
+		{c, 2.5, research.StatusDiscarded, b.ID}, // better than 3.0, not than 2.0
+		{a, 1.0, research.StatusKept, a.ID},      // the oldest number, decided last
+	} {
+		step.e.Outcome = research.Outcome{Mean: f(step.mean)}
+		if err := db.Decide(ctx, step.e, research.Minimize); err != nil {
+			t.Fatal(err)
+		}
+		best, err := db.Best(ctx, "t")
+		if step.e.Status != step.status || err != nil || best.ID != step.best || step.e.FinishedAt == nil {
+			t.Fatalf("#%d at %.1f: %s, best #%d (%v); want %s, best id %d", step.e.Seq, step.mean, step.e.Status, best.Seq, err, step.status, step.best)
+		}
+	}
+	if legacy.Status != research.StatusKept {
+		t.Fatal("the legacy row changed")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -70,17 +71,21 @@ func computeDiff(ctx context.Context, tx *sql.Tx, e *research.Experiment) error 
 
 // Finish records e's status, outcome and seed runs.
 func (d *DB) Finish(ctx context.Context, e *research.Experiment) error {
+	countSeeds(e)
+	err := d.tx(ctx, func(tx *sql.Tx) error { return finish(ctx, tx, e) })
+	if err != nil {
+		return fmt.Errorf("%w: record result of experiment %d: %w", ErrOpen, e.Seq, err)
+	}
+	return nil
+}
+
+func countSeeds(e *research.Experiment) {
 	e.SeedsDone = 0
 	for _, s := range e.Outcome.Seeds {
 		if s.OK {
 			e.SeedsDone++
 		}
 	}
-	err := d.tx(ctx, func(tx *sql.Tx) error { return finish(ctx, tx, e) })
-	if err != nil {
-		return fmt.Errorf("%w: record result of experiment %d: %w", ErrOpen, e.Seq, err)
-	}
-	return nil
 }
 
 func finish(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
@@ -121,15 +126,46 @@ func insertSeed(ctx context.Context, tx *sql.Tx, expID int64, s research.SeedRun
 	return err
 }
 
-// Best returns the task's best experiment (without code): the last one
-// kept (each kept experiment beat every mean before it). Nil when none is
-// kept.
+// bestWhere selects the task's best experiment: the last one kept in the
+// order of decisions (each kept experiment beat every one kept before
+// it). Decide numbers its decisions inside its write; rows from before
+// that numbering come after every numbered one (NULLs last), by number.
+const bestWhere = `WHERE e.task = ? AND e.status = 'kept' ORDER BY e.decided DESC, e.seq DESC LIMIT 1`
+
+// Best returns the task's best experiment (without code), or nil when
+// none is kept.
 func (d *DB) Best(ctx context.Context, task string) (*research.Experiment, error) {
-	list, err := d.query(ctx, `WHERE e.task = ? AND e.status = 'kept' ORDER BY e.seq DESC LIMIT 1`, task)
+	list, err := d.query(ctx, bestWhere, task)
 	if err != nil || len(list) == 0 {
 		return nil, err
 	}
 	return &list[0], nil
+}
+
+// Decide records e's outcome with its status decided, inside the write,
+// against the task's best at that moment (see research.Store).
+func (d *DB) Decide(ctx context.Context, e *research.Experiment, dir research.Direction) error {
+	countSeeds(e)
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var best *float64
+		err := tx.QueryRowContext(ctx, `SELECT e.metric_mean FROM experiments e `+bestWhere, e.Task).Scan(&best)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		research.Conclude(e, dir, best)
+		now := time.Now()
+		e.FinishedAt = &now
+		if err := finish(ctx, tx, e); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE experiments SET decided =
+			(SELECT coalesce(max(decided), 0) + 1 FROM experiments WHERE task = ?) WHERE id = ?`, e.Task, e.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%w: record result of experiment %d: %w", ErrOpen, e.Seq, err)
+	}
+	return nil
 }
 
 // List returns the task's experiments in order. Without full they carry
