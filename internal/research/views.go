@@ -14,7 +14,7 @@ type Stats struct {
 	Failed      int
 	Running     int
 	SpentUSD    float64
-	Best        *Experiment // the last kept one; nil when none is kept
+	Best        *Experiment // the last kept in decision order; nil when none is kept
 	Baseline    *float64    // the first baseline's mean
 	First, Last time.Time   // creation times of the first and last experiment
 }

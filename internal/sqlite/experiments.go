@@ -71,8 +71,19 @@ func computeDiff(ctx context.Context, tx *sql.Tx, e *research.Experiment) error 
 
 // Finish records e's status, outcome and seed runs.
 func (d *DB) Finish(ctx context.Context, e *research.Experiment) error {
+	return d.record(ctx, e, func(*sql.Tx) error { return nil })
+}
+
+// record writes e's result in one transaction, after decide (which may
+// set e's status) has run inside it.
+func (d *DB) record(ctx context.Context, e *research.Experiment, decide func(*sql.Tx) error) error {
 	countSeeds(e)
-	err := d.tx(ctx, func(tx *sql.Tx) error { return finish(ctx, tx, e) })
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		if err := decide(tx); err != nil {
+			return err
+		}
+		return finish(ctx, tx, e)
+	})
 	if err != nil {
 		return fmt.Errorf("%w: record result of experiment %d: %w", ErrOpen, e.Seq, err)
 	}
@@ -143,10 +154,10 @@ func (d *DB) Best(ctx context.Context, task string) (*research.Experiment, error
 }
 
 // Decide records e's outcome with its status decided, inside the write,
-// against the task's best at that moment (see research.Store).
+// against the task's best at that moment, and numbers the decision (see
+// research.Store).
 func (d *DB) Decide(ctx context.Context, e *research.Experiment, dir research.Direction) error {
-	countSeeds(e)
-	err := d.tx(ctx, func(tx *sql.Tx) error {
+	return d.record(ctx, e, func(tx *sql.Tx) error {
 		var best *float64
 		err := tx.QueryRowContext(ctx, `SELECT e.metric_mean FROM experiments e `+bestWhere, e.Task).Scan(&best)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -155,17 +166,10 @@ func (d *DB) Decide(ctx context.Context, e *research.Experiment, dir research.Di
 		research.Conclude(e, dir, best)
 		now := time.Now()
 		e.FinishedAt = &now
-		if err := finish(ctx, tx, e); err != nil {
-			return err
-		}
 		_, err = tx.ExecContext(ctx, `UPDATE experiments SET decided =
 			(SELECT coalesce(max(decided), 0) + 1 FROM experiments WHERE task = ?) WHERE id = ?`, e.Task, e.ID)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("%w: record result of experiment %d: %w", ErrOpen, e.Seq, err)
-	}
-	return nil
 }
 
 // List returns the task's experiments in order. Without full they carry
