@@ -56,8 +56,12 @@ $(GOLANGCI):
 	GOBIN=$(abspath bin/tools) GOFLAGS= $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
 	mv bin/tools/golangci-lint $(GOLANGCI)
 
+# The binary builds for macOS too (isolation none there): vet type-checks
+# every package, tests included, for both of its architectures.
 lint: fmt-check vet $(GOLANGCI)
 	$(GOLANGCI) run ./...
+	GOOS=darwin GOARCH=amd64 $(GO) vet ./...
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
 
 # Install what the tests need, lint, then every test with the race
 # detector (real PyTorch runs, isolation and browsers included). A test

@@ -60,11 +60,12 @@ func TestBaselineStatusExport(t *testing.T) {
 		t.Fatalf("status exit %d:\n%s", code, out)
 	}
 	var st struct {
-		BestID      *int64       `json:"best_id"`
+		BestSeq     *int64       `json:"best_seq"`
+		Direction   string       `json:"direction"`
 		Experiments []jsonRecord `json:"experiments"`
 	}
 	_, out, _ = run(ctx, t, "status", "--db", db, "--task", "fashion-mnist", "--json")
-	if err := json.Unmarshal([]byte(out), &st); err != nil || st.BestID == nil || *st.BestID != 1 || len(st.Experiments) != 1 {
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.BestSeq == nil || *st.BestSeq != 1 || st.Direction != "minimize" || len(st.Experiments) != 1 {
 		t.Fatalf("status --json: %v\n%s", err, out)
 	}
 	e := st.Experiments[0]

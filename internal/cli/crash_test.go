@@ -46,8 +46,8 @@ func TestKillNineTwentyTimes(t *testing.T) {
 	}
 	exps := statusJSON(t, db)
 	for i, e := range exps {
-		if e.ID != int64(i+1) || e.Status == research.StatusRunning {
-			t.Fatalf("after the final run: #%d is %s at position %d", e.ID, e.Status, i)
+		if e.Seq != int64(i+1) || e.Status == research.StatusRunning {
+			t.Fatalf("after the final run: #%d is %s at position %d", e.Seq, e.Status, i)
 		}
 	}
 	t.Logf("%d experiments after 20 kills, %d finished before a kill", len(exps), len(finished))

@@ -11,8 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/autoresearch/autoresearch/internal/research"
-	"github.com/autoresearch/autoresearch/internal/task"
 	"github.com/autoresearch/autoresearch/internal/web"
 )
 
@@ -50,7 +48,7 @@ func runDashboard(ctx context.Context, s Streams, g *globalOpts, o dashboardOpts
 	if ip := net.ParseIP(o.Addr); o.Addr != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		fmt.Fprintf(s.Err, "warning: listening on %s: anyone who can reach it sees your experiments and code\n", o.Addr)
 	}
-	srv := &http.Server{Handler: (&web.Server{Store: db, DefaultTask: taskName(g), Describe: describeTask}).Handler(),
+	srv := &http.Server{Handler: (&web.Server{Store: db, DefaultTask: taskName(g), Goal: newGoals(db, g, s.Err).of}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(s.Out, "dashboard: http://%s (Ctrl-C to stop)\n", ln.Addr())
 	go func() {
@@ -63,13 +61,4 @@ func runDashboard(ctx context.Context, s Streams, g *globalOpts, o dashboardOpts
 		return err
 	}
 	return ctx.Err()
-}
-
-// describeTask names a task's metric: from its built-in manifest, or a
-// neutral name for tasks that came from a folder.
-func describeTask(name string) web.TaskInfo {
-	if t, err := task.Load(name, ""); err == nil {
-		return web.TaskInfo{Metric: t.Metric, Direction: t.Direction}
-	}
-	return web.TaskInfo{Metric: "metric", Direction: research.Minimize}
 }

@@ -47,8 +47,8 @@ func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, 
 	r.Cfg.OnEvent = both(p.event, newLiveRecorder(db).event)
 	e.Task = t.Name
 	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · isolation %s\n",
-		t.Name, t.Metric, better(t.Direction), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), r.Cfg.Isolation)
-	if err := research.RunOne(ctx, db, r, t.Direction, e); err != nil {
+		t.Name, t.Metric, t.Direction.Word(), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), r.Cfg.Isolation)
+	if err := research.RunOne(ctx, db, r, t.Goal(), e); err != nil {
 		p.clear()
 		return err
 	}
@@ -71,13 +71,6 @@ func summarize(s Streams, t *task.Task, e *research.Experiment) error {
 	}
 	fmt.Fprintln(s.Out, line)
 	return nil
-}
-
-func better(d research.Direction) string {
-	if d == research.Maximize {
-		return "higher"
-	}
-	return "lower"
 }
 
 func joinSeeds(seeds []int64) string {
@@ -116,7 +109,7 @@ func (p *progress) event(ev runner.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch ev.Phase {
-	case "train":
+	case runner.PhaseTrain:
 		if ev.Step == 0 && ev.Loss == 0 {
 			p.start = time.Now()
 			p.line(fmt.Sprintf("seed %d: training...", ev.Seed), true)
@@ -125,9 +118,9 @@ func (p *progress) event(ev runner.Event) {
 		if p.s.IsTTY {
 			p.line(fmt.Sprintf("seed %d: training %4.0fs · step %d · loss %.4f", ev.Seed, time.Since(p.start).Seconds(), ev.Step, ev.Loss), false)
 		}
-	case "evaluate":
+	case runner.PhaseEvaluate:
 		p.line(fmt.Sprintf("seed %d: evaluating...", ev.Seed), true)
-	case "done":
+	case runner.PhaseDone:
 		p.clear()
 		fmt.Fprintln(p.s.Out, seedLine(p.metric, ev.Run))
 	}

@@ -120,14 +120,14 @@ func tsvField(s string) string {
 }
 
 // columns of the TSV and CSV exports, one row per experiment.
-var columns = []string{"id", "parent", "task", "mode", "status", "metric", "metric_std", "test_metric", "unsealed",
+var columns = []string{"seq", "parent", "task", "mode", "status", "metric", "metric_std", "test_metric", "unsealed",
 	"seeds_done", "seeds_planned", "category", "failure_kind", "train_seconds", "duration_s",
 	"input_tokens", "output_tokens", "cost_usd", "created_at", "description"}
 
 // jsonRecord is one experiment as exported.
 type jsonRecord struct {
-	ID             int64              `json:"id"`
-	Parent         *int64             `json:"parent"`
+	Seq            int64              `json:"seq"`    // the experiment's number within its task
+	Parent         *int64             `json:"parent"` // the parent's number within the task
 	Task           string             `json:"task"`
 	Mode           research.Mode      `json:"mode"`
 	Status         research.Status    `json:"status"`
@@ -154,7 +154,7 @@ type jsonRecord struct {
 func toRecords(list []research.Experiment) []jsonRecord {
 	out := make([]jsonRecord, 0, len(list))
 	for _, e := range list {
-		r := jsonRecord{ID: e.Seq, Task: e.Task, Mode: e.Mode, Status: e.Status, Metric: e.Outcome.Mean,
+		r := jsonRecord{Seq: e.Seq, Task: e.Task, Mode: e.Mode, Status: e.Status, Metric: e.Outcome.Mean,
 			MetricStd: e.Outcome.Std, TestMetric: e.Outcome.Test, Unsealed: e.Unsealed(), SeedsDone: e.SeedsDone, SeedsPlanned: e.SeedsPlanned,
 			Category: e.Category, Description: e.Description, Hypothesis: e.Hypothesis,
 			FailureKind: string(e.Outcome.Failure), FailureExcerpt: e.Outcome.Excerpt, TrainSeconds: e.TrainSeconds,
@@ -166,7 +166,7 @@ func toRecords(list []research.Experiment) []jsonRecord {
 }
 
 func (r jsonRecord) row() []string {
-	return []string{strconv.FormatInt(r.ID, 10), optInt(r.Parent), r.Task, string(r.Mode), string(r.Status),
+	return []string{strconv.FormatInt(r.Seq, 10), optInt(r.Parent), r.Task, string(r.Mode), string(r.Status),
 		optFloat(r.Metric), optFloat(r.MetricStd), optFloat(r.TestMetric), strconv.FormatBool(r.Unsealed), strconv.Itoa(r.SeedsDone),
 		strconv.Itoa(r.SeedsPlanned), string(r.Category), r.FailureKind, fmtFloat(r.TrainSeconds),
 		fmtFloat(r.DurationS), strconv.FormatInt(r.Cost.InputTokens, 10), strconv.FormatInt(r.Cost.OutputTokens, 10),

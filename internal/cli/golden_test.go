@@ -28,6 +28,9 @@ func fixtureDB(t *testing.T) string {
 	defer db.Close()
 	clock := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	db.Now = func() time.Time { return clock }
+	if err := db.SetGoal(ctx, "shakespeare", research.Goal{Metric: "val_bpb", Direction: research.Minimize}); err != nil {
+		t.Fatal(err)
+	}
 	add := func(mode research.Mode, status research.Status, desc, code string, mean float64, fail research.FailureKind, parent *int64) int64 {
 		sealed := !strings.HasPrefix(desc, "lower")
 		e := &research.Experiment{Task: "shakespeare", Mode: mode, Category: research.CategoryHyperparameter, Description: desc,
@@ -43,6 +46,7 @@ func fixtureDB(t *testing.T) string {
 		} else {
 			e.Outcome = research.Outcome{Failure: fail, Excerpt: "Traceback...\nRuntimeError: boom", Seeds: []research.SeedRun{{Seed: 42, Failure: fail}}}
 		}
+		e.SeedsDone = e.Outcome.SeedsOK()
 		if err := db.Finish(ctx, e); err != nil {
 			t.Fatal(err)
 		}

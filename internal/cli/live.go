@@ -46,11 +46,11 @@ func (l *liveRecorder) event(ev runner.Event) {
 	}
 	var phase string
 	switch ev.Phase {
-	case "done":
+	case runner.PhaseDone:
 		delete(l.seeds, key) // the finished experiment's rows go with its record
 		l.mu.Unlock()
 		return
-	case "evaluate":
+	case runner.PhaseEvaluate:
 		phase = "evaluating"
 	default:
 		phase = "training"

@@ -13,15 +13,15 @@ import (
 func feed(p *loopPrinter) {
 	m := 0.25
 	e := &research.Experiment{Seq: 2, Mode: research.ModeExplore, Description: "wider \x1b[2Jnet"}
-	p.loop(research.LoopEvent{Kind: "proposing", Experiment: e, ParentSeq: 1})
-	p.loop(research.LoopEvent{Kind: "validating", Experiment: e, ParentSeq: 1})
-	p.loop(research.LoopEvent{Kind: "running", Experiment: e, ParentSeq: 1})
-	p.seed(runner.Event{Seed: 42, Phase: "train"})
-	p.seed(runner.Event{Seed: 42, Phase: "train", Step: 25, Loss: 1.5})
-	p.seed(runner.Event{Seed: 42, Phase: "evaluate"})
-	p.seed(runner.Event{Seed: 42, Phase: "done", Run: &research.SeedRun{Seed: 42, OK: true, Metric: &m}})
+	p.loop(research.LoopEvent{Stage: research.StageProposing, Experiment: e, ParentSeq: 1})
+	p.loop(research.LoopEvent{Stage: research.StageValidating, Experiment: e, ParentSeq: 1})
+	p.loop(research.LoopEvent{Stage: research.StageRunning, Experiment: e, ParentSeq: 1})
+	p.seed(runner.Event{Seed: 42, Phase: runner.PhaseTrain})
+	p.seed(runner.Event{Seed: 42, Phase: runner.PhaseTrain, Step: 25, Loss: 1.5})
+	p.seed(runner.Event{Seed: 42, Phase: runner.PhaseEvaluate})
+	p.seed(runner.Event{Seed: 42, Phase: runner.PhaseDone, Run: &research.SeedRun{Seed: 42, OK: true, Metric: &m}})
 	e.Status, e.Outcome, e.Cost = research.StatusKept, research.Outcome{Mean: &m}, research.Cost{USD: 0.02}
-	p.loop(research.LoopEvent{Kind: "done", Experiment: e, ParentSeq: 1})
+	p.loop(research.LoopEvent{Stage: research.StageDone, Experiment: e, ParentSeq: 1})
 }
 
 func TestLoopProgressOnATerminal(t *testing.T) {

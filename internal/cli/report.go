@@ -42,10 +42,11 @@ func runReport(ctx context.Context, s Streams, g *globalOpts, o reportOpts) (err
 	if err != nil {
 		return err
 	}
-	in := report.Input{Task: name, Metric: "metric", Direction: research.Minimize, Experiments: list}
-	if t, terr := loadTask(g); terr == nil && t.Name == name {
-		in.Metric, in.Direction = t.Metric, t.Direction
+	goal, err := newGoals(db, g, s.Err).of(ctx, name)
+	if err != nil {
+		return err
 	}
+	in := report.Input{Task: name, Metric: goal.Metric, Direction: goal.Direction, Experiments: list}
 	in.Top = research.Candidates(list, in.Direction, report.TopN)
 	if err := db.Fill(ctx, in.Top); err != nil {
 		return err

@@ -150,7 +150,7 @@ func TestRunSurvivesLLMFaults(t *testing.T) {
 	}
 	for _, e := range exps[2:] {
 		if e.Status != research.StatusFailed || e.FailureKind != "proposal" || len(e.FailureExcerpt) > 5000 {
-			t.Fatalf("experiment #%d recorded %+v", e.ID, e)
+			t.Fatalf("experiment #%d recorded %+v", e.Seq, e)
 		}
 	}
 	if n := len(s.Requests()); n != 11 {

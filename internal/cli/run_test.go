@@ -45,7 +45,7 @@ func TestRunLoopOffline(t *testing.T) {
 	for _, e := range exps[1:] {
 		if e.Parent == nil || e.Mode != research.ModeImprove || e.Category != research.CategoryHyperparameter ||
 			e.Cost.Proposer != "search" || (e.Status != research.StatusKept && e.Status != research.StatusDiscarded) {
-			t.Errorf("experiment #%d: %+v", e.ID, e)
+			t.Errorf("experiment #%d: %+v", e.Seq, e)
 		}
 	}
 	// Running again continues: no second baseline, numbers go on.
@@ -53,7 +53,7 @@ func TestRunLoopOffline(t *testing.T) {
 	if code != 0 || strings.Contains(out, "→ baseline") {
 		t.Fatalf("second run exit %d:\n%s", code, out)
 	}
-	if exps = statusJSON(t, db); len(exps) != 5 || exps[4].ID != 5 {
+	if exps = statusJSON(t, db); len(exps) != 5 || exps[4].Seq != 5 {
 		t.Fatalf("after the second run: %d experiments", len(exps))
 	}
 }
@@ -79,7 +79,7 @@ func TestRunResumesAfterACrash(t *testing.T) {
 		t.Fatalf("run: %s %s", out, errOut)
 	}
 	exps := statusJSON(t, db)
-	if len(exps) != 3 || exps[1].Status != research.StatusInterrupted || exps[2].ID != 3 || exps[2].Parent == nil || *exps[2].Parent != 1 {
+	if len(exps) != 3 || exps[1].Status != research.StatusInterrupted || exps[2].Seq != 3 || exps[2].Parent == nil || *exps[2].Parent != 1 {
 		t.Fatalf("after resume: %+v", exps)
 	}
 }
@@ -112,7 +112,7 @@ func TestRunInterruptedThenContinues(t *testing.T) {
 		t.Fatalf("continuing: exit %d\n%s%s", code, out, errOut)
 	}
 	exps = statusJSON(t, db)
-	if len(exps) <= before || exps[len(exps)-1].ID != int64(len(exps)) {
+	if len(exps) <= before || exps[len(exps)-1].Seq != int64(len(exps)) {
 		t.Fatalf("the next run did not continue the record: %+v", exps)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/autoresearch/autoresearch/internal/llm/llmtest"
-	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/web"
 )
@@ -74,7 +73,7 @@ func dashboardAnswers(t *testing.T, path string) map[string]string {
 	}
 	defer db.Close()
 	srv := httptest.NewServer((&web.Server{Store: db, DefaultTask: "shakespeare",
-		Describe: func(string) web.TaskInfo { return web.TaskInfo{Metric: "val_bpb", Direction: research.Minimize} }}).Handler())
+		Goal: newGoals(db, &globalOpts{}, io.Discard).of}).Handler())
 	defer srv.Close()
 	out := map[string]string{}
 	for _, p := range []string{"/tasks/shakespeare", "/tasks/shakespeare/experiments/1", "/tasks/shakespeare/experiments/2",

@@ -59,7 +59,7 @@ func runStatus(ctx context.Context, s Streams, g *globalOpts, o statusOpts) (err
 		return err
 	}
 	if o.JSON {
-		return writeJSON(s, name, st.Best, list)
+		return writeJSON(s, name, st, list)
 	}
 	if len(list) == 0 {
 		fmt.Fprintf(s.Out, "no experiments for task %s yet: run `autoresearch baseline --task %s`\n", name, name)
@@ -111,7 +111,7 @@ func taskName(g *globalOpts) string {
 
 func writeTable(s Streams, best *research.Experiment, list []research.Experiment) error {
 	tw := tabwriter.NewWriter(s.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tID\tPARENT\tSTATUS\tMETRIC\tSEEDS\tCATEGORY\tCOST\tDURATION\tDESCRIPTION")
+	fmt.Fprintln(tw, "\tSEQ\tPARENT\tSTATUS\tMETRIC\tSEEDS\tCATEGORY\tCOST\tDURATION\tDESCRIPTION")
 	unsealed := false
 	for _, e := range list {
 		mark := ""
@@ -166,14 +166,19 @@ func formatDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-func writeJSON(s Streams, task string, best *research.Experiment, list []research.Experiment) error {
+func writeJSON(s Streams, task string, st research.Stats, list []research.Experiment) error {
 	out := struct {
-		Task        string       `json:"task"`
-		BestID      *int64       `json:"best_id"`
-		Experiments []jsonRecord `json:"experiments"`
+		Task        string             `json:"task"`
+		Metric      string             `json:"metric,omitempty"`
+		Direction   research.Direction `json:"direction,omitempty"`
+		BestSeq     *int64             `json:"best_seq"`
+		Experiments []jsonRecord       `json:"experiments"`
 	}{Task: task, Experiments: toRecords(list)}
-	if best != nil {
-		out.BestID = &best.Seq
+	if st.Goal != nil {
+		out.Metric, out.Direction = st.Goal.Metric, st.Goal.Direction
+	}
+	if st.Best != nil {
+		out.BestSeq = &st.Best.Seq
 	}
 	enc := json.NewEncoder(s.Out)
 	enc.SetIndent("", "  ")

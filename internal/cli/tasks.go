@@ -31,7 +31,7 @@ func newTasksCmd(s Streams, g *globalOpts) *cobra.Command {
 			tw := tabwriter.NewWriter(s.Out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "TASK\tMETRIC\tBUDGET\tSEEDS\tDATA\tSOURCE")
 			for _, t := range list {
-				fmt.Fprintf(tw, "%s\t%s (%s)\t%gs\t%s\t%s\t%s\n", t.Name, t.Metric, better(t.Direction),
+				fmt.Fprintf(tw, "%s\t%s (%s)\t%gs\t%s\t%s\t%s\n", t.Name, t.Metric, t.Direction.Word(),
 					t.TrainSeconds, joinSeeds(t.Seeds), dataStatus(g, s, t), t.Source)
 			}
 			return tw.Flush()

@@ -63,8 +63,8 @@ func (u Usage) Add(v Usage) Usage {
 
 // Options configure an adapter. An empty BaseURL keeps the SDK's default
 // (which reads ANTHROPIC_BASE_URL or OPENAI_BASE_URL); MaxRetries bounds
-// the SDK's retries of 429, 5xx, 529 and connection errors; Timeout bounds
-// one request (0: the SDK's default).
+// the retries after the first attempt (see Client); Timeout bounds each
+// attempt (0: the SDK's default, which differs by provider).
 type Options struct {
 	APIKey     string
 	BaseURL    string
@@ -80,14 +80,36 @@ type Response struct {
 	Usage      Usage
 }
 
-// Client is a model provider. Implementations retry transient errors
-// (429, 5xx, 529, connection resets) within their bounds, honouring
-// retry-after, before they return an error. Errors that no retry can fix
-// (a bad key, an unknown model) wrap ErrFatal.
+// Client is a model provider. Every implementation keeps one contract,
+// which llmtest.Conformance checks against each adapter:
+//
+//   - Transient failures are retried, at most Options.MaxRetries times
+//     after the first attempt: 429 and 5xx answers (529 included; 408
+//     and 409 too, as the SDKs do), connection errors such as a reset, and
+//     an attempt that outlives Options.Timeout.
+//   - Before a retry it waits for the answer's retry-after-ms or
+//     retry-after when there is one, else for a backoff that starts near
+//     half a second and doubles, up to 8 seconds. A retry-after beyond
+//     MaxRetryAfter is not waited for: that answer's error is returned at
+//     once.
+//   - When the retries run out, the last failure is returned and does not
+//     wrap ErrFatal: the caller records one failed proposal and goes on.
+//     If the last attempt timed out, the error wraps
+//     context.DeadlineExceeded.
+//   - 400, 401, 403 and 404 (a malformed request, a bad key, no
+//     permission, an unknown model; see IsFatalStatus) are not retried and
+//     wrap ErrFatal, with the status and the provider's message.
+//   - Any other 4xx (413 too large, 422) and an answer that cannot be
+//     decoded are returned at once, not fatal.
+//   - When ctx ends, Complete returns promptly, while waiting on the server
+//     or before a retry, with an error wrapping ctx.Err().
 type Client interface {
 	Complete(ctx context.Context, req Request) (Response, error)
 	Name() string
 }
+
+// MaxRetryAfter is the longest retry-after a Client waits for.
+const MaxRetryAfter = 2 * time.Minute
 
 // ErrFatal marks errors no retry can fix.
 var ErrFatal = errors.New("the model provider refused the request")

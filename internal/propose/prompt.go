@@ -39,16 +39,9 @@ var instructions = map[research.Mode]string{
 	research.ModeDiversify: "Diversify: the last attempts on the best script failed to improve it. Improve this other candidate instead, in a direction not tried recently.",
 }
 
-func (t TaskInfo) better() string {
-	if t.Direction == research.Maximize {
-		return "higher"
-	}
-	return "lower"
-}
-
 // System renders the stable part of the prompt (cacheable).
 func (t TaskInfo) System() string {
-	return render("system.tmpl", map[string]any{"Task": t.Name, "Metric": t.Metric, "Better": t.better(),
+	return render("system.tmpl", map[string]any{"Task": t.Name, "Metric": t.Metric, "Better": t.Direction.Word(),
 		"Budget": t.TrainSeconds, "Prompt": t.Prompt})
 }
 

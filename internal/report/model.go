@@ -120,10 +120,8 @@ func chart(in Input) chartData {
 			continue
 		}
 		v := round6(*e.Outcome.Mean)
-		if e.Status == research.StatusKept && (best == nil || in.Direction.Better(v, *best)) {
-			best = &v
-		}
-		b := v
+		best = in.Direction.BestSoFar(best, research.Point{Seq: e.Seq, Status: e.Status, Mean: &v})
+		b := v // before anything is kept, the line starts at the first point
 		if best != nil {
 			b = *best
 		}

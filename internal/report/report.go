@@ -8,7 +8,6 @@ import (
 
 	"github.com/autoresearch/autoresearch/internal/assets"
 	"github.com/autoresearch/autoresearch/internal/render"
-	"github.com/autoresearch/autoresearch/internal/research"
 )
 
 //go:embed report.tmpl
@@ -16,7 +15,6 @@ var files embed.FS
 
 var page = template.Must(template.New("report.tmpl").Funcs(template.FuncMap{
 	"fmt4":      render.Metric,
-	"better":    better,
 	"diffLines": render.DiffLines,
 }).ParseFS(files, "report.tmpl"))
 
@@ -33,11 +31,4 @@ func Write(w io.Writer, in Input) error {
 		UPlotJS  template.JS
 		UPlotCSS template.CSS
 	}{m, template.JS(data), template.JS(assets.UPlotJS), template.CSS(assets.UPlotCSS)}) //nolint:gosec // G203: vendored library and json.Marshal output
-}
-
-func better(d research.Direction) string {
-	if d == research.Maximize {
-		return "higher"
-	}
-	return "lower"
 }

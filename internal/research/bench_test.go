@@ -24,12 +24,12 @@ import (
 // noopRunner scores a script by its hash: the loop, not training, is measured.
 type noopRunner struct{}
 
-func (noopRunner) Plan() (float64, int) { return 30, 2 }
-func (noopRunner) Run(_ context.Context, code string, _ *float64) (research.Outcome, error) {
+func (noopRunner) Plan() research.Plan { return research.Plan{TrainSeconds: 30, Seeds: []int64{42}} }
+func (noopRunner) RunSeed(_ context.Context, s research.SeedSpec) (research.SeedRun, error) {
 	h := fnv.New32a()
-	h.Write([]byte(code))
+	h.Write([]byte(s.Code))
 	m := 3 + float64(h.Sum32()%1000)/1000
-	return research.Outcome{Mean: &m, Std: new(float64), Seeds: []research.SeedRun{{Seed: 42, OK: true, Metric: &m}}}, nil
+	return research.SeedRun{Seed: s.Seed, OK: true, Metric: &m}, nil
 }
 
 type acceptAll struct{}
@@ -124,7 +124,7 @@ func benchLoop(b *testing.B, n int) (*tokenServer, time.Duration) {
 	price, _ := llm.Lookup("claude-sonnet-4-6")
 	prop := &propose.Proposer{Client: anthropic.New(llm.Options{APIKey: "k", BaseURL: srv.URL}), Model: "claude-sonnet-4-6",
 		Price: price, Task: propose.TaskInfo{Name: tk.Name, Metric: tk.Metric, Direction: tk.Direction, TrainSeconds: 30, Prompt: tk.Prompt}}
-	l := &research.Loop{Task: tk.Name, Direction: tk.Direction, Store: db, Runner: noopRunner{}, Proposer: prop,
+	l := &research.Loop{Task: tk.Name, Goal: tk.Goal(), Store: db, Runner: noopRunner{}, Proposer: prop,
 		Validator: acceptAll{}, Strategy: research.DefaultStrategy(rand.New(rand.NewPCG(3, 4))), Workers: 1,
 		Limits: research.Limits{MaxExperiments: n}}
 	start := time.Now()

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/research/researchtest"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 )
 
@@ -18,19 +18,22 @@ import (
 // after that delay, so experiments finish out of the order they started.
 type chosenRunner struct{}
 
-func (chosenRunner) Plan() (float64, int) { return 1, 1 }
-func (chosenRunner) Run(ctx context.Context, code string, _ *float64) (research.Outcome, error) {
+func (chosenRunner) Plan() research.Plan {
+	return research.Plan{TrainSeconds: 1, Seeds: []int64{1}, Sealed: true}
+}
+
+func (chosenRunner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
 	var m float64
 	var d int
-	if _, err := fmt.Sscanf(code, "m=%g d=%d", &m, &d); err != nil {
-		return research.Outcome{Failure: research.FailCrash, Excerpt: err.Error()}, nil
+	if _, err := fmt.Sscanf(s.Code, "m=%g d=%d", &m, &d); err != nil {
+		return research.SeedRun{Seed: s.Seed, Failure: research.FailCrash, Excerpt: err.Error()}, nil
 	}
 	select {
 	case <-time.After(time.Duration(d) * time.Millisecond):
 	case <-ctx.Done():
-		return research.Outcome{}, ctx.Err()
+		return research.SeedRun{Seed: s.Seed}, ctx.Err()
 	}
-	return research.Outcome{Mean: &m, Std: new(float64), Sealed: true}, nil
+	return research.SeedRun{Seed: s.Seed, OK: true, Metric: &m}, nil
 }
 
 // chosenScripts proposes scripts with random metrics and delays.
@@ -54,11 +57,12 @@ func (c *chosenScripts) Propose(context.Context, research.Request) (research.Pro
 // experiments finishing out of order: every kept experiment beat the best
 // of those kept before it finished, and the best is the best by metric.
 func TestKeepsHoldWithExperimentsInFlight(t *testing.T) {
+	goal := research.Goal{Metric: "m", Direction: research.Minimize}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	loopDB, evalDB := openDB(t, path), openDB(t, path)
 	scripts := &chosenScripts{rng: rand.New(rand.NewPCG(7, 11))}
-	l := &research.Loop{Task: "t", Direction: research.Minimize, Store: loopDB, Runner: chosenRunner{}, Proposer: scripts,
+	l := &research.Loop{Task: "t", Goal: goal, Store: loopDB, Runner: chosenRunner{}, Proposer: scripts,
 		Validator: acceptAll{}, Strategy: research.DefaultStrategy(rand.New(rand.NewPCG(3, 4))), Workers: 3,
 		Limits: research.Limits{MaxExperiments: 30}}
 	var wg sync.WaitGroup
@@ -66,7 +70,7 @@ func TestKeepsHoldWithExperimentsInFlight(t *testing.T) {
 		wg.Go(func() {
 			for range 8 {
 				e := &research.Experiment{Task: "t", Mode: research.ModeEval, Code: scripts.next()}
-				if err := research.RunOne(ctx, evalDB, chosenRunner{}, research.Minimize, e); err != nil {
+				if err := research.RunOne(ctx, evalDB, chosenRunner{}, goal, e); err != nil {
 					t.Error(err)
 				}
 			}
@@ -76,35 +80,9 @@ func TestKeepsHoldWithExperimentsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	wg.Wait()
-	checkKeeps(t, loopDB)
-}
-
-func checkKeeps(t *testing.T, db *sqlite.DB) {
-	t.Helper()
-	list, err := db.List(context.Background(), "t", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.SortStableFunc(list, func(a, b research.Experiment) int { return a.FinishedAt.Compare(*b.FinishedAt) })
-	var best *float64
-	kept := 0
-	for _, e := range list {
-		if e.Status != research.StatusKept {
-			continue
-		}
-		if kept++; best != nil && *e.Outcome.Mean >= *best {
-			t.Errorf("#%d kept with %.4f, not better than %.4f kept before it finished", e.Seq, *e.Outcome.Mean, *best)
-		}
-		if best == nil || *e.Outcome.Mean < *best {
-			best = e.Outcome.Mean
-		}
-	}
-	got, err := db.Best(context.Background(), "t")
-	if err != nil || got == nil || *got.Outcome.Mean != *best {
-		t.Fatalf("best = %+v (%v), want the kept experiment with %.4f", got, err, *best)
-	}
-	if len(list) < 40 || kept < 2 {
-		t.Fatalf("%d experiments, %d kept: the test did not exercise concurrency", len(list), kept)
+	researchtest.CheckKeeps(t, loopDB, "t", research.Minimize, 2)
+	if list, _ := loopDB.List(ctx, "t", false); len(list) < 40 {
+		t.Fatalf("%d experiments recorded, want 47: the test did not exercise concurrency", len(list))
 	}
 }
 

@@ -78,9 +78,20 @@ type Limits struct {
 	BudgetUSD      float64
 }
 
+// Stage is where an experiment of the loop stands, as LoopEvent reports.
+type Stage string
+
+// Stages, in order.
+const (
+	StageProposing  Stage = "proposing"
+	StageValidating Stage = "validating"
+	StageRunning    Stage = "running"
+	StageDone       Stage = "done"
+)
+
 // LoopEvent reports the loop's progress.
 type LoopEvent struct {
-	Kind       string // "proposing", "validating", "running", "done"
+	Stage      Stage
 	Experiment *Experiment
 	ParentSeq  int64 // the parent's number within the task (0: none)
 	Worker     int
@@ -90,7 +101,7 @@ type LoopEvent struct {
 // reached or ctx is cancelled.
 type Loop struct {
 	Task      string
-	Direction Direction
+	Goal      Goal
 	Store     LoopStore
 	Runner    Runner
 	Proposer  Proposer
@@ -116,9 +127,14 @@ type Summary struct {
 
 // Run runs the task's baseline first when it has none, then keeps up to
 // Workers experiments in flight until a limit is reached. Experiments left
-// running by an earlier process are marked interrupted first. It returns
+// running by an earlier process are marked interrupted first, and the
+// task's goal is checked against the one recorded before anything is
+// spent. It returns
 // ctx's error when cancelled, and the proposer's error when it was fatal.
 func (l *Loop) Run(ctx context.Context, baseline string) (Summary, error) {
+	if err := l.Store.SetGoal(ctx, l.Task, l.Goal); err != nil {
+		return Summary{}, err
+	}
 	if _, err := l.Store.MarkInterrupted(ctx, l.Task); err != nil {
 		return Summary{}, err
 	}
@@ -150,10 +166,10 @@ func (l *Loop) ensureBaseline(ctx context.Context, code string, sum *Summary) er
 		}
 	}
 	e := &Experiment{Task: l.Task, Mode: ModeBaseline, Category: CategoryOther, Description: "baseline", Code: code}
-	l.emit(LoopEvent{Kind: "running", Experiment: e})
-	err = RunOne(ctx, l.Store, l.Runner, l.Direction, e)
+	l.emit(LoopEvent{Stage: StageRunning, Experiment: e})
+	err = RunOne(ctx, l.Store, l.Runner, l.Goal, e)
 	l.count(sum, e)
-	l.emit(LoopEvent{Kind: "done", Experiment: e})
+	l.emit(LoopEvent{Stage: StageDone, Experiment: e})
 	return err
 }
 
@@ -189,7 +205,7 @@ func (l *Loop) worker(ctx context.Context, w int, sum *Summary) error {
 		}
 		e, err := l.one(ctx, w, req)
 		l.count(sum, e)
-		l.emit(LoopEvent{Kind: "done", Experiment: e, Worker: w})
+		l.emit(LoopEvent{Stage: StageDone, Experiment: e, Worker: w})
 		if err != nil {
 			return err
 		}
@@ -214,7 +230,7 @@ func (l *Loop) next(ctx context.Context) (Request, bool, error) {
 	if err != nil {
 		return Request{}, false, err
 	}
-	h := History{Candidates: Candidates(list, l.Direction, l.Strategy.TopK), Number: l.started + 1, Streak: Streak(list)}
+	h := History{Candidates: Candidates(list, l.Goal.Direction, l.Strategy.TopK), Number: l.started + 1, Streak: Streak(list)}
 	if len(h.Candidates) == 0 {
 		return Request{}, false, fmt.Errorf("task %s has no kept experiment to build on (did the baseline fail?): fix it and run `autoresearch baseline --task %s`", l.Task, l.Task)
 	}
@@ -240,8 +256,8 @@ func tail(list []Experiment, n int) []Experiment {
 func (l *Loop) one(ctx context.Context, w int, req Request) (*Experiment, error) {
 	parent := req.Parent.ID
 	e := &Experiment{Task: l.Task, Mode: req.Mode, ParentID: &parent}
-	emit := func(kind string) { l.emit(LoopEvent{Kind: kind, Experiment: e, ParentSeq: req.Parent.Seq, Worker: w}) }
-	emit("proposing")
+	emit := func(st Stage) { l.emit(LoopEvent{Stage: st, Experiment: e, ParentSeq: req.Parent.Seq, Worker: w}) }
+	emit(StageProposing)
 	start := time.Now()
 	prop, err := l.Proposer.Propose(ctx, req)
 	e.Code, e.Description, e.Hypothesis, e.Category, e.Cost = prop.Code, prop.Description, prop.Hypothesis, prop.Category, prop.Cost
@@ -251,7 +267,7 @@ func (l *Loop) one(ctx context.Context, w int, req Request) (*Experiment, error)
 	if err != nil {
 		return e, l.proposalFailed(ctx, e, err)
 	}
-	emit("validating")
+	emit(StageValidating)
 	if err := l.Validator.Validate(ctx, e.Code); err != nil {
 		var rej *Rejection
 		if !errors.As(err, &rej) {
@@ -259,8 +275,8 @@ func (l *Loop) one(ctx context.Context, w int, req Request) (*Experiment, error)
 		}
 		return e, l.record(ctx, e, rej.Kind, rej.Reason)
 	}
-	emit("running")
-	return e, RunOne(ctx, l.Store, l.Runner, l.Direction, e)
+	emit(StageRunning)
+	return e, RunOne(ctx, l.Store, l.Runner, l.Goal, e)
 }
 
 func (l *Loop) proposalFailed(ctx context.Context, e *Experiment, err error) error {

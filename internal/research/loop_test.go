@@ -1,4 +1,4 @@
-package research
+package research_test
 
 import (
 	"context"
@@ -8,83 +8,46 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	. "github.com/autoresearch/autoresearch/internal/research" //nolint:revive,staticcheck // the package's own vocabulary, read unqualified
+	"github.com/autoresearch/autoresearch/internal/research/researchtest"
 )
 
-// loopStore is a concurrency-safe in-memory LoopStore.
+// loopStore is the in-memory store that counts MarkInterrupted calls.
 type loopStore struct {
-	mu sync.Mutex
-	memStore
+	researchtest.MemStore
 	interrupted int
 }
 
-func (s *loopStore) Best(ctx context.Context, task string) (*Experiment, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.memStore.Best(ctx, task)
-}
-
-func (s *loopStore) Create(ctx context.Context, e *Experiment) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.memStore.Create(ctx, e)
-}
-
-func (s *loopStore) Finish(ctx context.Context, e *Experiment) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.memStore.Finish(ctx, e)
-}
-
-func (s *loopStore) Decide(ctx context.Context, e *Experiment, d Direction) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.memStore.Decide(ctx, e, d)
-}
-
-func (s *loopStore) List(_ context.Context, task string, _ bool) ([]Experiment, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Experiment
-	for _, e := range s.exps {
-		if e.Task == task {
-			light := *e
-			light.Code, light.Diff = "", "" // as the real store's light list
-			out = append(out, light)
-		}
-	}
-	return out, nil
-}
-
-func (s *loopStore) Fill(_ context.Context, list []Experiment) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := range list {
-		for _, e := range s.exps {
-			if e.ID == list[i].ID {
-				list[i].Code, list[i].Diff = e.Code, e.Diff
-			}
-		}
-	}
-	return nil
-}
-
-func (s *loopStore) MarkInterrupted(context.Context, string) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *loopStore) MarkInterrupted(ctx context.Context, task string) (int, error) {
 	s.interrupted++
-	return 0, nil
+	return s.MemStore.MarkInterrupted(ctx, task)
+}
+
+// exps lists the task's experiments as recorded.
+func (s *loopStore) exps(t *testing.T) []Experiment {
+	t.Helper()
+	list, err := s.List(context.Background(), "t", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
 }
 
 // metricRunner scores a script by the number after "m=" in it.
 type metricRunner struct{}
 
-func (metricRunner) Plan() (float64, int) { return 1, 1 }
-func (metricRunner) Run(_ context.Context, code string, _ *float64) (Outcome, error) {
+func (metricRunner) Plan() Plan { return Plan{TrainSeconds: 1, Seeds: []int64{1}} }
+func (metricRunner) RunSeed(_ context.Context, s SeedSpec) (SeedRun, error) {
 	var m float64
-	if _, err := fmt.Sscanf(code[strings.Index(code, "m=")+2:], "%g", &m); err != nil {
-		return Outcome{Failure: FailCrash, Excerpt: err.Error()}, nil
+	i := strings.Index(s.Code, "m=")
+	if i < 0 {
+		return SeedRun{Seed: s.Seed, Failure: FailCrash, Excerpt: "no metric"}, nil
 	}
-	return metric(m), nil
+	if _, err := fmt.Sscanf(s.Code[i+2:], "%g", &m); err != nil {
+		return SeedRun{Seed: s.Seed, Failure: FailCrash, Excerpt: err.Error()}, nil
+	}
+	return SeedRun{Seed: s.Seed, OK: true, Metric: &m}, nil
 }
 
 // scriptedProposer returns its answers in order, recording requests.
@@ -122,7 +85,7 @@ func (v rejectValidator) Validate(_ context.Context, code string) error {
 }
 
 func newLoop(st *loopStore, p Proposer, lim Limits) *Loop {
-	return &Loop{Task: "t", Direction: Minimize, Store: st, Runner: metricRunner{}, Proposer: p,
+	return &Loop{Task: "t", Goal: minimize, Store: st, Runner: metricRunner{}, Proposer: p,
 		Validator: rejectValidator{bad: "m=666"}, Strategy: DefaultStrategy(rand.New(rand.NewPCG(1, 2))), Limits: lim, Workers: 1}
 }
 
@@ -141,33 +104,34 @@ func TestLoopRunsBaselineThenProposals(t *testing.T) {
 		status Status
 		kind   FailureKind
 	}{{StatusKept, ""}, {StatusDiscarded, ""}, {StatusKept, ""}, {StatusFailed, FailValidation}, {StatusFailed, FailProposal}}
-	if len(st.exps) != len(want) {
-		t.Fatalf("%d experiments, want %d", len(st.exps), len(want))
+	exps := st.exps(t)
+	if len(exps) != len(want) {
+		t.Fatalf("%d experiments, want %d", len(exps), len(want))
 	}
 	for i, w := range want {
-		e := st.exps[i]
+		e := exps[i]
 		if e.Status != w.status || e.Outcome.Failure != w.kind {
 			t.Errorf("#%d: %s/%s, want %s/%s", i+1, e.Status, e.Outcome.Failure, w.status, w.kind)
 		}
 	}
-	if st.exps[0].Mode != ModeBaseline || *st.exps[2].ParentID != 1 || *st.exps[3].ParentID != 3 {
-		t.Errorf("modes/parents wrong: %v %v %v", st.exps[0].Mode, *st.exps[2].ParentID, *st.exps[3].ParentID)
+	if exps[0].Mode != ModeBaseline || *exps[2].ParentID != 1 || *exps[3].ParentID != 3 {
+		t.Errorf("modes/parents wrong: %v %v %v", exps[0].Mode, *exps[2].ParentID, *exps[3].ParentID)
 	}
-	if st.exps[4].Cost.USD != 0.25 || sum.SpentUSD != 1.75 || sum.Kept != 2 || sum.Failed != 2 || st.interrupted != 1 {
-		t.Errorf("summary %+v, last cost %v, interrupted calls %d", sum, st.exps[4].Cost.USD, st.interrupted)
+	if exps[4].Cost.USD != 0.25 || sum.SpentUSD != 1.75 || sum.Kept != 2 || sum.Failed != 2 || st.interrupted != 1 {
+		t.Errorf("summary %+v, last cost %v, interrupted calls %d", sum, exps[4].Cost.USD, st.interrupted)
 	}
 }
 
 func TestLoopSkipsBaselineWhenPresentAndStopsOnBudget(t *testing.T) {
 	st := &loopStore{}
-	_ = RunOne(context.Background(), st, metricRunner{}, Minimize, &Experiment{Task: "t", Mode: ModeBaseline, Code: "m=3"})
+	_ = RunOne(context.Background(), st, metricRunner{}, minimize, &Experiment{Task: "t", Mode: ModeBaseline, Code: "m=3"})
 	p := &scriptedProposer{answers: []func(Request) (Proposal, error){code(5)}}
 	sum, err := newLoop(st, p, Limits{BudgetUSD: 1.2}).Run(context.Background(), "m=3\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Experiments != 3 || len(st.exps) != 4 { // 0.5 + 0.5 + 0.5 crosses 1.2 on the third
-		t.Fatalf("ran %d (%d recorded), want 3 proposals after the existing baseline", sum.Experiments, len(st.exps))
+	if sum.Experiments != 3 || len(st.exps(t)) != 4 { // 0.5 + 0.5 + 0.5 crosses 1.2 on the third
+		t.Fatalf("ran %d (%d recorded), want 3 proposals after the existing baseline", sum.Experiments, len(st.exps(t)))
 	}
 }
 
@@ -177,8 +141,8 @@ func TestLoopStopsOnFatalProposerError(t *testing.T) {
 		return Proposal{}, fmt.Errorf("401 invalid x-api-key: %w", ErrFatal)
 	}}}
 	_, err := newLoop(st, p, Limits{MaxExperiments: 50}).Run(context.Background(), "m=3\n")
-	if !errors.Is(err, ErrFatal) || len(st.exps) != 2 {
-		t.Fatalf("err %v after %d experiments; want ErrFatal after baseline + 1", err, len(st.exps))
+	if !errors.Is(err, ErrFatal) || len(st.exps(t)) != 2 {
+		t.Fatalf("err %v after %d experiments; want ErrFatal after baseline + 1", err, len(st.exps(t)))
 	}
 }
 
@@ -188,8 +152,8 @@ func TestLoopWorkersRunConcurrently(t *testing.T) {
 	l := newLoop(st, p, Limits{MaxExperiments: 12})
 	l.Workers = 4
 	sum, err := l.Run(context.Background(), "m=3\n")
-	if err != nil || sum.Experiments != 13 || len(st.exps) != 13 {
-		t.Fatalf("err %v, %d experiments recorded, summary %+v", err, len(st.exps), sum)
+	if err != nil || sum.Experiments != 13 || len(st.exps(t)) != 13 {
+		t.Fatalf("err %v, %d experiments recorded, summary %+v", err, len(st.exps(t)), sum)
 	}
 }
 

@@ -6,31 +6,24 @@ import (
 	"time"
 )
 
-// Runner runs one script over the task's seeds. best is the best mean so
-// far (nil when there is none or when every seed must run); a runner may
-// stop after the first seed when ShortCircuit says so. A failed script is
-// an Outcome with a Failure, not an error; errors are for the runner
-// itself (and ctx's error when it was cancelled).
-type Runner interface {
-	Run(ctx context.Context, code string, best *float64) (Outcome, error)
-	// Plan returns the training budget and the number of seeds of a run.
-	Plan() (trainSeconds float64, seeds int)
-}
-
-// Store records experiments. Best returns nil and no error when the task
-// has no kept experiment yet. Create assigns ID, Seq and CreatedAt and
-// computes the diff against the parent; Finish records the outcome of an
-// experiment whose status is already set. Decide records a completed
-// run's outcome and its status, set by Conclude against the task's best
-// at that moment, and stamps FinishedAt, in one step that no other
-// decision on the task interleaves with (experiments in flight, other
-// processes on the same database): so each kept experiment beats every
-// one kept before it, and the last kept is the best.
+// Store records experiments. SetGoal records the task's goal (every later
+// Best and Decide of the task ranks by it); a goal other than the one
+// recorded is an error wrapping ErrGoalChanged (CheckGoal). Best returns
+// the kept experiment ahead of all others by Direction.Ahead, or nil and
+// no error when the task has none. Create assigns ID, Seq and CreatedAt
+// and computes the diff against the parent; Finish records the outcome
+// of an experiment whose status is already set. Decide
+// records a completed run's outcome and its status, set by Conclude
+// against the task's best at that moment, and stamps FinishedAt, in one
+// step that no other decision on the task interleaves with (experiments
+// in flight, other processes on the same database): so each kept
+// experiment beats every one kept before it.
 type Store interface {
+	SetGoal(ctx context.Context, task string, g Goal) error
 	Best(ctx context.Context, task string) (*Experiment, error)
 	Create(ctx context.Context, e *Experiment) error
 	Finish(ctx context.Context, e *Experiment) error
-	Decide(ctx context.Context, e *Experiment, d Direction) error
+	Decide(ctx context.Context, e *Experiment) error
 }
 
 // Conclude sets e's status from its outcome with the acceptance rule.
@@ -45,12 +38,16 @@ func Conclude(e *Experiment, d Direction, best *float64) {
 	}
 }
 
-// RunOne takes one script through the whole pipeline: it records e as
-// running, runs it, and has the store decide keep or discard against the
-// task's best when the run ends (not the best when it started: others
-// may have finished meanwhile). When ctx is cancelled mid-run, e is recorded as
-// interrupted and ctx's error returned.
-func RunOne(ctx context.Context, store Store, runner Runner, d Direction, e *Experiment) error {
+// RunOne takes one script through the whole pipeline: it records the
+// task's goal and e as running, runs e's seeds (RunSeeds), and has the
+// store decide keep or discard against the task's best when the run ends
+// (not the best when it started: others may have finished meanwhile).
+// When ctx is cancelled mid-run, e is recorded as interrupted and ctx's
+// error returned.
+func RunOne(ctx context.Context, store Store, runner Runner, g Goal, e *Experiment) error {
+	if err := store.SetGoal(ctx, e.Task, g); err != nil {
+		return err
+	}
 	bestExp, err := store.Best(ctx, e.Task)
 	if err != nil {
 		return err
@@ -62,45 +59,37 @@ func RunOne(ctx context.Context, store Store, runner Runner, d Direction, e *Exp
 			e.ParentID = &bestExp.ID // a user's script is judged against, and diffed with, the best
 		}
 	}
+	plan := runner.Plan()
 	e.Status = StatusRunning
-	e.TrainSeconds, e.SeedsPlanned = runner.Plan()
+	e.TrainSeconds, e.SeedsPlanned = plan.TrainSeconds, len(plan.Seeds)
 	if err := store.Create(ctx, e); err != nil {
 		return err
 	}
-	shortCircuitAgainst := best
 	if e.Mode == ModeBaseline {
-		shortCircuitAgainst = nil // a baseline measurement always runs every seed
+		best = nil // a baseline measurement always runs every seed
 	}
-	out, runErr := runner.Run(WithExperiment(ctx, e.ID), e.Code, shortCircuitAgainst)
-	e.Outcome = out
+	out, runErr := RunSeeds(ctx, runner, g.Direction, e, best)
+	e.Outcome, e.SeedsDone = out, out.SeedsOK()
+	if runErr != nil {
+		return interrupted(ctx, store, e, runErr)
+	}
+	return store.Decide(ctx, e)
+}
+
+// interrupted records e, whose run ended with runErr (cancelled: the
+// experiment is interrupted; else the runner broke: it failed).
+func interrupted(ctx context.Context, store Store, e *Experiment, runErr error) error {
 	now := time.Now()
 	e.FinishedAt = &now
-	if runErr != nil {
-		e.Status = StatusInterrupted
-		e.Outcome.Failure = FailInterrupted
-		if !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, context.DeadlineExceeded) {
-			e.Outcome.Failure = FailCrash
-			e.Status = StatusFailed
-			e.Outcome.Excerpt = runErr.Error()
-		}
-		if err := store.Finish(context.WithoutCancel(ctx), e); err != nil {
-			return errors.Join(runErr, err)
-		}
-		return runErr
+	e.Status = StatusInterrupted
+	e.Outcome.Failure = FailInterrupted
+	if !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, context.DeadlineExceeded) {
+		e.Outcome.Failure = FailCrash
+		e.Status = StatusFailed
+		e.Outcome.Excerpt = runErr.Error()
 	}
-	return store.Decide(ctx, e, d)
-}
-
-type experimentKey struct{}
-
-// WithExperiment tells a runner which recorded experiment it is running,
-// so that its progress events can name it (live loss curves).
-func WithExperiment(ctx context.Context, id int64) context.Context {
-	return context.WithValue(ctx, experimentKey{}, id)
-}
-
-// ExperimentID returns the experiment set by WithExperiment, or 0.
-func ExperimentID(ctx context.Context) int64 {
-	id, _ := ctx.Value(experimentKey{}).(int64)
-	return id
+	if err := store.Finish(context.WithoutCancel(ctx), e); err != nil {
+		return errors.Join(runErr, err)
+	}
+	return runErr
 }

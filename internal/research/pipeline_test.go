@@ -1,142 +1,150 @@
-package research
+package research_test
 
 import (
 	"context"
 	"errors"
-	"slices"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	. "github.com/autoresearch/autoresearch/internal/research" //nolint:revive,staticcheck // the package's own vocabulary, read unqualified
+	"github.com/autoresearch/autoresearch/internal/research/researchtest"
 )
 
-// memStore is an in-memory Store that follows the contract. It keeps
-// copies, as a real store does; decided lists IDs in decision order.
-type memStore struct {
-	exps     []*Experiment
-	decided  []int64
-	finished int
+var minimize = Goal{Metric: "loss", Direction: Minimize}
+
+// seedRunner answers each seed from a table (a missing seed fails with a
+// crash) and remembers what it was asked.
+type seedRunner struct {
+	mu     sync.Mutex
+	seeds  []int64
+	sealed bool
+	metric map[int64]float64
+	err    error
+	asked  []SeedSpec
 }
 
-// Best is the last kept experiment in decision order; those recorded kept
-// without a decision come after, last number first (as in sqlite).
-func (m *memStore) Best(_ context.Context, task string) (*Experiment, error) {
-	order := slices.Clone(m.decided)
-	for i := len(m.exps); i >= 1; i-- {
-		if !slices.Contains(m.decided, int64(i)) {
-			order = slices.Insert(order, 0, int64(i))
-		}
+func (r *seedRunner) Plan() Plan { return Plan{TrainSeconds: 30, Seeds: r.seeds, Sealed: r.sealed} }
+
+func (r *seedRunner) RunSeed(_ context.Context, s SeedSpec) (SeedRun, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.asked = append(r.asked, s)
+	if r.err != nil {
+		return SeedRun{Seed: s.Seed}, r.err
 	}
-	for i := len(order) - 1; i >= 0; i-- {
-		if e := m.exps[order[i]-1]; e.Task == task && e.Status == StatusKept {
-			c := *e
-			return &c, nil
-		}
+	m, ok := r.metric[s.Seed]
+	if !ok {
+		return SeedRun{Seed: s.Seed, Failure: FailCrash, Excerpt: "boom"}, nil
 	}
-	return nil, nil
+	return SeedRun{Seed: s.Seed, OK: true, Metric: &m, TestMetric: &m}, nil
 }
 
-func (m *memStore) Decide(ctx context.Context, e *Experiment, d Direction) error {
-	var best *float64
-	if b, _ := m.Best(ctx, e.Task); b != nil {
-		best = b.Outcome.Mean
+// constant scores every seed v.
+func constant(v float64, seeds ...int64) *seedRunner {
+	r := &seedRunner{seeds: seeds, metric: map[int64]float64{}}
+	for _, s := range seeds {
+		r.metric[s] = v
 	}
-	Conclude(e, d, best)
-	m.decided = append(m.decided, e.ID)
-	return m.Finish(ctx, e)
+	return r
 }
-
-func (m *memStore) Create(_ context.Context, e *Experiment) error {
-	e.ID, e.Seq = int64(len(m.exps)+1), int64(len(m.exps)+1)
-	c := *e
-	m.exps = append(m.exps, &c)
-	return nil
-}
-
-func (m *memStore) Finish(_ context.Context, e *Experiment) error {
-	m.finished++
-	c := *e
-	m.exps[e.ID-1] = &c
-	return nil
-}
-
-// fixedRunner returns a canned outcome and remembers the best it was given.
-type fixedRunner struct {
-	out      Outcome
-	err      error
-	gotBest  *float64
-	runCalls int
-}
-
-func (f *fixedRunner) Plan() (float64, int) { return 30, 2 }
-
-func (f *fixedRunner) Run(_ context.Context, _ string, best *float64) (Outcome, error) {
-	f.runCalls++
-	f.gotBest = best
-	return f.out, f.err
-}
-
-func metric(v float64) Outcome { return Outcome{Mean: &v, Std: new(float64)} }
 
 func TestRunOneDecisions(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{}
+	st := &researchtest.MemStore{}
 	steps := []struct {
 		mode Mode
-		out  Outcome
+		r    *seedRunner
 		want Status
 	}{
-		{ModeBaseline, metric(3.0), StatusKept},
-		{ModeEval, metric(3.2), StatusDiscarded},
-		{ModeEval, metric(2.8), StatusKept},
-		{ModeEval, Outcome{Failure: FailSyntax, Excerpt: "SyntaxError"}, StatusFailed},
-		{ModeBaseline, metric(2.9), StatusDiscarded},
+		{ModeBaseline, constant(3, 1, 2), StatusKept},
+		{ModeEval, constant(3.2, 1, 2), StatusDiscarded},
+		{ModeEval, constant(2.8, 1, 2), StatusKept},
+		{ModeEval, &seedRunner{seeds: []int64{1, 2}}, StatusFailed},
+		{ModeBaseline, constant(2.9, 1, 2), StatusDiscarded},
 	}
 	for i, s := range steps {
 		e := &Experiment{Task: "t", Mode: s.mode, Code: "x"}
-		if err := RunOne(ctx, st, &fixedRunner{out: s.out}, Minimize, e); err != nil {
+		if err := RunOne(ctx, st, s.r, minimize, e); err != nil {
 			t.Fatal(err)
 		}
-		if e.Status != s.want {
-			t.Fatalf("step %d: status %s, want %s", i+1, e.Status, s.want)
+		if e.Status != s.want || e.FinishedAt == nil || e.SeedsPlanned != 2 || e.TrainSeconds != 30 {
+			t.Fatalf("step %d: %+v, want %s", i+1, e, s.want)
 		}
 	}
 	if best, _ := st.Best(ctx, "t"); best.Seq != 3 {
 		t.Fatalf("best is #%d, want #3", best.Seq)
 	}
-	if st.finished != len(steps) {
-		t.Fatalf("finished %d, want %d", st.finished, len(steps))
+}
+
+func TestRunOneShortCircuitsExceptForBaselines(t *testing.T) {
+	ctx := context.Background()
+	st := &researchtest.MemStore{}
+	_ = RunOne(ctx, st, constant(3, 1, 2, 3), minimize, &Experiment{Task: "t", Mode: ModeBaseline})
+	r := constant(4, 1, 2, 3)
+	e := &Experiment{Task: "t", Mode: ModeEval}
+	_ = RunOne(ctx, st, r, minimize, e)
+	if len(r.asked) != 1 || e.Status != StatusDiscarded || e.SeedsDone != 1 {
+		t.Fatalf("a worse first seed ran %d seeds (%s, %d done); want 1, discarded", len(r.asked), e.Status, e.SeedsDone)
+	}
+	if e.ParentID == nil || *e.ParentID != 1 || r.asked[0].Experiment != e.ID {
+		t.Fatalf("eval parent = %v, spec %+v; want the best (#1) and the experiment's ID", e.ParentID, r.asked[0])
+	}
+	r = constant(4, 1, 2, 3)
+	_ = RunOne(ctx, st, r, minimize, &Experiment{Task: "t", Mode: ModeBaseline})
+	if len(r.asked) != 3 {
+		t.Fatalf("a baseline ran %d seeds; it must run every seed (no short-circuit)", len(r.asked))
 	}
 }
 
-func TestRunOneGivesBestToRunnerExceptForBaselines(t *testing.T) {
+func TestRunSeedsAggregates(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{}
-	_ = RunOne(ctx, st, &fixedRunner{out: metric(3)}, Minimize, &Experiment{Task: "t", Mode: ModeBaseline})
-	r := &fixedRunner{out: metric(4)}
-	e := &Experiment{Task: "t", Mode: ModeEval}
-	_ = RunOne(ctx, st, r, Minimize, e)
-	if r.gotBest == nil || *r.gotBest != 3 {
-		t.Fatalf("eval run got best %v, want 3", r.gotBest)
+	r := &seedRunner{seeds: []int64{1, 2, 3}, sealed: true, metric: map[int64]float64{1: 1, 2: 2, 3: 3}}
+	out, err := RunSeeds(ctx, r, Minimize, &Experiment{ID: 7, Code: "c"}, nil)
+	if err != nil || *out.Mean != 2 || *out.Std != 1 || *out.Test != 2 || !out.Sealed || out.SeedsOK() != 3 {
+		t.Fatalf("outcome %+v, %v; want mean 2, std 1, test 2, sealed", out, err)
 	}
-	if e.ParentID == nil || *e.ParentID != 1 {
-		t.Fatalf("eval parent = %v, want the best (#1)", e.ParentID)
+	if r.asked[2] != (SeedSpec{Experiment: 7, Code: "c", Seed: 3}) {
+		t.Fatalf("third spec %+v", r.asked[2])
 	}
-	r = &fixedRunner{out: metric(4)}
-	_ = RunOne(ctx, st, r, Minimize, &Experiment{Task: "t", Mode: ModeBaseline})
-	if r.gotBest != nil {
-		t.Fatal("a baseline must run every seed (no short-circuit)")
+	r = &seedRunner{seeds: []int64{1, 2, 3}, sealed: true, metric: map[int64]float64{1: 1}}
+	out, _ = RunSeeds(ctx, r, Minimize, &Experiment{}, nil)
+	if len(r.asked) != 2 || out.Failure != FailCrash || out.Excerpt != "boom" || out.Mean != nil || out.Sealed {
+		t.Fatalf("a failed second seed: asked %d, outcome %+v; want stop there, failed, no mean, unsealed", len(r.asked), out)
+	}
+	best := 1.5
+	r = &seedRunner{seeds: []int64{1, 2}, metric: map[int64]float64{1: 1, 2: 3}}
+	if out, _ = RunSeeds(ctx, r, Maximize, &Experiment{}, &best); len(out.Seeds) != 1 || *out.Mean != 1 {
+		t.Fatalf("maximizing, first seed 1 below best 1.5: %d seeds, want the short-circuit after 1", len(out.Seeds))
 	}
 }
 
 func TestRunOneInterrupted(t *testing.T) {
-	st := &memStore{}
+	st := &researchtest.MemStore{}
 	e := &Experiment{Task: "t", Mode: ModeEval}
-	err := RunOne(context.Background(), st, &fixedRunner{err: context.Canceled}, Minimize, e)
+	err := RunOne(context.Background(), st, &seedRunner{seeds: []int64{1}, err: context.Canceled}, minimize, e)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if e.Status != StatusInterrupted || e.Outcome.Failure != FailInterrupted || st.finished != 1 {
-		t.Fatalf("status %s failure %s finished %d", e.Status, e.Outcome.Failure, st.finished)
+	list, _ := st.List(context.Background(), "t", false)
+	if e.Status != StatusInterrupted || e.Outcome.Failure != FailInterrupted || list[0].Status != StatusInterrupted {
+		t.Fatalf("status %s failure %s recorded %s", e.Status, e.Outcome.Failure, list[0].Status)
+	}
+	err = RunOne(context.Background(), st, &seedRunner{seeds: []int64{1}, err: errors.New("disk full")}, minimize, e)
+	if err == nil || e.Status != StatusFailed || e.Outcome.Failure != FailCrash || e.Outcome.Excerpt != "disk full" {
+		t.Fatalf("runner error: %v, %s/%s %q", err, e.Status, e.Outcome.Failure, e.Outcome.Excerpt)
+	}
+}
+
+func TestRunOneRefusesAChangedGoal(t *testing.T) {
+	st := &researchtest.MemStore{}
+	ctx := context.Background()
+	_ = RunOne(ctx, st, constant(3, 1), minimize, &Experiment{Task: "t", Mode: ModeBaseline})
+	r := constant(3, 1)
+	err := RunOne(ctx, st, r, Goal{Metric: "loss", Direction: Maximize}, &Experiment{Task: "t", Mode: ModeEval})
+	if !errors.Is(err, ErrGoalChanged) || len(r.asked) != 0 {
+		t.Fatalf("err = %v after %d seeds; want ErrGoalChanged before any run", err, len(r.asked))
 	}
 }
 

@@ -31,7 +31,8 @@ type History struct {
 	Streak     int          // experiments since the last keep
 }
 
-// Candidates returns the top k kept experiments of list, best first.
+// Candidates returns the top k kept experiments of list, best first
+// (Direction.Ahead).
 func Candidates(list []Experiment, d Direction, k int) []Experiment {
 	var kept []Experiment
 	for _, e := range list {
@@ -39,7 +40,7 @@ func Candidates(list []Experiment, d Direction, k int) []Experiment {
 			kept = append(kept, e)
 		}
 	}
-	sort.SliceStable(kept, func(i, j int) bool { return d.Better(*kept[i].Outcome.Mean, *kept[j].Outcome.Mean) })
+	sort.SliceStable(kept, func(i, j int) bool { return d.Ahead(&kept[i], &kept[j]) })
 	if len(kept) > k {
 		kept = kept[:k]
 	}

@@ -14,7 +14,8 @@ type Stats struct {
 	Failed      int
 	Running     int
 	SpentUSD    float64
-	Best        *Experiment // the last kept in decision order; nil when none is kept
+	Goal        *Goal       // as recorded; nil for a task recorded before goals were
+	Best        *Experiment // the kept experiment ahead of all (Direction.Ahead); nil when none is kept
 	Baseline    *float64    // the first baseline's mean
 	First, Last time.Time   // creation times of the first and last experiment
 }

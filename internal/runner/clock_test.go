@@ -75,7 +75,7 @@ func TestTheClockTakesArrivalTimes(t *testing.T) {
 func TestSlowStartHonestScriptIsOnTime(t *testing.T) {
 	r := newTestRunner(t)
 	r.Cfg.TrainSeconds, r.Cfg.StartupAllowance, r.Cfg.SaveAllowance = 3, 2*time.Second, 0
-	out, err := r.Run(context.Background(), script(t, "slow_start.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "slow_start.py"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

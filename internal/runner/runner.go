@@ -74,14 +74,24 @@ type Config struct {
 	OnEvent        func(Event)   // progress; called from the runner's goroutines
 }
 
+// Phase is where a running seed stands.
+type Phase string
+
+// Phases of a seed, in order.
+const (
+	PhaseTrain    Phase = "train"
+	PhaseEvaluate Phase = "evaluate"
+	PhaseDone     Phase = "done"
+)
+
 // Event is progress of a running seed.
 type Event struct {
-	Experiment int64 // the recorded experiment (research.ExperimentID), 0 when unknown
+	Experiment int64 // the recorded experiment's ID (research.SeedSpec), 0 when unknown
 	Seed       int64
-	Phase      string // "train", "evaluate", "done"
+	Phase      Phase
 	Step       int
 	Loss       float64
-	Run        *research.SeedRun // set when Phase is "done"
+	Run        *research.SeedRun // set when Phase is PhaseDone
 }
 
 // Runner runs scripts of one task.
@@ -94,9 +104,10 @@ type Runner struct {
 	Cfg     Config
 }
 
-func (r *Runner) emit(ctx context.Context, ev Event) {
+var _ research.Runner = (*Runner)(nil)
+
+func (r *Runner) emit(ev Event) {
 	if r.Cfg.OnEvent != nil {
-		ev.Experiment = research.ExperimentID(ctx)
 		r.Cfg.OnEvent(ev)
 	}
 }
@@ -147,61 +158,28 @@ func (r *Runner) startupAllowance(ctx context.Context) (time.Duration, error) {
 	return d, nil
 }
 
-// Plan implements research.Runner.
-func (r *Runner) Plan() (float64, int) { return r.Cfg.TrainSeconds, len(r.Cfg.Seeds) }
+// Plan implements research.Runner. Under full isolation the evaluator
+// must seal the model's process, or the seed fails: a result there is
+// sealed.
+func (r *Runner) Plan() research.Plan {
+	return research.Plan{TrainSeconds: r.Cfg.TrainSeconds, Seeds: r.Cfg.Seeds, Sealed: r.Cfg.Isolation == sandbox.LevelFull}
+}
 
-// Run implements research.Runner: every seed of code in turn, stopping at
-// the first failure, or after the first seed when it is already worse than
-// best.
-func (r *Runner) Run(ctx context.Context, code string, best *float64) (research.Outcome, error) {
-	var out research.Outcome
+// RunSeed implements research.Runner: the train phase of s.Code with
+// s.Seed in a workspace of its own and, when it produced a model, the
+// evaluate phase. The workspace (seed-N, open to the sandbox's user) lies
+// in a private folder of its own.
+func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
 	ws, err := os.MkdirTemp(r.Cfg.WorkDir, r.Task.Name+"-")
 	if err != nil {
-		return out, fmt.Errorf("create workspace in %s: %w", r.Cfg.WorkDir, err)
+		return research.SeedRun{Seed: s.Seed}, fmt.Errorf("create workspace in %s: %w", r.Cfg.WorkDir, err)
 	}
 	if !r.Cfg.KeepWorkspaces {
 		defer os.RemoveAll(ws)
 	}
-	for i, seed := range r.Cfg.Seeds {
-		run, err := r.runSeed(ctx, filepath.Join(ws, fmt.Sprintf("seed-%d", seed)), code, seed)
-		if err != nil {
-			return out, err
-		}
-		out.Seeds = append(out.Seeds, run)
-		r.emit(ctx, Event{Seed: seed, Phase: "done", Run: &run})
-		if !run.OK {
-			out.Failure, out.Excerpt = run.Failure, run.Excerpt
-			break
-		}
-		if i == 0 && research.ShortCircuit(r.Task.Direction, *run.Metric, best) {
-			break
-		}
+	run, err := r.runSeed(ctx, filepath.Join(ws, fmt.Sprintf("seed-%d", s.Seed)), s)
+	if err == nil {
+		r.emit(Event{Experiment: s.Experiment, Seed: s.Seed, Phase: PhaseDone, Run: &run})
 	}
-	summarize(&out)
-	// Under full isolation the evaluator must seal the model's process, or
-	// the seed fails: a result there is sealed.
-	out.Sealed = r.Cfg.Isolation == sandbox.LevelFull && out.Failure == ""
-	return out, nil
-}
-
-func summarize(out *research.Outcome) {
-	if out.Failure != "" {
-		return
-	}
-	var vals, tests []float64
-	for _, s := range out.Seeds {
-		vals = append(vals, *s.Metric)
-		if s.TestMetric != nil {
-			tests = append(tests, *s.TestMetric)
-		}
-	}
-	if len(vals) == 0 {
-		return
-	}
-	mean, std := research.MeanStd(vals)
-	out.Mean, out.Std = &mean, &std
-	if len(tests) == len(vals) {
-		t, _ := research.MeanStd(tests)
-		out.Test = &t
-	}
+	return run, err
 }

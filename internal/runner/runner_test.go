@@ -10,6 +10,8 @@ import (
 
 	"github.com/autoresearch/autoresearch/internal/cache"
 	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/research/researchtest"
+	"github.com/autoresearch/autoresearch/internal/sandbox"
 	"github.com/autoresearch/autoresearch/internal/task"
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
@@ -57,6 +59,29 @@ func script(t *testing.T, name string) string {
 	return string(b)
 }
 
+// runSeeds runs code over r's seeds as the research pipeline does.
+func runSeeds(ctx context.Context, r *Runner, code string, best *float64) (research.Outcome, error) {
+	return research.RunSeeds(ctx, r, r.Task.Direction, &research.Experiment{Code: code}, best)
+}
+
+// TestRunnerConforms runs the runner contract's suite on the local
+// executor, without isolation and under full isolation.
+func TestRunnerConforms(t *testing.T) {
+	for _, level := range []sandbox.Level{sandbox.LevelNone, sandbox.LevelFull} {
+		t.Run(string(level), func(t *testing.T) {
+			r := newTestRunner(t)
+			if level == sandbox.LevelFull {
+				testutil.Need(t, testutil.Bubblewrap)
+				r.Cfg.Isolation = level
+			}
+			researchtest.RunnerSuite(t, researchtest.RunnerHarness{Runner: r,
+				Honest: script(t, "uniform.py"), Broken: script(t, "raises.py"), Hang: script(t, "sleep_forever.py"),
+				Started: func() bool { return len(testutil.ProcessesMatching("777.25")) > 0 },
+				Left:    func() bool { return len(testutil.ProcessesMatching("777.25")) > 0 }})
+		})
+	}
+}
+
 func TestFailureKinds(t *testing.T) {
 	r := newTestRunner(t)
 	cases := []struct {
@@ -74,7 +99,7 @@ func TestFailureKinds(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.script, func(t *testing.T) {
-			out, err := r.Run(context.Background(), script(t, c.script), nil)
+			out, err := runSeeds(context.Background(), r, script(t, c.script), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +118,7 @@ func TestFailureKinds(t *testing.T) {
 
 func TestFakeMetricIsIgnored(t *testing.T) {
 	r := newTestRunner(t)
-	out, err := r.Run(context.Background(), script(t, "fake_metric.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "fake_metric.py"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +136,7 @@ func TestTrainPhaseSeesOnlyTrainingSplitAndNoSecrets(t *testing.T) {
 	t.Setenv("MY_SERVICE_TOKEN", "canary-token")
 	r := newTestRunner(t, 42, 137)
 	r.Cfg.WithTest = true
-	out, err := r.Run(context.Background(), script(t, "told_nothing.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "told_nothing.py"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +151,7 @@ func TestTrainPhaseSeesOnlyTrainingSplitAndNoSecrets(t *testing.T) {
 func TestUniformMetricAndTimings(t *testing.T) {
 	r := newTestRunner(t, 42, 137)
 	r.Cfg.WithTest = true
-	out, err := r.Run(context.Background(), script(t, "uniform.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "uniform.py"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,28 +170,11 @@ func TestUniformMetricAndTimings(t *testing.T) {
 	}
 }
 
-func TestShortCircuitSkipsSecondSeed(t *testing.T) {
-	r := newTestRunner(t, 42, 137)
-	best := 3.0 // uniform's 8.0 is worse
-	out, err := r.Run(context.Background(), script(t, "uniform.py"), &best)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(out.Seeds) != 1 {
-		t.Fatalf("ran %d seeds, want 1 (short-circuit)", len(out.Seeds))
-	}
-	best = 9.0 // now uniform is better: both seeds run
-	out, err = r.Run(context.Background(), script(t, "uniform.py"), &best)
-	if err != nil || len(out.Seeds) != 2 {
-		t.Fatalf("ran %d seeds (err %v), want 2", len(out.Seeds), err)
-	}
-}
-
 func TestTimeoutKillsEverything(t *testing.T) {
 	r := newTestRunner(t)
 	r.Cfg.StartupAllowance, r.Cfg.SaveAllowance, r.Cfg.KillGrace = 3*time.Second, time.Second, time.Second
 	start := time.Now()
-	out, err := r.Run(context.Background(), script(t, "sleep_forever.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "sleep_forever.py"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +199,7 @@ func TestCancelKillsEverything(t *testing.T) {
 		}
 		cancel()
 	}()
-	_, err := r.Run(ctx, script(t, "sleep_forever.py"), nil)
+	_, err := runSeeds(ctx, r, script(t, "sleep_forever.py"), nil)
 	if err == nil {
 		t.Fatal("want the context's error")
 	}

@@ -17,19 +17,19 @@ import (
 
 // runSeed runs the train phase then, if it produced a model, the evaluate
 // phase, in workspace dir.
-func (r *Runner) runSeed(ctx context.Context, dir, code string, seed int64) (research.SeedRun, error) {
-	run := research.SeedRun{Seed: seed}
-	if err := r.setupWorkspace(dir, code); err != nil {
+func (r *Runner) runSeed(ctx context.Context, dir string, s research.SeedSpec) (research.SeedRun, error) {
+	run := research.SeedRun{Seed: s.Seed}
+	if err := r.setupWorkspace(dir, s.Code); err != nil {
 		return run, err
 	}
 	start := time.Now()
-	tr, err := r.train(ctx, dir, seed)
-	run = tr.seedRun(seed)
+	tr, err := r.train(ctx, dir, s)
+	run = tr.seedRun(s.Seed)
 	if err != nil {
 		return run, err
 	}
 	if run.Failure == "" {
-		err = r.evaluate(ctx, dir, &run)
+		err = r.evaluate(ctx, dir, s.Experiment, &run)
 	}
 	run.WallSeconds = time.Since(start).Seconds()
 	run.OK = run.Failure == "" && err == nil
@@ -71,7 +71,7 @@ func linkOrCopy(src, dst string) error {
 	return out.Close()
 }
 
-func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, error) {
+func (r *Runner) train(ctx context.Context, dir string, s research.SeedSpec) (*trainLog, error) {
 	tl := &trainLog{budget: r.Cfg.budget(), saveAllow: r.Cfg.saveAllowance()}
 	var err error
 	if tl.startupAllow, err = r.startupAllowance(ctx); err != nil {
@@ -85,16 +85,16 @@ func (r *Runner) train(ctx context.Context, dir string, seed int64) (*trainLog, 
 	spec := sandbox.Spec{
 		Args:      []string{r.Env.Python, "-u", r.Env.Script("ar_train.py"), "train.py"},
 		Dir:       dir,
-		Env:       r.trainEnv(dir, seed, tl.startupAllow),
+		Env:       r.trainEnv(dir, s.Seed, tl.startupAllow),
 		Timeout:   tl.limit,
 		Isolation: iso,
 		OnEvent: func(line []byte) {
 			if ev, ok := tl.add(line); ok && ev.Event == "log" {
-				r.emit(ctx, Event{Seed: seed, Phase: "train", Step: ev.Step, Loss: ev.Loss})
+				r.emit(Event{Experiment: s.Experiment, Seed: s.Seed, Phase: PhaseTrain, Step: ev.Step, Loss: ev.Loss})
 			}
 		},
 	}
-	r.emit(ctx, Event{Seed: seed, Phase: "train"})
+	r.emit(Event{Experiment: s.Experiment, Seed: s.Seed, Phase: PhaseTrain})
 	res, err := r.Exec.Run(ctx, spec)
 	tl.res = res
 	tl.modelOK = fileExists(filepath.Join(dir, "model.pt")) && fileExists(filepath.Join(dir, "model.pt.json"))
@@ -144,7 +144,7 @@ type evalResult struct {
 // evaluate runs the trusted evaluator on the seed's model. Under full
 // isolation it must seal the model's process, elsewhere it seals it where
 // the machine allows.
-func (r *Runner) evaluate(ctx context.Context, dir string, run *research.SeedRun) error {
+func (r *Runner) evaluate(ctx context.Context, dir string, experiment int64, run *research.SeedRun) error {
 	seal := "best"
 	if r.Cfg.Isolation == sandbox.LevelFull {
 		seal = "required"
@@ -170,7 +170,7 @@ func (r *Runner) evaluate(ctx context.Context, dir string, run *research.SeedRun
 			}
 		},
 	}
-	r.emit(ctx, Event{Seed: run.Seed, Phase: "evaluate"})
+	r.emit(Event{Experiment: experiment, Seed: run.Seed, Phase: PhaseEvaluate})
 	start := time.Now()
 	res, err := r.Exec.Run(ctx, spec)
 	run.EvalSeconds = time.Since(start).Seconds()

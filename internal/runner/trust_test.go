@@ -98,7 +98,7 @@ func (s *suite) prove(t *testing.T, a adversary, r *Runner) {
 		}
 		open := *r
 		open.Cfg.Isolation, open.Cfg.Hidden = sandbox.LevelNone, nil
-		out, err := open.Run(context.Background(), a.code, nil)
+		out, err := runSeeds(context.Background(), &open, a.code, nil)
 		if err != nil || out.Mean == nil || *out.Mean >= limit {
 			t.Fatalf("without isolation the attack should score below %g, got %v (%q, %v): it proves nothing\n%s",
 				limit, out.Mean, out.Failure, err, out.Excerpt)
@@ -154,7 +154,7 @@ func TestHonestControlKept(t *testing.T) {
 	}
 	defer db.Close()
 	e := &research.Experiment{Task: r.Task.Name, Mode: research.ModeBaseline, Code: r.Task.Baseline}
-	if err := research.RunOne(ctx, db, r, r.Task.Direction, e); err != nil {
+	if err := research.RunOne(ctx, db, r, r.Task.Goal(), e); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.Get(ctx, r.Task.Name, e.Seq)

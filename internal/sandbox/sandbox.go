@@ -1,7 +1,7 @@
 // Package sandbox launches an untrusted process: its own process group, a
 // scrubbed environment, bounded captured output, a side channel for
 // structured events, a hard deadline, and a kill that reaches the whole
-// process group. Stronger isolation (namespaces) builds on this.
+// process group. Stronger isolation (namespaces, Linux only) builds on this.
 package sandbox
 
 import (

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/research/researchtest"
 )
 
 func openTemp(t *testing.T) *DB {
@@ -39,6 +40,7 @@ func finished(t *testing.T, db *DB, task string, status research.Status, mean fl
 		{Seed: 42, OK: true, Metric: f(mean), Loss: []research.LossPoint{{Step: 1, Loss: 2.5, Elapsed: 0.5}}},
 		{Seed: 137, OK: true, Metric: f(mean)},
 	}}
+	e.SeedsDone = e.Outcome.SeedsOK()
 	if err := db.Finish(ctx, e); err != nil {
 		t.Fatal(err)
 	}
@@ -219,14 +221,26 @@ func TestConcurrentOpens(t *testing.T) {
 	}
 }
 
-// TestDecideAgainstTheBestAtTheEnd: Decide judges against the best when
-// the experiment ends, numbers its decisions, and the last kept in that
-// order is the best; kept rows from before the numbering count first,
-// by number.
+// TestStoreConforms runs the store contract's suite on SQLite.
+func TestStoreConforms(t *testing.T) {
+	researchtest.StoreSuite(t, func(t *testing.T) research.LoopStore { return openTemp(t) })
+}
+
+// TestDecideAgainstTheBestAtTheEnd: Decide judges against the best by
+// the recorded goal when the experiment ends, rows from before goals
+// were recorded included; before a goal is recorded, the best is the
+// last kept (the rule such databases were written with).
 func TestDecideAgainstTheBestAtTheEnd(t *testing.T) {
 	db := openTemp(t)
 	ctx := context.Background()
+	finished(t, db, "t", research.StatusKept, 2.2, nil)
 	legacy := finished(t, db, "t", research.StatusKept, 3.0, nil)
+	if best, err := db.Best(ctx, "t"); err != nil || best.ID != legacy.ID {
+		t.Fatalf("without a goal, best = %+v (%v), want the last kept #%d", best, err, legacy.Seq)
+	}
+	if err := db.SetGoal(ctx, "t", research.Goal{Metric: "loss", Direction: research.Minimize}); err != nil {
+		t.Fatal(err)
+	}
 	started := func() *research.Experiment {
 		e := &research.Experiment{Task: "t", Mode: research.ModeEval, Code: "x\n", Status: research.StatusRunning}
 		if err := db.Create(ctx, e); err != nil {
@@ -241,12 +255,12 @@ func TestDecideAgainstTheBestAtTheEnd(t *testing.T) {
 		status research.Status
 		best   int64
 	}{
-		{b, 2.0, research.StatusKept, b.ID},      // beats the legacy best
-		{c, 2.5, research.StatusDiscarded, b.ID}, // better than 3.0, not than 2.0
+		{b, 2.0, research.StatusKept, b.ID},      // beats the legacy best (2.2 by metric)
+		{c, 2.1, research.StatusDiscarded, b.ID}, // better than 2.2, not than 2.0
 		{a, 1.0, research.StatusKept, a.ID},      // the oldest number, decided last
 	} {
 		step.e.Outcome = research.Outcome{Mean: f(step.mean)}
-		if err := db.Decide(ctx, step.e, research.Minimize); err != nil {
+		if err := db.Decide(ctx, step.e); err != nil {
 			t.Fatal(err)
 		}
 		best, err := db.Best(ctx, "t")

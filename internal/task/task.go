@@ -139,6 +139,11 @@ func fromFS(fsys fs.FS, source, diskDir string) (*Task, error) {
 	return t, nil
 }
 
+// Goal is the task's metric and its direction, as the store records them.
+func (t *Task) Goal() research.Goal {
+	return research.Goal{Metric: t.Metric, Direction: t.Direction}
+}
+
 func (t *Task) readTexts() error {
 	baseline, _ := fs.ReadFile(t.FS, "baseline.py")
 	prompt, _ := fs.ReadFile(t.FS, "prompt.md")

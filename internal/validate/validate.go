@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/pyenv"
@@ -40,7 +39,7 @@ func (v Validator) Validate(ctx context.Context, code string) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, v.Env.Python, "-I", v.Env.Script("ar_validate.py"))
 	cmd.Env = v.Env.ChildEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with a killed loop
+	cmd.SysProcAttr = diesWithParent()
 	cmd.Stdin = strings.NewReader(code)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

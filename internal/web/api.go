@@ -49,7 +49,7 @@ type summary struct {
 	Rows      []row  `json:"rows"`
 }
 
-func summarize(task string, info TaskInfo, st research.Stats, page []research.Experiment) summary {
+func summarize(task string, info research.Goal, st research.Stats, page []research.Experiment) summary {
 	sum := summary{Task: task, Metric: info.Metric, Direction: string(info.Direction), Total: st.Experiments,
 		Rows: make([]row, 0, len(page)), Stats: stats{Experiments: st.Experiments, Kept: st.Kept, Failed: st.Failed,
 			Running: st.Running, Baseline: st.Baseline, SpentUSD: st.SpentUSD, PerHour: st.PerHour()}}
@@ -78,17 +78,18 @@ func toRow(e research.Experiment) row {
 
 // points are chart points as columns (compact at 100,000 experiments);
 // points up to Settled will not change, so a client asks for those after.
+// Best is the best-so-far line (research.Direction.BestSoFar).
 type points struct {
 	Settled int64      `json:"settled"`
 	Seq     []int64    `json:"seq"`
 	Mean    []*float64 `json:"mean"`
-	Kept    []bool     `json:"kept"`
+	Best    []*float64 `json:"best"`
 }
 
-func columns(pts []research.Point, settled int64) points {
-	c := points{Settled: settled, Seq: make([]int64, len(pts)), Mean: make([]*float64, len(pts)), Kept: make([]bool, len(pts))}
+func columns(pts []research.Point, best []*float64, settled int64) points {
+	c := points{Settled: settled, Seq: make([]int64, len(pts)), Mean: make([]*float64, len(pts)), Best: best}
 	for i, p := range pts {
-		c.Seq[i], c.Mean[i], c.Kept[i] = p.Seq, p.Mean, p.Status == research.StatusKept
+		c.Seq[i], c.Mean[i] = p.Seq, p.Mean
 	}
 	return c
 }

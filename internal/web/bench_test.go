@@ -62,7 +62,7 @@ func BenchmarkDashboard100k(b *testing.B) {
 
 func newServer(db *sqlite.DB) *httptest.Server {
 	return httptest.NewServer((&web.Server{Store: db, DefaultTask: "scale",
-		Describe: func(string) web.TaskInfo { return web.TaskInfo{Metric: "val_bpb", Direction: research.Minimize} }}).Handler())
+		Goal: fixedGoal(research.Minimize)}).Handler())
 }
 
 func loadTest(b *testing.B, db *sqlite.DB, every time.Duration) {

@@ -7,7 +7,12 @@ import (
 
 func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) {
 	task := r.PathValue("task")
-	s.render(w, "task.html", map[string]any{"Task": task, "Info": s.Describe(task)})
+	goal, err := s.Goal(r.Context(), task)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	s.render(w, "task.html", map[string]any{"Task": task, "Info": goal})
 }
 
 func (s *Server) detailPage(w http.ResponseWriter, r *http.Request) {
@@ -16,9 +21,14 @@ func (s *Server) detailPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, code)
 		return
 	}
+	goal, err := s.Goal(r.Context(), e.Task)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	d := detail(*e)
 	curves, _ := json.Marshal(d.Seeds)
-	s.render(w, "experiment.html", map[string]any{"Task": r.PathValue("task"), "Info": s.Describe(r.PathValue("task")),
+	s.render(w, "experiment.html", map[string]any{"Task": r.PathValue("task"), "Info": goal,
 		"E": d, "Curves": string(curves)})
 }
 

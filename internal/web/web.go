@@ -37,19 +37,15 @@ type Store interface {
 	Live(ctx context.Context, task string) ([]research.LiveSeed, error)
 }
 
-// TaskInfo describes a task's metric.
-type TaskInfo struct {
-	Metric    string
-	Direction research.Direction
-}
-
 // Server serves the dashboard.
 type Server struct {
 	Store       Store
 	DefaultTask string
-	Describe    func(task string) TaskInfo
-	cache       cache
-	pointCache  pointCache
+	// Goal is the goal the task's experiments are ranked by (the store's
+	// record of it, see cli).
+	Goal       func(ctx context.Context, task string) (research.Goal, error)
+	cache      cache
+	pointCache pointCache
 }
 
 // Handler returns the route table.
@@ -126,7 +122,8 @@ func (s *Server) apiExperiments(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return summarize(task, s.Describe(task), st, list), nil
+		goal, err := s.Goal(ctx, task)
+		return summarize(task, goal, st, list), err
 	})
 }
 
@@ -138,8 +135,12 @@ func (s *Server) apiPoints(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cached(w, r, task, func(ctx context.Context) (any, error) {
-		pts, settled, err := s.points(ctx, task, int64(after))
-		return columns(pts, settled), err
+		goal, err := s.Goal(ctx, task)
+		if err != nil {
+			return nil, err
+		}
+		pts, best, settled, err := s.points(ctx, task, int64(after), goal.Direction)
+		return columns(pts, best, settled), err
 	})
 }
 

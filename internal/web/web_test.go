@@ -51,6 +51,30 @@ func add(t *testing.T, db *sqlite.DB, parent *int64, status research.Status, mea
 	return e.ID
 }
 
+// fixedGoal is a goal lookup that answers d for every task.
+func fixedGoal(d research.Direction) func(context.Context, string) (research.Goal, error) {
+	return func(context.Context, string) (research.Goal, error) {
+		return research.Goal{Metric: "val_bpb", Direction: d}, nil
+	}
+}
+
+// TestBestSoFarFollowsTheGoal: the chart's best-so-far line comes from
+// the server, ranked by the task's goal.
+func TestBestSoFarFollowsTheGoal(t *testing.T) {
+	db, _, _ := serve(t)
+	srv := httptest.NewServer((&web.Server{Store: db, Goal: fixedGoal(research.Maximize)}).Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/tasks/shakespeare/points")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var pts struct{ Best []float64 }
+	if err := json.NewDecoder(resp.Body).Decode(&pts); err != nil || !slices.Equal(pts.Best, []float64{3.1, 3.1, 3.1}) {
+		t.Fatalf("best so far %v (%v); maximizing, #1's 3.1 stays best: #2 (3.3) was discarded, #4 (3.0) is lower", pts.Best, err)
+	}
+}
+
 func serve(t *testing.T) (*sqlite.DB, string, int64) {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"))
@@ -63,7 +87,7 @@ func serve(t *testing.T) (*sqlite.DB, string, int64) {
 	add(t, db, &base, research.StatusFailed, 0, "crash "+xss, "raise SystemExit('"+xss+"')\n")
 	add(t, db, &base, research.StatusKept, 3.0, "better "+xss, "lr = 2e-3\nprint('hi')  # comment\n")
 	srv := httptest.NewServer((&web.Server{Store: db, DefaultTask: "shakespeare",
-		Describe: func(string) web.TaskInfo { return web.TaskInfo{Metric: "val_bpb", Direction: research.Minimize} }}).Handler())
+		Goal: fixedGoal(research.Minimize)}).Handler())
 	t.Cleanup(srv.Close)
 	return db, srv.URL, base
 }
@@ -221,10 +245,11 @@ func TestAPI(t *testing.T) {
 	var pts struct {
 		Settled int64
 		Seq     []int64
-		Kept    []bool
+		Best    []float64
 	}
-	if get("/api/tasks/shakespeare/points?after=1", &pts) != 200 || pts.Settled != 4 || len(pts.Seq) != 2 || pts.Seq[1] != 4 || !pts.Kept[1] {
-		t.Fatalf("points: %+v", pts)
+	if get("/api/tasks/shakespeare/points?after=1", &pts) != 200 || pts.Settled != 4 || len(pts.Seq) != 2 || pts.Seq[1] != 4 ||
+		!slices.Equal(pts.Best, []float64{3.1, 3.0}) {
+		t.Fatalf("points: %+v; want #2 and #4 with the best so far 3.1 (#1's), then 3.0", pts)
 	}
 	for path, code := range map[string]int{"/api/tasks/shakespeare/experiments/99": 404, "/api/tasks/shakespeare/experiments/x": 400, "/nope": 404,
 		"/api/tasks/shakespeare/experiments?sort=code": 400, "/api/tasks/shakespeare/experiments?limit=-1": 400,

@@ -1,14 +1,18 @@
 // Package anthropic adapts the official anthropic-sdk-go to llm.Client:
 // the stable system prefix carries a cache_control breakpoint, retries and
 // timeouts are the SDK's (retry-after honoured), and usage includes cache
-// reads and writes.
+// reads and writes. A retry-after beyond llm.MaxRetryAfter is not waited
+// for.
 package anthropic
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	sdk "github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -21,9 +25,13 @@ type Client struct {
 	c sdk.Client
 }
 
-// New returns a client.
+var _ llm.Client = (*Client)(nil)
+
+// New returns a client. The timeout is the SDK's per attempt: a timed-out
+// attempt is retried like a dropped connection.
 func New(o llm.Options) *Client {
-	opts := []option.RequestOption{option.WithAPIKey(o.APIKey), option.WithMaxRetries(o.MaxRetries)}
+	opts := []option.RequestOption{option.WithAPIKey(o.APIKey), option.WithMaxRetries(o.MaxRetries),
+		option.WithMiddleware(refuseLongWaits)}
 	if o.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(o.BaseURL))
 	}
@@ -75,6 +83,34 @@ func (c *Client) Complete(ctx context.Context, req llm.Request) (llm.Response, e
 	return llm.Response{Text: text.String(), Model: string(msg.Model), StopReason: string(msg.StopReason),
 		Usage: llm.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens,
 			CacheReadTokens: u.CacheReadInputTokens, CacheWriteTokens: u.CacheCreationInputTokens}}, nil
+}
+
+// refuseLongWaits marks an answer whose retry-after exceeds
+// llm.MaxRetryAfter as not to be retried, so that the SDK, which would
+// wait for any retry-after, returns its error at once (as openai-go does).
+func refuseLongWaits(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+	res, err := next(req)
+	if err == nil && retryAfter(res.Header) > llm.MaxRetryAfter.Seconds() {
+		res.Header.Set("x-should-retry", "false")
+	}
+	return res, err
+}
+
+// retryAfter is the wait h asks for, in seconds (0 when none), from
+// retry-after-ms or retry-after (seconds or an HTTP date), as the SDK reads
+// them.
+func retryAfter(h http.Header) float64 {
+	if ms, err := strconv.ParseFloat(h.Get("retry-after-ms"), 64); err == nil {
+		return ms / 1000
+	}
+	v := h.Get("retry-after")
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		return s
+	}
+	if t, err := time.Parse(time.RFC1123, v); err == nil {
+		return time.Until(t).Seconds()
+	}
+	return 0
 }
 
 func classify(err error) error {

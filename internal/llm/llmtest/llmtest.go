@@ -1,6 +1,7 @@
 // Package llmtest runs fake model servers that speak the real wire
 // formats of the Anthropic Messages API and the OpenAI Chat Completions
-// API (errors included), for tests that drive the official SDKs offline.
+// API (errors included), for tests that drive the official SDKs offline,
+// and Conformance, the suite every llm.Client adapter passes.
 package llmtest
 
 import (

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	sdk "github.com/openai/openai-go/v3"
@@ -21,14 +22,20 @@ type Client struct {
 	c sdk.Client
 }
 
-// New returns a client.
+var _ llm.Client = (*Client)(nil)
+
+// New returns a client. The timeout is the HTTP client's, not the SDK's
+// per-attempt one: the SDK gives up on an attempt that outlives its own
+// timeout instead of retrying it, and counts the retry wait against it,
+// where llm.Client's contract retries a timed-out attempt like a dropped
+// connection.
 func New(o llm.Options) *Client {
 	opts := []option.RequestOption{option.WithAPIKey(o.APIKey), option.WithMaxRetries(o.MaxRetries)}
 	if o.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(o.BaseURL))
 	}
 	if o.Timeout > 0 {
-		opts = append(opts, option.WithRequestTimeout(o.Timeout))
+		opts = append(opts, option.WithHTTPClient(&http.Client{Timeout: o.Timeout}))
 	}
 	return &Client{c: sdk.NewClient(opts...)}
 }

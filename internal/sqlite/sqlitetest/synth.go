@@ -22,8 +22,12 @@ var (
 )
 
 // Fill records n synthetic experiments of task, which must have none yet,
-// in batches of 5,000; the first is the baseline script.
+// in batches of 5,000; the first is the baseline script. The task's goal
+// is a loss (lower is better), as the generated means assume.
 func Fill(ctx context.Context, db *sqlite.DB, task, baseline string, n int) error {
+	if err := db.SetGoal(ctx, task, research.Goal{Metric: "val_bpb", Direction: research.Minimize}); err != nil {
+		return err
+	}
 	src := rand.NewPCG(1, 2)
 	g := &gen{rng: rand.New(src), task: task, baseline: baseline, best: 3.2, bestSeq: 1, //nolint:gosec // G404: synthetic data, reproducible on purpose
 		at: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}

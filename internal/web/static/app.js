@@ -6,7 +6,7 @@ const body = document.body;
 const task = body.dataset.task;
 const pageSize = 100;
 let sortKey = "seq", sortDesc = true, offset = 0, total = 0, chart = null;
-let pts = { seq: [], mean: [], kept: [] }, settled = 0;
+let pts = { seq: [], mean: [], best: [] }, settled = 0;
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -63,17 +63,17 @@ function mergePoints(p, asked) {
   while (cut > 0 && pts.seq[cut - 1] > asked) cut--;
   const changed = cut !== pts.seq.length || p.seq.length > 0;
   if (changed) {
-    pts = { seq: pts.seq.slice(0, cut).concat(p.seq), mean: pts.mean.slice(0, cut).concat(p.mean), kept: pts.kept.slice(0, cut).concat(p.kept) };
+    pts = { seq: pts.seq.slice(0, cut).concat(p.seq), mean: pts.mean.slice(0, cut).concat(p.mean),
+      best: pts.best.slice(0, cut).concat(p.best) };
   }
   settled = p.settled;
   return changed;
 }
 
-function renderChart(direction, metric) {
-  const better = direction === "maximize" ? (a, b) => a > b : (a, b) => a < b;
-  let best = null;
-  const bestLine = pts.mean.map((m, i) => { if (pts.kept[i] && (best === null || better(m, best))) best = m; return best; });
-  const data = [pts.seq, pts.mean, bestLine];
+// renderChart draws the metric of every experiment and the server's
+// best-so-far line (the store's goal decides which way is better).
+function renderChart(metric) {
+  const data = [pts.seq, pts.mean, pts.best];
   const holder = document.getElementById("chart");
   if (!pts.seq.length) { holder.textContent = "No experiment has a metric yet."; return; }
   if (chart) { chart.setData(data); return; }
@@ -123,7 +123,7 @@ async function refresh() {
     const [sum, p, live] = await Promise.all([getJSON(base + "/experiments" + q), getJSON(base + "/points?after=" + asked),
       getJSON(base + "/running")]);
     renderStats(sum.stats); renderTable(sum);
-    if (mergePoints(p, asked) || !chart) renderChart(sum.direction, sum.metric);
+    if (mergePoints(p, asked) || !chart) renderChart(sum.metric);
     renderRunning(live);
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
   } catch (e) {

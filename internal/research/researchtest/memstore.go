@@ -1,0 +1,196 @@
+// Package researchtest holds what tests of the research contracts share:
+// an in-memory store that honours research.Store's contract, and the
+// conformance suites (StoreSuite, RunnerSuite) that every implementation
+// of the store and of the runner must pass (tests only).
+package researchtest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aymanbagabas/go-udiff"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+)
+
+// MemStore is an in-memory research.LoopStore, safe for concurrent use. It
+// keeps copies, as a real store does, and passes StoreSuite.
+type MemStore struct {
+	mu    sync.Mutex
+	exps  []*research.Experiment // by ID - 1
+	goals map[string]research.Goal
+}
+
+var _ research.LoopStore = (*MemStore)(nil)
+
+// SetGoal implements research.Store.
+func (m *MemStore) SetGoal(_ context.Context, task string, g research.Goal) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.goals == nil {
+		m.goals = map[string]research.Goal{}
+	}
+	if old, ok := m.goals[task]; ok {
+		return research.CheckGoal(task, &old, g)
+	}
+	m.goals[task] = g
+	return nil
+}
+
+// Best implements research.Store.
+func (m *MemStore) Best(_ context.Context, task string) (*research.Experiment, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.best(task)
+}
+
+func (m *MemStore) best(task string) (*research.Experiment, error) {
+	g, ok := m.goals[task]
+	var best *research.Experiment
+	for _, e := range m.exps {
+		if e.Task != task || e.Status != research.StatusKept {
+			continue
+		}
+		if !ok {
+			return nil, fmt.Errorf("task %s has kept experiments but no goal", task)
+		}
+		if best == nil || g.Direction.Ahead(e, best) {
+			best = e
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	c := m.light(best)
+	return &c, nil
+}
+
+// Create implements research.Store.
+func (m *MemStore) Create(_ context.Context, e *research.Experiment) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e.Diff = ""
+	if e.ParentID != nil {
+		if *e.ParentID < 1 || *e.ParentID > int64(len(m.exps)) {
+			return fmt.Errorf("parent %d: no such experiment", *e.ParentID)
+		}
+		if parent := m.exps[*e.ParentID-1].Code; e.Code != "" {
+			e.Diff = udiff.Unified("parent.py", "train.py", parent, e.Code)
+		}
+	}
+	e.ID, e.Seq, e.CreatedAt = int64(len(m.exps)+1), 1, time.Now().UTC()
+	for _, o := range m.exps {
+		if o.Task == e.Task {
+			e.Seq = max(e.Seq, o.Seq+1)
+		}
+	}
+	c := *e
+	m.exps = append(m.exps, &c)
+	return nil
+}
+
+// Finish implements research.Store.
+func (m *MemStore) Finish(_ context.Context, e *research.Experiment) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.finish(e)
+}
+
+func (m *MemStore) finish(e *research.Experiment) error {
+	if e.ID < 1 || e.ID > int64(len(m.exps)) {
+		return fmt.Errorf("experiment %d: no such experiment", e.ID)
+	}
+	c := *e
+	c.Outcome.Seeds = slices.Clone(e.Outcome.Seeds)
+	m.exps[e.ID-1] = &c
+	return nil
+}
+
+// Decide implements research.Store: under the store's lock, so no other
+// decision interleaves.
+func (m *MemStore) Decide(_ context.Context, e *research.Experiment) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g, ok := m.goals[e.Task]
+	if !ok {
+		return fmt.Errorf("decide experiment %d: task %s has no goal recorded (SetGoal first)", e.Seq, e.Task)
+	}
+	best, err := m.best(e.Task)
+	if err != nil {
+		return err
+	}
+	var mean *float64
+	if best != nil {
+		mean = best.Outcome.Mean
+	}
+	research.Conclude(e, g.Direction, mean)
+	now := time.Now()
+	e.FinishedAt = &now
+	return m.finish(e)
+}
+
+// List implements research.LoopStore.
+func (m *MemStore) List(_ context.Context, task string, full bool) ([]research.Experiment, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []research.Experiment
+	for _, e := range m.exps {
+		if e.Task != task {
+			continue
+		}
+		c := *e
+		if !full {
+			c = m.light(e)
+		}
+		c.ParentSeq = m.parentSeq(e)
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// light is e as a store's lists carry it: without code, diff or seeds.
+func (m *MemStore) light(e *research.Experiment) research.Experiment {
+	c := *e
+	c.Code, c.Diff, c.Outcome.Seeds = "", "", nil
+	c.ParentSeq = m.parentSeq(e)
+	return c
+}
+
+func (m *MemStore) parentSeq(e *research.Experiment) *int64 {
+	if e.ParentID == nil {
+		return nil
+	}
+	s := m.exps[*e.ParentID-1].Seq
+	return &s
+}
+
+// Fill implements research.LoopStore.
+func (m *MemStore) Fill(_ context.Context, list []research.Experiment) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range list {
+		if id := list[i].ID; id >= 1 && id <= int64(len(m.exps)) {
+			e := m.exps[id-1]
+			list[i].Code, list[i].Diff, list[i].Outcome.Seeds = e.Code, e.Diff, slices.Clone(e.Outcome.Seeds)
+		}
+	}
+	return nil
+}
+
+// MarkInterrupted implements research.LoopStore.
+func (m *MemStore) MarkInterrupted(_ context.Context, task string) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	now := time.Now()
+	for _, e := range m.exps {
+		if e.Task == task && e.Status == research.StatusRunning {
+			e.Status, e.Outcome.Failure, e.FinishedAt = research.StatusInterrupted, research.FailInterrupted, &now
+			n++
+		}
+	}
+	return n, nil
+}

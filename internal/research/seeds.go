@@ -1,0 +1,89 @@
+package research
+
+import "context"
+
+// Plan is how a runner runs every experiment: the training budget, the
+// seeds in order, and whether each seed's result is sealed (full
+// isolation, the model evaluated in a sealed process).
+type Plan struct {
+	TrainSeconds float64
+	Seeds        []int64
+	Sealed       bool
+}
+
+// SeedSpec is one seed of one recorded experiment to run.
+type SeedSpec struct {
+	Experiment int64 // the recorded experiment's ID, for progress events
+	Code       string
+	Seed       int64
+}
+
+// Runner runs one seed of a script: a train phase, then the trusted
+// evaluation of what it exported. It knows nothing of keep or discard. A
+// failed script is a SeedRun with a Failure (OK false), not an error;
+// errors are for the runner itself (and ctx's error when it was
+// cancelled), and then nothing of the seed is left running. This is the
+// seam an executor elsewhere (a cluster) implements.
+type Runner interface {
+	Plan() Plan
+	RunSeed(ctx context.Context, s SeedSpec) (SeedRun, error)
+}
+
+// RunSeeds runs e's code over the runner's seeds in order: it stops at
+// the first failure, or after the first seed when that is already worse
+// than best (ShortCircuit; best nil runs every seed), and aggregates the
+// seeds into an Outcome. On a runner error it returns the seeds finished
+// so far and the error.
+func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, best *float64) (Outcome, error) {
+	plan := r.Plan()
+	var out Outcome
+	for i, seed := range plan.Seeds {
+		run, err := r.RunSeed(ctx, SeedSpec{Experiment: e.ID, Code: e.Code, Seed: seed})
+		if err != nil {
+			return out, err
+		}
+		out.Seeds = append(out.Seeds, run)
+		if !run.OK {
+			out.Failure, out.Excerpt = run.Failure, run.Excerpt
+			break
+		}
+		if i == 0 && ShortCircuit(d, *run.Metric, best) {
+			break
+		}
+	}
+	summarize(&out)
+	out.Sealed = plan.Sealed && out.Failure == ""
+	return out, nil
+}
+
+// summarize sets a successful outcome's mean and standard deviation over
+// its seeds, and its test mean when every seed has a test metric.
+func summarize(out *Outcome) {
+	if out.Failure != "" || len(out.Seeds) == 0 {
+		return
+	}
+	var vals, tests []float64
+	for _, s := range out.Seeds {
+		vals = append(vals, *s.Metric)
+		if s.TestMetric != nil {
+			tests = append(tests, *s.TestMetric)
+		}
+	}
+	mean, std := MeanStd(vals)
+	out.Mean, out.Std = &mean, &std
+	if len(tests) == len(vals) {
+		t, _ := MeanStd(tests)
+		out.Test = &t
+	}
+}
+
+// SeedsOK counts the seeds that produced a metric.
+func (o Outcome) SeedsOK() int {
+	n := 0
+	for _, s := range o.Seeds {
+		if s.OK {
+			n++
+		}
+	}
+	return n
+}
