@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -52,37 +55,84 @@ func (c *chosenScripts) Propose(context.Context, research.Request) (research.Pro
 	return research.Proposal{Code: c.next(), Description: "chosen", Category: research.CategoryOther}, nil
 }
 
-// TestKeepsHoldWithExperimentsInFlight: the loop with three workers and
-// two concurrent evals on a second connection to the same database, with
-// experiments finishing out of order: every kept experiment beat the best
-// of those kept before it finished, and the best is the best by metric.
+var goal = research.Goal{Metric: "m", Direction: research.Minimize}
+
+// evals runs n evals of chosen scripts on db, as `autoresearch eval` does.
+func evals(t *testing.T, db *sqlite.DB, scripts *chosenScripts, n int) {
+	for range n {
+		e := &research.Experiment{Task: "t", Mode: research.ModeEval, Code: scripts.next()}
+		if err := research.RunOne(context.Background(), db, chosenRunner{}, goal, e); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestEvalProcess is the body of the eval processes that the test below
+// starts (this test binary again): evals on the database
+// $AR_TEST_EVAL_DB. Run directly, without it, it does nothing.
+func TestEvalProcess(t *testing.T) {
+	path := os.Getenv("AR_TEST_EVAL_DB")
+	if path == "" {
+		return
+	}
+	seed, _ := strconv.ParseUint(os.Getenv("AR_TEST_EVAL_SEED"), 10, 64)
+	evals(t, openDB(t, path), &chosenScripts{rng: rand.New(rand.NewPCG(seed, 5))}, 8)
+}
+
+// startEvalProcesses starts n eval processes on the database at path.
+func startEvalProcesses(t *testing.T, path string, n int) []*exec.Cmd {
+	var cmds []*exec.Cmd
+	for i := range n {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestEvalProcess$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "AR_TEST_EVAL_DB="+path, fmt.Sprintf("AR_TEST_EVAL_SEED=%d", 100+i))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+	}
+	return cmds
+}
+
+// TestKeepsHoldWithExperimentsInFlight: the loop with three workers, two
+// concurrent evals on a second connection and two eval processes on the
+// same database, with experiments finishing out of order: every kept
+// experiment beat the best of those kept before it finished, and the
+// best is the best by metric.
 func TestKeepsHoldWithExperimentsInFlight(t *testing.T) {
-	goal := research.Goal{Metric: "m", Direction: research.Minimize}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	loopDB, evalDB := openDB(t, path), openDB(t, path)
+	if err := loopDB.SetGoal(ctx, "t", goal); err != nil { // before the processes race to record it
+		t.Fatal(err)
+	}
+	procs := startEvalProcesses(t, path, 2)
 	scripts := &chosenScripts{rng: rand.New(rand.NewPCG(7, 11))}
 	l := &research.Loop{Task: "t", Goal: goal, Store: loopDB, Runner: chosenRunner{}, Proposer: scripts,
 		Validator: acceptAll{}, Strategy: research.DefaultStrategy(rand.New(rand.NewPCG(3, 4))), Workers: 3,
 		Limits: research.Limits{MaxExperiments: 30}}
 	var wg sync.WaitGroup
 	for range 2 {
-		wg.Go(func() {
-			for range 8 {
-				e := &research.Experiment{Task: "t", Mode: research.ModeEval, Code: scripts.next()}
-				if err := research.RunOne(ctx, evalDB, chosenRunner{}, goal, e); err != nil {
-					t.Error(err)
-				}
-			}
-		})
+		wg.Go(func() { evals(t, evalDB, scripts, 8) })
 	}
 	if _, err := l.Run(ctx, "m=4.5 d=0"); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
+	for _, p := range procs {
+		if err := p.Wait(); err != nil {
+			t.Fatalf("eval process: %v", err)
+		}
+	}
 	researchtest.CheckKeeps(t, loopDB, "t", research.Minimize, 2)
-	if list, _ := loopDB.List(ctx, "t", false); len(list) < 40 {
-		t.Fatalf("%d experiments recorded, want 47: the test did not exercise concurrency", len(list))
+	list, _ := loopDB.List(ctx, "t", false)
+	byEvals := 0
+	for _, e := range list {
+		if e.Mode == research.ModeEval {
+			byEvals++
+		}
+	}
+	if len(list) != 63 || byEvals != 32 {
+		t.Fatalf("%d experiments recorded (%d evals), want 63 (32): the loop's 31 and 8 evals from each of 2 goroutines and 2 processes", len(list), byEvals)
 	}
 }
 
