@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/web"
 )
 
@@ -34,6 +35,8 @@ func newDashboardCmd(s Streams, g *globalOpts) *cobra.Command {
 	taskFlags(cmd, g)
 	return cmd
 }
+
+var _ web.Store = (*sqlite.DB)(nil)
 
 func runDashboard(ctx context.Context, s Streams, g *globalOpts, o dashboardOpts) (err error) {
 	db, err := openDB(ctx, g)

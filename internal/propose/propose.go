@@ -24,6 +24,8 @@ type Proposer struct {
 	MaxTokens int64
 }
 
+var _ research.Proposer = (*Proposer)(nil)
+
 // DefaultMaxTokens bounds one answer: enough for a full rewrite.
 const DefaultMaxTokens = 16000
 

@@ -13,6 +13,8 @@ import (
 	"github.com/autoresearch/autoresearch/internal/research"
 )
 
+var _ research.LoopStore = (*DB)(nil)
+
 // Bounds on untrusted text stored per row.
 const (
 	maxExcerpt = 4000

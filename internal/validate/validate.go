@@ -26,6 +26,8 @@ type Validator struct {
 	Env *pyenv.Env
 }
 
+var _ research.Validator = Validator{}
+
 type verdict struct {
 	OK     bool   `json:"ok"`
 	Kind   string `json:"kind"`

@@ -29,6 +29,8 @@ type Proposer struct {
 	random bool
 }
 
+var _ research.Proposer = (*Proposer)(nil)
+
 // New returns a proposer drawing from rng.
 func New(rng *rand.Rand) *Proposer {
 	return &Proposer{rng: rng, seen: map[string]bool{}}
