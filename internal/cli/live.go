@@ -11,9 +11,6 @@ import (
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 )
 
-// maxLivePoints bounds a live curve; past it every other point is dropped.
-const maxLivePoints = 1000
-
 // liveRecorder writes the progress of seeds in flight to the store, at
 // most once a second per seed and on every phase change, so that the
 // dashboard (another process) can draw live loss curves.
@@ -25,7 +22,7 @@ type liveRecorder struct {
 
 type liveSeed struct {
 	phase   string
-	loss    []research.LossPoint
+	loss    research.Curve
 	flushed time.Time
 }
 
@@ -55,7 +52,7 @@ func (l *liveRecorder) event(ev runner.Event) {
 	default:
 		phase = "training"
 		if ev.Step != 0 || ev.Loss != 0 {
-			s.loss = appendThinned(s.loss, research.LossPoint{Step: ev.Step, Loss: ev.Loss})
+			s.loss.Add(research.LossPoint{Step: ev.Step, Loss: ev.Loss})
 		}
 	}
 	if phase == s.phase && time.Since(s.flushed) < time.Second {
@@ -63,23 +60,11 @@ func (l *liveRecorder) event(ev runner.Event) {
 		return
 	}
 	s.phase, s.flushed = phase, time.Now()
-	loss := append([]research.LossPoint(nil), s.loss...)
+	loss := s.loss.Points()
 	l.mu.Unlock()
 	if err := l.db.UpdateLive(context.Background(), ev.Experiment, ev.Seed, phase, loss); err != nil {
 		slog.Warn("live progress not recorded", "err", err)
 	}
-}
-
-func appendThinned(pts []research.LossPoint, p research.LossPoint) []research.LossPoint {
-	pts = append(pts, p)
-	if len(pts) <= maxLivePoints {
-		return pts
-	}
-	kept := pts[:0]
-	for i := 0; i < len(pts); i += 2 {
-		kept = append(kept, pts[i])
-	}
-	return kept
 }
 
 // both calls each function with every runner event.

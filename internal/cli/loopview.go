@@ -80,7 +80,7 @@ func (p *loopPrinter) eventLine(ev research.LoopEvent) string {
 	case ev.Stage == research.StageRunning && e.Mode == research.ModeBaseline:
 		return "→ baseline (the task has none yet)"
 	case ev.Stage == research.StageRunning:
-		return fmt.Sprintf("→ %s from #%d: %s", e.Mode, ev.ParentSeq, shorten(sanitize(e.Description, false), 70))
+		return fmt.Sprintf("→ %s from #%d: %s", e.Mode, ev.ParentSeq, research.Clip(sanitize(e.Description, false), 70))
 	case !p.s.IsTTY:
 		return fmt.Sprintf("· %s (%s from #%d)", ev.Stage, e.Mode, ev.ParentSeq)
 	}
@@ -93,7 +93,7 @@ func (p *loopPrinter) decision(e *research.Experiment) string {
 		line += fmt.Sprintf(" · %s %s", p.t.Metric, metricLabel(*e))
 	}
 	if e.Status == research.StatusFailed {
-		line += " · " + shorten(sanitize(firstLine(e.Outcome.Excerpt), false), 90)
+		line += " · " + research.Clip(sanitize(firstLine(e.Outcome.Excerpt), false), 90)
 	}
 	return line
 }

@@ -121,7 +121,7 @@ func writeTable(s Streams, best *research.Experiment, list []research.Experiment
 		unsealed = unsealed || e.Unsealed()
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d/%d\t%s\t$%.3f\t%s\t%s\n", mark, e.Seq, parentLabel(e),
 			statusLabel(e), metricLabel(e), e.SeedsDone, e.SeedsPlanned, e.Category,
-			e.Cost.USD, formatDuration(e.Duration()), shorten(sanitize(e.Description, false), 48))
+			e.Cost.USD, formatDuration(e.Duration()), research.Clip(sanitize(e.Description, false), 48))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -21,12 +21,3 @@ func sanitize(s string, multiline bool) string {
 		return r
 	}, s)
 }
-
-// shorten cuts s to n runes with an ellipsis.
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}

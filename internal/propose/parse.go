@@ -58,9 +58,9 @@ func (a answer) apply(parent string) (string, error) {
 		case 1:
 			code = strings.Replace(code, e.Search, e.Replace, 1)
 		case 0:
-			return "", fmt.Errorf("edit %d: its \"search\" text is not in the script: %q", i+1, clip(e.Search, 120))
+			return "", fmt.Errorf("edit %d: its \"search\" text is not in the script: %q", i+1, research.Clip(e.Search, 120))
 		default:
-			return "", fmt.Errorf("edit %d: its \"search\" text appears %d times; it must be unique: %q", i+1, n, clip(e.Search, 120))
+			return "", fmt.Errorf("edit %d: its \"search\" text appears %d times; it must be unique: %q", i+1, n, research.Clip(e.Search, 120))
 		}
 	}
 	return code, nil
@@ -80,7 +80,7 @@ func (a answer) proposal(parent string) (research.Proposal, error) {
 	case code == parent:
 		return research.Proposal{}, errors.New("the proposal does not change the script")
 	}
-	return research.Proposal{Code: code, Description: clip(oneLine(a.Description), 500), Hypothesis: clip(a.Hypothesis, 1000),
+	return research.Proposal{Code: code, Description: research.Clip(oneLine(a.Description), 500), Hypothesis: research.Clip(a.Hypothesis, 1000),
 		Category: category(a.Category)}, nil
 }
 
@@ -95,10 +95,3 @@ func category(s string) research.Category {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
-}

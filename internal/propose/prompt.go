@@ -20,8 +20,8 @@ const (
 	maxCandidates = 3
 	maxRecent     = 8
 	maxFailures   = 3
-	maxDescChars  = 200
-	maxCauseChars = 300
+	maxDescBytes  = 200
+	maxCauseBytes = 300
 )
 
 // TaskInfo is what the prompt says about the task.
@@ -87,7 +87,7 @@ func deltaWord(d research.Direction) string {
 func (t TaskInfo) candidates(list []research.Experiment) []line {
 	var out []line
 	for _, e := range list[:min(len(list), maxCandidates)] {
-		out = append(out, line{Seq: e.Seq, Metric: t.Metric + " " + metric(e.Outcome.Mean), Description: untrusted(e.Description, maxDescChars)})
+		out = append(out, line{Seq: e.Seq, Metric: t.Metric + " " + metric(e.Outcome.Mean), Description: untrusted(e.Description, maxDescBytes)})
 	}
 	return out
 }
@@ -99,7 +99,7 @@ func recent(list []research.Experiment) []line {
 	}
 	var out []line
 	for _, e := range list[max(0, len(list)-maxRecent):] {
-		l := line{Seq: e.Seq, Status: string(e.Status), Description: untrusted(e.Description, maxDescChars), Delta: "n/a"}
+		l := line{Seq: e.Seq, Status: string(e.Status), Description: untrusted(e.Description, maxDescBytes), Delta: "n/a"}
 		if e.Status == research.StatusFailed {
 			l.Status = "failed (" + string(e.Outcome.Failure) + ")"
 		}
@@ -115,7 +115,7 @@ func failures(list []research.Experiment) []line {
 	var out []line
 	for i := len(list) - 1; i >= 0 && len(out) < maxFailures; i-- {
 		if e := list[i]; e.Status == research.StatusFailed {
-			out = append(out, line{Seq: e.Seq, Kind: string(e.Outcome.Failure), Cause: untrusted(lastLines(e.Outcome.Excerpt, 3), maxCauseChars)})
+			out = append(out, line{Seq: e.Seq, Kind: string(e.Outcome.Failure), Cause: untrusted(lastLines(e.Outcome.Excerpt, 3), maxCauseBytes)})
 		}
 	}
 	return out
@@ -139,11 +139,7 @@ func metric(v *float64) string {
 // cannot close its <untrusted-data> fence or a code fence.
 func untrusted(s string, n int) string {
 	s = strings.NewReplacer("<untrusted-data>", "(untrusted-data)", "</untrusted-data>", "(/untrusted-data)", "```", "'''").Replace(s)
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
-	}
-	return s
+	return research.Clip(oneLine(s), n)
 }
 
 // fenceSafe keeps a script from closing the code fence it is shown in.

@@ -7,16 +7,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/sandbox"
 )
 
-// Bounds on what a seed keeps of its train process.
-const (
-	maxLossPoints = 1000
-	excerptMax    = 2000
-)
+// excerptMax bounds the failure excerpt a seed keeps of its processes.
+const excerptMax = 2000
 
 // harnessEvent is one line the harness writes to the events pipe. These
 // lines come from the untrusted process: they feed the loss curve and the
@@ -40,9 +38,7 @@ type trainLog struct {
 	clockStart  time.Time // the first clock_start
 	exportStart time.Time
 	exportDone  time.Time
-	loss        []research.LossPoint
-	stride      int
-	seen        int
+	loss        research.Curve
 	failure     string
 	failureMsg  string
 	diverged    bool
@@ -66,7 +62,10 @@ func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
 	case "clock_start":
 		first(&tl.clockStart, now)
 	case "log":
-		tl.addLoss(research.LossPoint{Step: ev.Step, Loss: ev.Loss, Elapsed: ev.Elapsed})
+		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
+			tl.diverged = true
+		}
+		tl.loss.Add(research.LossPoint{Step: ev.Step, Loss: ev.Loss, Elapsed: ev.Elapsed})
 	case "divergence":
 		tl.diverged = true
 	case "export_start":
@@ -81,30 +80,6 @@ func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
 	return ev, true
 }
 
-// addLoss keeps at most maxLossPoints points, thinning evenly: when full,
-// every other point is dropped and the sampling stride doubles.
-func (tl *trainLog) addLoss(p research.LossPoint) {
-	if math.IsNaN(p.Loss) || math.IsInf(p.Loss, 0) {
-		tl.diverged = true
-		return
-	}
-	if tl.stride == 0 {
-		tl.stride = 1
-	}
-	tl.seen++
-	if (tl.seen-1)%tl.stride != 0 {
-		return
-	}
-	tl.loss = append(tl.loss, p)
-	if len(tl.loss) >= maxLossPoints {
-		kept := tl.loss[:0]
-		for i := 0; i < len(tl.loss); i += 2 {
-			kept = append(kept, tl.loss[i])
-		}
-		tl.loss, tl.stride = kept, tl.stride*2
-	}
-}
-
 // first sets *t to now unless it is set already.
 func first(t *time.Time, now time.Time) {
 	if t.IsZero() {
@@ -116,7 +91,7 @@ func first(t *time.Time, now time.Time) {
 func (tl *trainLog) seedRun(seed int64) research.SeedRun {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	run := research.SeedRun{Seed: seed, ExitCode: tl.res.ExitCode, Loss: tl.loss}
+	run := research.SeedRun{Seed: seed, ExitCode: tl.res.ExitCode, Loss: tl.loss.Points()}
 	since := func(t time.Time) float64 {
 		if t.IsZero() || tl.res.Started.IsZero() {
 			return 0
@@ -179,19 +154,19 @@ func (tl *trainLog) classify() (research.FailureKind, string) {
 	out := tl.res.Output
 	switch {
 	case tl.res.TimedOut:
-		return research.FailTimeout, bound(fmt.Sprintf("killed after %s: still running well past its %s budget "+
+		return research.FailTimeout, failureExcerpt(fmt.Sprintf("killed after %s: still running well past its %s budget "+
 			"(allowed: %s to start, %s to save, then %s of grace)\n%s", secs(tl.limit), secs(tl.budget), secs(tl.startupAllow),
-			secs(tl.saveAllow), secs(tl.limit-tl.startupAllow-tl.budget-tl.saveAllow), tail(out, 600)), excerptMax)
+			secs(tl.saveAllow), secs(tl.limit-tl.startupAllow-tl.budget-tl.saveAllow), tail(out, 600)))
 	case tl.diverged:
-		return research.FailDivergence, bound("training loss became NaN or infinite\n"+tail(out, 600), excerptMax)
+		return research.FailDivergence, failureExcerpt("training loss became NaN or infinite\n" + tail(out, 600))
 	case tl.failure != "":
-		return scriptKind(tl.failure), bound(tl.failureMsg+"\n"+Excerpt(out), excerptMax)
+		return scriptKind(tl.failure), failureExcerpt(tl.failureMsg + "\n" + Excerpt(out))
 	case tl.res.Signal == "killed" || looksOOM(out):
-		return research.FailOOM, bound("the train process was killed (out of memory?)\n"+Excerpt(out), excerptMax)
+		return research.FailOOM, failureExcerpt("the train process was killed (out of memory?)\n" + Excerpt(out))
 	case tl.res.ExitCode != 0:
-		return research.FailCrash, bound(fmt.Sprintf("exit status %d %s\n%s", tl.res.ExitCode, tl.res.Signal, Excerpt(out)), excerptMax)
+		return research.FailCrash, failureExcerpt(fmt.Sprintf("exit status %d %s\n%s", tl.res.ExitCode, tl.res.Signal, Excerpt(out)))
 	case !tl.modelOK:
-		return research.FailExport, bound("the script ended without exporting a model: call H.save_model(model, example_input)\n"+tail(out, 600), excerptMax)
+		return research.FailExport, failureExcerpt("the script ended without exporting a model: call H.save_model(model, example_input)\n" + tail(out, 600))
 	}
 	if why := tl.overtime(); why != "" {
 		return research.FailOvertime, why
@@ -223,18 +198,24 @@ func Excerpt(out string) string {
 	return tail(out, 1200)
 }
 
+// tail keeps the end of a process's output, where a failure's cause is:
+// s trimmed, and when that has more than n bytes, "…" then its last n bytes
+// at most, cut where no character is split, as research.Clip cuts a head.
 func tail(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) <= n {
 		return s
 	}
-	return "..." + strings.ToValidUTF8(s[len(s)-n:], "")
+	cut := len(s) - n
+	for i := cut; i < len(s) && i < cut+utf8.UTFMax; i++ {
+		if utf8.RuneStart(s[i]) {
+			cut = i
+			break
+		}
+	}
+	return "…" + s[cut:]
 }
 
-func bound(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "..."
-}
+// failureExcerpt is a failure's excerpt as a seed records it: s trimmed and
+// clipped to excerptMax bytes.
+func failureExcerpt(s string) string { return research.Clip(strings.TrimSpace(s), excerptMax) }

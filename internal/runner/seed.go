@@ -189,10 +189,10 @@ func applyEval(run *research.SeedRun, result *evalResult, res sandbox.Result, mu
 		run.Failure, run.Excerpt = research.FailTimeout, "evaluation did not finish in time"
 	case result == nil:
 		run.Failure = research.FailCrash
-		run.Excerpt = bound("evaluator ended without a result (exit "+strconv.Itoa(res.ExitCode)+")\n"+Excerpt(res.Output), excerptMax)
+		run.Excerpt = failureExcerpt("evaluator ended without a result (exit " + strconv.Itoa(res.ExitCode) + ")\n" + Excerpt(res.Output))
 	case result.Failure != "":
 		run.Failure = research.FailureKind(result.Failure)
-		run.Excerpt = bound("evaluation: "+result.Message, excerptMax)
+		run.Excerpt = failureExcerpt("evaluation: " + result.Message)
 	case mustSeal && !result.Sealed:
 		run.Failure, run.Excerpt = research.FailCrash, "evaluation: the model's process was not sealed"
 	default:

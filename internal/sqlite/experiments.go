@@ -45,7 +45,7 @@ func insertExperiment(ctx context.Context, tx *sql.Tx, e *research.Experiment) e
 		(task, seq, parent_id, mode, category, description, hypothesis, status, train_seconds, seeds_planned,
 		 proposer, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, propose_seconds, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Task, e.Seq, e.ParentID, e.Mode, e.Category, clip(e.Description, maxText), clip(e.Hypothesis, maxText),
+		e.Task, e.Seq, e.ParentID, e.Mode, e.Category, research.Clip(e.Description, maxText), research.Clip(e.Hypothesis, maxText),
 		e.Status, e.TrainSeconds, e.SeedsPlanned, e.Cost.Proposer, e.Cost.Model, e.Cost.InputTokens, e.Cost.OutputTokens,
 		e.Cost.CacheReadTokens, e.Cost.CacheWriteTokens, e.Cost.USD, e.Cost.ProposeSeconds, e.CreatedAt.Format(time.RFC3339Nano))
 	if err != nil {
@@ -95,7 +95,7 @@ func finish(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
 	o := e.Outcome
 	_, err := tx.ExecContext(ctx, `UPDATE experiments SET status = ?, metric_mean = ?, metric_std = ?, test_metric = ?,
 		failure_kind = ?, failure_excerpt = ?, finished_at = ?, seeds_done = ?, sealed = ? WHERE id = ?`,
-		e.Status, o.Mean, o.Std, o.Test, o.Failure, clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.SeedsDone, o.Sealed, e.ID)
+		e.Status, o.Mean, o.Std, o.Test, o.Failure, research.Clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.SeedsDone, o.Sealed, e.ID)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func insertSeed(ctx context.Context, tx *sql.Tx, expID int64, s research.SeedRun
 		 export_seconds, eval_seconds, exit_code, failure_kind, failure_excerpt, loss_curve)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		expID, s.Seed, s.OK, s.Metric, s.TestMetric, s.TrainSeconds, s.WallSeconds, s.StartupSeconds, s.ImportSeconds,
-		s.ExportSeconds, s.EvalSeconds, s.ExitCode, s.Failure, clip(s.Excerpt, maxExcerpt), string(curve))
+		s.ExportSeconds, s.EvalSeconds, s.ExitCode, s.Failure, research.Clip(s.Excerpt, maxExcerpt), string(curve))
 	return err
 }
 
@@ -272,13 +272,6 @@ func (d *DB) Tasks(ctx context.Context) ([]string, error) {
 		out = append(out, t)
 	}
 	return out, rows.Err()
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 func formatTime(t *time.Time) any {
