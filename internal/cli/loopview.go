@@ -62,7 +62,9 @@ func (p *loopPrinter) tally(e *research.Experiment) {
 	switch e.Status {
 	case research.StatusKept:
 		st.kept++
-		st.best = e.Outcome.Mean
+		if st.best == nil || p.t.Direction.Better(*e.Outcome.Mean, *st.best) { // keeps may be reported out of order
+			st.best = e.Outcome.Mean
+		}
 	case research.StatusDiscarded:
 		st.discarded++
 	case research.StatusFailed:

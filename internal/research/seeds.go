@@ -1,6 +1,9 @@
 package research
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Plan is how a runner runs every experiment: the training budget, the
 // seeds in order, and whether each seed's result is sealed (full
@@ -37,10 +40,16 @@ type Runner interface {
 func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, best *float64) (Outcome, error) {
 	plan := r.Plan()
 	var out Outcome
+	if len(plan.Seeds) == 0 {
+		return out, errors.New("the runner plans no seed")
+	}
 	for i, seed := range plan.Seeds {
 		run, err := r.RunSeed(ctx, SeedSpec{Experiment: e.ID, Code: e.Code, Seed: seed})
 		if err != nil {
 			return out, err
+		}
+		if run.OK && run.Metric == nil { // a runner out of contract: no number is no result
+			run.OK, run.Failure, run.Excerpt = false, FailCrash, "the runner reported a seed without a metric"
 		}
 		out.Seeds = append(out.Seeds, run)
 		if !run.OK {

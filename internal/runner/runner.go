@@ -168,9 +168,10 @@ func (r *Runner) Plan() research.Plan {
 // RunSeed implements research.Runner: the train phase of s.Code with
 // s.Seed in a workspace of its own and, when it produced a model, the
 // evaluate phase. The workspace (seed-N, open to the sandbox's user) lies
-// in a private folder of its own.
+// in a private folder of its own, named after the task and the
+// experiment's ID (kept with Cfg.KeepWorkspaces).
 func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
-	ws, err := os.MkdirTemp(r.Cfg.WorkDir, r.Task.Name+"-")
+	ws, err := os.MkdirTemp(r.Cfg.WorkDir, fmt.Sprintf("%s-%d-", r.Task.Name, s.Experiment))
 	if err != nil {
 		return research.SeedRun{Seed: s.Seed}, fmt.Errorf("create workspace in %s: %w", r.Cfg.WorkDir, err)
 	}

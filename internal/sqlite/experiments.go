@@ -132,6 +132,9 @@ func insertSeed(ctx context.Context, tx *sql.Tx, expID int64, s research.SeedRun
 // SetGoal records the task's goal, or checks it against the one recorded
 // (research.CheckGoal). It writes only when the task has none yet.
 func (d *DB) SetGoal(ctx context.Context, task string, g research.Goal) error {
+	if !g.Direction.Valid() || g.Metric == "" {
+		return fmt.Errorf("task %s: goal %s: want a metric name and minimize or maximize", task, g)
+	}
 	recorded, err := d.goal(ctx, d.db, task)
 	if err != nil || recorded != nil {
 		return errors.Join(err, research.CheckGoal(task, recorded, g))

@@ -80,14 +80,15 @@ func toRow(e research.Experiment) row {
 // points up to Settled will not change, so a client asks for those after.
 // Best is the best-so-far line (research.Direction.BestSoFar).
 type points struct {
-	Settled int64      `json:"settled"`
-	Seq     []int64    `json:"seq"`
-	Mean    []*float64 `json:"mean"`
-	Best    []*float64 `json:"best"`
+	Direction research.Direction `json:"direction"` // the line's ranking; when it changes, the client starts again
+	Settled   int64              `json:"settled"`
+	Seq       []int64            `json:"seq"`
+	Mean      []*float64         `json:"mean"`
+	Best      []*float64         `json:"best"`
 }
 
-func columns(pts []research.Point, best []*float64, settled int64) points {
-	c := points{Settled: settled, Seq: make([]int64, len(pts)), Mean: make([]*float64, len(pts)), Best: best}
+func columns(pts []research.Point, best []*float64, settled int64, d research.Direction) points {
+	c := points{Direction: d, Settled: settled, Seq: make([]int64, len(pts)), Mean: make([]*float64, len(pts)), Best: best}
 	for i, p := range pts {
 		c.Seq[i], c.Mean[i] = p.Seq, p.Mean
 	}

@@ -21,6 +21,7 @@ type taskPoints struct {
 	settled int64
 	pts     []research.Point // every point with Seq <= settled, in order
 	best    []*float64       // the best-so-far line at each of pts
+	dir     research.Direction
 }
 
 // add caches a settled point and the best-so-far line at it.
@@ -53,6 +54,9 @@ func (s *Server) points(ctx context.Context, task string, after int64, d researc
 	tp := s.pointCache.task(task)
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
+	if tp.dir != d { // the goal became known (a database from before goals were): rank again
+		tp.settled, tp.pts, tp.best, tp.dir = 0, nil, nil, d
+	}
 	fresh, settled, err := s.Store.Points(ctx, task, tp.settled)
 	if err != nil {
 		return nil, nil, 0, err

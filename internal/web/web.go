@@ -140,7 +140,7 @@ func (s *Server) apiPoints(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		pts, best, settled, err := s.points(ctx, task, int64(after), goal.Direction)
-		return columns(pts, best, settled), err
+		return columns(pts, best, settled, goal.Direction), err
 	})
 }
 

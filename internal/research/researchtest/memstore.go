@@ -28,6 +28,9 @@ var _ research.LoopStore = (*MemStore)(nil)
 
 // SetGoal implements research.Store.
 func (m *MemStore) SetGoal(_ context.Context, task string, g research.Goal) error {
+	if !g.Direction.Valid() || g.Metric == "" {
+		return fmt.Errorf("task %s: goal %s: want a metric name and minimize or maximize", task, g)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.goals == nil {

@@ -108,6 +108,11 @@ func goalIsKept(t *testing.T, s research.LoopStore) {
 	must(t, s.SetGoal(bg, "a", minimum))
 	must(t, s.SetGoal(bg, "a", minimum))
 	must(t, s.SetGoal(bg, "b", maximum))
+	for _, g := range []research.Goal{{Metric: "loss"}, {Direction: research.Minimize}} {
+		if err := s.SetGoal(bg, "c", g); err == nil {
+			t.Fatalf("goal %+v recorded; want an error (a goal needs a metric and a direction)", g)
+		}
+	}
 	for _, g := range []research.Goal{maximum, {Metric: "other", Direction: research.Minimize}} {
 		if err := s.SetGoal(bg, "a", g); !errors.Is(err, research.ErrGoalChanged) {
 			t.Fatalf("goal %s after %s: err = %v, want ErrGoalChanged", g, minimum, err)
@@ -232,6 +237,11 @@ func CheckKeeps(t *testing.T, s research.LoopStore, task string, d research.Dire
 	t.Helper()
 	list, err := s.List(bg, task, false)
 	must(t, err)
+	for _, e := range list {
+		if e.FinishedAt == nil {
+			t.Fatalf("#%d (%s) has no finish time", e.Seq, e.Status)
+		}
+	}
 	slices.SortStableFunc(list, func(a, b research.Experiment) int { return a.FinishedAt.Compare(*b.FinishedAt) })
 	var best *research.Experiment
 	kept := 0

@@ -59,12 +59,16 @@ function renderTable(sum) {
 // mergePoints keeps the points up to the settled number asked from and
 // appends the ones the server sent after it.
 function mergePoints(p, asked) {
+  if (pts.direction && p.direction !== pts.direction) { // ranked another way now: ask for every point again
+    pts = { seq: [], mean: [], best: [] }; settled = 0;
+    return true;
+  }
   let cut = pts.seq.length;
   while (cut > 0 && pts.seq[cut - 1] > asked) cut--;
   const changed = cut !== pts.seq.length || p.seq.length > 0;
   if (changed) {
     pts = { seq: pts.seq.slice(0, cut).concat(p.seq), mean: pts.mean.slice(0, cut).concat(p.mean),
-      best: pts.best.slice(0, cut).concat(p.best) };
+      best: pts.best.slice(0, cut).concat(p.best), direction: p.direction };
   }
   settled = p.settled;
   return changed;
