@@ -65,7 +65,9 @@ func TestBestSoFarFollowsTheGoal(t *testing.T) {
 	db, _, base := serve(t)
 	add(t, db, &base, research.StatusKept, 3.05, "kept while maximizing", "x") // #5
 	dir := research.Minimize
-	goal := func(context.Context, string) (research.Goal, error) { return research.Goal{Metric: "m", Direction: dir}, nil }
+	goal := func(context.Context, string) (research.Goal, error) {
+		return research.Goal{Metric: "m", Direction: dir}, nil
+	}
 	srv := httptest.NewServer((&web.Server{Store: db, Goal: goal}).Handler())
 	defer srv.Close()
 	for _, c := range []struct {
