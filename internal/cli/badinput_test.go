@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
 
@@ -20,6 +22,16 @@ func TestBadInput(t *testing.T) {
 	script := filepath.Join(dir, "s.py")
 	os.WriteFile(script, []byte("import harness\n"), 0o644)
 	db := filepath.Join(dir, "ok.db")
+	maximized := filepath.Join(dir, "maximized.db") // shakespeare's loss recorded the wrong way round
+	if st, err := sqlite.Open(context.Background(), maximized); err != nil {
+		t.Fatal(err)
+	} else {
+		err = st.SetGoal(context.Background(), "shakespeare", research.Goal{Metric: "val_bpb", Direction: research.Maximize})
+		st.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	noTorch := filepath.Join(dir, "python-without-torch")
 	os.WriteFile(noTorch, []byte("#!/bin/sh\nexec python3 -S \"$@\"\n"), 0o755) // no site-packages: no torch
 	cases := []struct {
@@ -50,6 +62,8 @@ func TestBadInput(t *testing.T) {
 		{"no workers", []string{"run", "--db", db, "--workers", "0"}, ExitUsage, "want 1 to 64"},
 		{"huge workers", []string{"run", "--db", db, "--workers", "100000"}, ExitUsage, "want 1 to 64"},
 		{"python without torch", []string{"eval", "--db", db, "--python", noTorch, script}, ExitEnvironment, "PyTorch"},
+		{"goal changed", []string{"eval", "--db", maximized, "--task", "shakespeare", script}, ExitUsage, "recorded with metric val_bpb (maximize)"},
+		{"goal changed in run", []string{"run", "--db", maximized, "--task", "shakespeare"}, ExitUsage, "give the changed task another name"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -39,6 +39,9 @@ func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, 
 		return err
 	}
 	defer closeDB(db, &err)
+	if err := db.SetGoal(ctx, t.Name, t.Goal()); err != nil { // a changed goal stops before data is prepared
+		return err
+	}
 	r, err := newRunner(ctx, g, s, t, o)
 	if err != nil {
 		return err
@@ -109,7 +112,7 @@ func (p *progress) event(ev runner.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch ev.Phase {
-	case runner.PhaseTrain:
+	case research.PhaseTraining:
 		if ev.Step == 0 && ev.Loss == 0 {
 			p.start = time.Now()
 			p.line(fmt.Sprintf("seed %d: training...", ev.Seed), true)
@@ -118,9 +121,9 @@ func (p *progress) event(ev runner.Event) {
 		if p.s.IsTTY {
 			p.line(fmt.Sprintf("seed %d: training %4.0fs · step %d · loss %.4f", ev.Seed, time.Since(p.start).Seconds(), ev.Step, ev.Loss), false)
 		}
-	case runner.PhaseEvaluate:
+	case research.PhaseEvaluating:
 		p.line(fmt.Sprintf("seed %d: evaluating...", ev.Seed), true)
-	case runner.PhaseDone:
+	case research.PhaseDone:
 		p.clear()
 		fmt.Fprintln(p.s.Out, seedLine(p.metric, ev.Run))
 	}

@@ -14,8 +14,11 @@ import (
 // goals answers, for every reader, the goal a task's experiments are
 // ranked by: the one the database recorded with them. A task recorded
 // before goals were has none until its next run; for it, the task folder
-// of that name (--task-dir, else the built-in one), else lower is better
-// with a warning (once per task) that says how to be sure.
+// of that name (--task-dir, else the built-in one) gives the goal, which
+// is then recorded so that the store ranks by it too. Without a folder
+// the direction is read from the history (under the rule those databases
+// were written with, each keep beat the one before), with a warning
+// (once per task) that says how to be sure.
 type goals struct {
 	mu     sync.Mutex
 	db     *sqlite.DB
@@ -28,26 +31,83 @@ func newGoals(db *sqlite.DB, g *globalOpts, warn io.Writer) *goals {
 	return &goals{db: db, g: g, warn: warn, warned: map[string]bool{}}
 }
 
-// of returns task name's goal.
+// of returns task name's goal (recording a task folder's for a task
+// that has experiments but no goal).
 func (gs *goals) of(ctx context.Context, name string) (research.Goal, error) {
-	if recorded, err := gs.db.Goal(ctx, name); err != nil || recorded != nil {
-		if recorded == nil {
-			return research.Goal{}, err
-		}
-		return *recorded, nil
+	recorded, err := gs.db.Goal(ctx, name)
+	if err != nil || recorded != nil {
+		return deref(recorded), err
 	}
+	if g, ok := gs.folder(name); ok {
+		if v, err := gs.db.Version(ctx, name); err != nil || v == 0 {
+			return g, err // no experiment yet: the first run records it
+		}
+		if err := gs.db.SetGoal(ctx, name, g); err != nil { // another process may have recorded one first
+			recorded, rerr := gs.db.Goal(ctx, name)
+			if rerr != nil || recorded == nil {
+				return g, err
+			}
+			return *recorded, nil
+		}
+		return g, nil
+	}
+	return gs.inferred(ctx, name)
+}
+
+func deref(g *research.Goal) research.Goal {
+	if g == nil {
+		return research.Goal{}
+	}
+	return *g
+}
+
+// folder is the goal of the task folder named name, if one loads.
+func (gs *goals) folder(name string) (research.Goal, bool) {
 	if t, err := loadTask(gs.g); err == nil && t.Name == name {
-		return t.Goal(), nil
+		return t.Goal(), true
 	}
 	if t, err := task.Load(name, ""); err == nil {
-		return t.Goal(), nil
+		return t.Goal(), true
 	}
+	return research.Goal{}, false
+}
+
+// inferred reads the direction from the kept experiments in order: the
+// last beat the first. It is not recorded (the metric's name is unknown).
+func (gs *goals) inferred(ctx context.Context, name string) (research.Goal, error) {
+	list, err := gs.db.List(ctx, name, false)
+	if err != nil {
+		return research.Goal{}, err
+	}
+	g := research.Goal{Metric: "metric", Direction: research.Minimize}
+	var first, last *float64
+	for _, e := range list {
+		if e.Status == research.StatusKept && e.Outcome.Mean != nil {
+			first, last = firstOf(first, e.Outcome.Mean), e.Outcome.Mean
+		}
+	}
+	if first != nil && *last > *first {
+		g.Direction = research.Maximize
+	}
+	gs.warnOnce(name, g)
+	return g, nil
+}
+
+func firstOf(first, v *float64) *float64 {
+	if first == nil {
+		return v
+	}
+	return first
+}
+
+func (gs *goals) warnOnce(name string, g research.Goal) {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
-	if !gs.warned[name] {
-		gs.warned[name] = true
-		fmt.Fprintf(gs.warn, "warning: the database does not record which way task %s's metric improves (it was written by an "+
-			"older version): ranking lower as better; pass its --task-dir, or run it once, to be sure\n", sanitize(name, false))
+	if gs.warned[name] {
+		return
 	}
-	return research.Goal{Metric: "metric", Direction: research.Minimize}, nil
+	gs.warned[name] = true
+	fmt.Fprintf(gs.warn, "warning: the database does not record which way task %s's metric improves (it was written by an "+
+		"older version); its keeps say %s is better: pass its --task-dir, or run it once, to be sure\n",
+		sanitize(name, false), g.Direction.Word())
 }

@@ -21,7 +21,7 @@ type liveRecorder struct {
 }
 
 type liveSeed struct {
-	phase   string
+	phase   research.Phase
 	loss    research.Curve
 	flushed time.Time
 }
@@ -31,26 +31,23 @@ func newLiveRecorder(db *sqlite.DB) *liveRecorder {
 }
 
 func (l *liveRecorder) event(ev runner.Event) {
-	if ev.Experiment == 0 {
+	if ev.ExperimentID == 0 {
 		return
 	}
-	key := [2]int64{ev.Experiment, ev.Seed}
+	key := [2]int64{ev.ExperimentID, ev.Seed}
 	l.mu.Lock()
 	s := l.seeds[key]
 	if s == nil {
 		s = &liveSeed{}
 		l.seeds[key] = s
 	}
-	var phase string
-	switch ev.Phase {
-	case runner.PhaseDone:
+	phase := ev.Phase
+	switch phase {
+	case research.PhaseDone:
 		delete(l.seeds, key) // the finished experiment's rows go with its record
 		l.mu.Unlock()
 		return
-	case runner.PhaseEvaluate:
-		phase = "evaluating"
-	default:
-		phase = "training"
+	case research.PhaseTraining:
 		if ev.Step != 0 || ev.Loss != 0 {
 			s.loss.Add(research.LossPoint{Step: ev.Step, Loss: ev.Loss})
 		}
@@ -62,7 +59,7 @@ func (l *liveRecorder) event(ev runner.Event) {
 	s.phase, s.flushed = phase, time.Now()
 	loss := s.loss.Points()
 	l.mu.Unlock()
-	if err := l.db.UpdateLive(context.Background(), ev.Experiment, ev.Seed, phase, loss); err != nil {
+	if err := l.db.UpdateLive(context.Background(), ev.ExperimentID, ev.Seed, phase, loss); err != nil {
 		slog.Warn("live progress not recorded", "err", err)
 	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +27,8 @@ type liveState struct {
 	n                       int
 	mode                    research.Mode
 	parent                  int64
-	phase                   string
+	phase                   string // what the line says
+	training                bool   // a seed is training: elapsed is shown against the budget
 	since                   time.Time
 	loss                    *float64
 	best                    *float64
@@ -48,12 +48,21 @@ func (p *loopPrinter) loop(ev research.LoopEvent) {
 	case research.StageDone:
 		p.tally(e)
 	}
-	st.phase, st.since = string(ev.Stage), time.Now()
+	st.phase, st.since, st.training = string(ev.Stage), time.Now(), false
 	if line := p.eventLine(ev); line != "" {
 		p.println(line)
 	} else {
 		p.redraw()
 	}
+}
+
+// summary ends the live line and prints what the loop did.
+func (p *loopPrinter) summary(sum research.Summary) {
+	if p.s.IsTTY {
+		fmt.Fprint(p.s.Out, "\r\033[K")
+	}
+	fmt.Fprintf(p.s.Out, "\n%d experiments: %d kept, %d discarded, %d failed, %d interrupted · spent $%.4f\n",
+		sum.Experiments, sum.Kept, sum.Discarded, sum.Failed, sum.Interrupted, sum.SpentUSD)
 }
 
 func (p *loopPrinter) tally(e *research.Experiment) {
@@ -105,16 +114,16 @@ func (p *loopPrinter) seed(ev runner.Event) {
 	defer p.mu.Unlock()
 	st := &p.live
 	switch ev.Phase {
-	case runner.PhaseTrain:
+	case research.PhaseTraining:
 		if ev.Step == 0 && ev.Loss == 0 {
-			st.phase, st.since = fmt.Sprintf("training seed %d", ev.Seed), time.Now()
+			st.phase, st.since, st.training = fmt.Sprintf("training seed %d", ev.Seed), time.Now(), true
 		} else {
 			loss := ev.Loss
 			st.loss = &loss
 		}
-	case runner.PhaseEvaluate:
-		st.phase, st.since = fmt.Sprintf("evaluating seed %d", ev.Seed), time.Now()
-	case runner.PhaseDone:
+	case research.PhaseEvaluating:
+		st.phase, st.since, st.training = fmt.Sprintf("evaluating seed %d", ev.Seed), time.Now(), false
+	case research.PhaseDone:
 		p.println("  " + seedLine(p.t.Metric, ev.Run))
 		return
 	}
@@ -144,7 +153,7 @@ func (p *loopPrinter) status() string {
 		n += fmt.Sprintf("/%d", p.max)
 	}
 	line := fmt.Sprintf("[%s] %s from #%d · %s %.0fs", n, st.mode, st.parent, st.phase, time.Since(st.since).Seconds())
-	if strings.HasPrefix(st.phase, "training") {
+	if st.training {
 		line += fmt.Sprintf("/%gs", p.budget)
 	}
 	if st.loss != nil {

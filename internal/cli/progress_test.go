@@ -16,10 +16,10 @@ func feed(p *loopPrinter) {
 	p.loop(research.LoopEvent{Stage: research.StageProposing, Experiment: e, ParentSeq: 1})
 	p.loop(research.LoopEvent{Stage: research.StageValidating, Experiment: e, ParentSeq: 1})
 	p.loop(research.LoopEvent{Stage: research.StageRunning, Experiment: e, ParentSeq: 1})
-	p.seed(runner.Event{Seed: 42, Phase: runner.PhaseTrain})
-	p.seed(runner.Event{Seed: 42, Phase: runner.PhaseTrain, Step: 25, Loss: 1.5})
-	p.seed(runner.Event{Seed: 42, Phase: runner.PhaseEvaluate})
-	p.seed(runner.Event{Seed: 42, Phase: runner.PhaseDone, Run: &research.SeedRun{Seed: 42, OK: true, Metric: &m}})
+	p.seed(runner.Event{Seed: 42, Phase: research.PhaseTraining})
+	p.seed(runner.Event{Seed: 42, Phase: research.PhaseTraining, Step: 25, Loss: 1.5})
+	p.seed(runner.Event{Seed: 42, Phase: research.PhaseEvaluating})
+	p.seed(runner.Event{Seed: 42, Phase: research.PhaseDone, Run: &research.SeedRun{Seed: 42, OK: true, Metric: &m}})
 	e.Status, e.Outcome, e.Cost = research.StatusKept, research.Outcome{Mean: &m}, research.Cost{USD: 0.02}
 	p.loop(research.LoopEvent{Stage: research.StageDone, Experiment: e, ParentSeq: 1})
 }

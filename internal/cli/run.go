@@ -9,6 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/runner"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
+	"github.com/autoresearch/autoresearch/internal/task"
 	"github.com/autoresearch/autoresearch/internal/validate"
 )
 
@@ -76,11 +79,7 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 	if err != nil {
 		return err
 	}
-	seed := o.SearchSeed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) //nolint:gosec // G404: search randomness, not security; seeded for reproducibility
+	rng := searchRNG(o.SearchSeed)
 	prop, err := chooseProposer(s, o, t, rng)
 	if err != nil {
 		return err
@@ -90,31 +89,45 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 		return err
 	}
 	defer closeDB(db, &err)
+	if err := db.SetGoal(ctx, t.Name, t.Goal()); err != nil { // a changed goal stops before data is prepared
+		return err
+	}
 	r, err := newRunner(ctx, g, s, t, o.run)
 	if err != nil {
 		return err
 	}
+	l, lp := newLoop(ctx, s, db, r, t, prop, rng, o)
+	sum, err := l.Run(ctx, t.Baseline)
+	lp.summary(sum)
+	if err != nil {
+		return err
+	}
+	return runStatus(ctx, s, g, statusOpts{Last: defaultLast})
+}
+
+// searchRNG is the strategy's and the offline proposer's randomness,
+// seeded by --search-seed (0: from the clock).
+func searchRNG(seed uint64) *rand.Rand {
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) //nolint:gosec // G404: search randomness, not security; seeded for reproducibility
+}
+
+// newLoop wires the loop and its terminal view, and prints its header.
+func newLoop(ctx context.Context, s Streams, db *sqlite.DB, r *runner.Runner, t *task.Task, prop research.Proposer,
+	rng *rand.Rand, o loopOpts) (*research.Loop, *loopPrinter) {
 	lp := &loopPrinter{s: s, t: t, max: o.MaxExperiments, budget: r.Cfg.TrainSeconds}
 	if best, err := db.Best(ctx, t.Name); err == nil && best != nil {
 		lp.live.best = best.Outcome.Mean
 	}
 	r.Cfg.OnEvent = both(lp.seed, newLiveRecorder(db).event)
-	l := &research.Loop{
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · %d worker(s) · isolation %s\n",
+		t.Name, t.Metric, t.Direction.Word(), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.Workers, r.Cfg.Isolation)
+	return &research.Loop{
 		Task: t.Name, Goal: t.Goal(), Store: db, Runner: r, Proposer: prop,
 		Validator: validate.Validator{Env: r.Env}, Strategy: research.DefaultStrategy(rng), Workers: o.Workers,
 		Limits:  research.Limits{MaxExperiments: o.MaxExperiments, MaxDuration: time.Duration(o.MaxHours * float64(time.Hour)), BudgetUSD: o.BudgetUSD},
 		OnEvent: lp.loop,
-	}
-	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · %d worker(s) · isolation %s\n",
-		t.Name, t.Metric, t.Direction.Word(), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.Workers, r.Cfg.Isolation)
-	sum, err := l.Run(ctx, t.Baseline)
-	if s.IsTTY {
-		fmt.Fprint(s.Out, "\r\033[K")
-	}
-	fmt.Fprintf(s.Out, "\n%d experiments: %d kept, %d discarded, %d failed, %d interrupted · spent $%.4f\n",
-		sum.Experiments, sum.Kept, sum.Discarded, sum.Failed, sum.Interrupted, sum.SpentUSD)
-	if err != nil {
-		return err
-	}
-	return runStatus(ctx, s, g, statusOpts{Last: defaultLast})
+	}, lp
 }

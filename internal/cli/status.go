@@ -50,6 +50,9 @@ func runStatus(ctx context.Context, s Streams, g *globalOpts, o statusOpts) (err
 		return usageErr(fmt.Errorf("--last must be at least 1, not %d", o.Last))
 	}
 	name := taskName(g)
+	if _, err := newGoals(db, g, s.Err).of(ctx, name); err != nil { // a database from before goals were gets one
+		return err
+	}
 	st, err := db.Stats(ctx, name)
 	if err != nil {
 		return err

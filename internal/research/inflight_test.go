@@ -1,12 +1,15 @@
 package research_test
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -22,7 +25,7 @@ import (
 type chosenRunner struct{}
 
 func (chosenRunner) Plan() research.Plan {
-	return research.Plan{TrainSeconds: 1, Seeds: []int64{1}, Sealed: true}
+	return research.Plan{TrainSeconds: 1, Seeds: []int64{1}}
 }
 
 func (chosenRunner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
@@ -36,7 +39,7 @@ func (chosenRunner) RunSeed(ctx context.Context, s research.SeedSpec) (research.
 	case <-ctx.Done():
 		return research.SeedRun{Seed: s.Seed}, ctx.Err()
 	}
-	return research.SeedRun{Seed: s.Seed, OK: true, Metric: &m}, nil
+	return research.SeedRun{Seed: s.Seed, OK: true, Metric: &m, Sealed: true}, nil
 }
 
 // chosenScripts proposes scripts with random metrics and delays.
@@ -58,9 +61,9 @@ func (c *chosenScripts) Propose(context.Context, research.Request) (research.Pro
 var goal = research.Goal{Metric: "m", Direction: research.Minimize}
 
 // evals runs n evals of chosen scripts on db, as `autoresearch eval` does.
-func evals(t *testing.T, db *sqlite.DB, scripts *chosenScripts, n int) {
+func evals(t *testing.T, db *sqlite.DB, scripts *chosenScripts, n int, who string) {
 	for range n {
-		e := &research.Experiment{Task: "t", Mode: research.ModeEval, Code: scripts.next()}
+		e := &research.Experiment{Task: "t", Mode: research.ModeEval, Code: scripts.next(), Description: who}
 		if err := research.RunOne(context.Background(), db, chosenRunner{}, goal, e); err != nil {
 			t.Error(err)
 		}
@@ -76,15 +79,18 @@ func TestEvalProcess(t *testing.T) {
 		return
 	}
 	seed, _ := strconv.ParseUint(os.Getenv("AR_TEST_EVAL_SEED"), 10, 64)
-	evals(t, openDB(t, path), &chosenScripts{rng: rand.New(rand.NewPCG(seed, 5))}, 8)
+	evals(t, openDB(t, path), &chosenScripts{rng: rand.New(rand.NewPCG(seed, 5))}, 20, "process")
 }
 
 // startEvalProcesses starts n eval processes on the database at path.
+// Wait on each for its end; their output says what went wrong.
 func startEvalProcesses(t *testing.T, path string, n int) []*exec.Cmd {
 	var cmds []*exec.Cmd
 	for i := range n {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestEvalProcess$", "-test.count=1")
+		cmd := exec.Command(os.Args[0], "-test.run=^TestEvalProcess$", "-test.count=1", "-test.v")
 		cmd.Env = append(os.Environ(), "AR_TEST_EVAL_DB="+path, fmt.Sprintf("AR_TEST_EVAL_SEED=%d", 100+i))
+		cmd.Stdout = &bytes.Buffer{}
+		cmd.Stderr = cmd.Stdout
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -106,13 +112,14 @@ func TestKeepsHoldWithExperimentsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	procs := startEvalProcesses(t, path, 2)
+	waitFor(t, loopDB, "process") // so that the loop runs while they do
 	scripts := &chosenScripts{rng: rand.New(rand.NewPCG(7, 11))}
 	l := &research.Loop{Task: "t", Goal: goal, Store: loopDB, Runner: chosenRunner{}, Proposer: scripts,
 		Validator: acceptAll{}, Strategy: research.DefaultStrategy(rand.New(rand.NewPCG(3, 4))), Workers: 3,
 		Limits: research.Limits{MaxExperiments: 30}}
 	var wg sync.WaitGroup
 	for range 2 {
-		wg.Go(func() { evals(t, evalDB, scripts, 8) })
+		wg.Go(func() { evals(t, evalDB, scripts, 8, "goroutine") })
 	}
 	if _, err := l.Run(ctx, "m=4.5 d=0"); err != nil {
 		t.Fatal(err)
@@ -120,20 +127,51 @@ func TestKeepsHoldWithExperimentsInFlight(t *testing.T) {
 	wg.Wait()
 	for _, p := range procs {
 		if err := p.Wait(); err != nil {
-			t.Fatalf("eval process: %v", err)
+			t.Fatalf("eval process: %v\n%s", err, p.Stdout)
 		}
 	}
 	researchtest.CheckKeeps(t, loopDB, "t", research.Minimize, 2)
-	list, _ := loopDB.List(ctx, "t", false)
-	byEvals := 0
+	checkInterleaved(t, loopDB)
+}
+
+// checkInterleaved: the loop's 31 experiments, 8 evals from each of 2
+// goroutines and 20 from each of 2 processes were recorded, and the processes' evals ran
+// while the loop did (numbered among its experiments).
+func checkInterleaved(t *testing.T, db *sqlite.DB) {
+	list, _ := db.List(context.Background(), "t", false)
+	var loopFirst, loopLast int64
+	count := map[string]int{}
+	inside := 0
 	for _, e := range list {
-		if e.Mode == research.ModeEval {
-			byEvals++
+		count[e.Description]++
+		if e.Mode != research.ModeEval {
+			loopLast = e.Seq
+			loopFirst = cmp.Or(loopFirst, e.Seq)
 		}
 	}
-	if len(list) != 63 || byEvals != 32 {
-		t.Fatalf("%d experiments recorded (%d evals), want 63 (32): the loop's 31 and 8 evals from each of 2 goroutines and 2 processes", len(list), byEvals)
+	for _, e := range list {
+		if e.Description == "process" && e.Seq > loopFirst && e.Seq < loopLast {
+			inside++
+		}
 	}
+	if len(list) != 87 || count["process"] != 40 || count["goroutine"] != 16 || inside == 0 {
+		t.Fatalf("%d experiments, %v by description, %d of the processes' between the loop's first and last; "+
+			"want 87, 40 and 16, and some", len(list), count, inside)
+	}
+}
+
+// waitFor waits until an experiment described who is recorded.
+func waitFor(t *testing.T, db *sqlite.DB, who string) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		list, err := db.List(context.Background(), "t", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(list, func(e research.Experiment) bool { return e.Description == who }) {
+			return
+		}
+	}
+	t.Fatalf("no experiment by the %s after a minute", who)
 }
 
 func openDB(t *testing.T, path string) *sqlite.DB {

@@ -25,7 +25,7 @@ type seedRunner struct {
 	asked  []SeedSpec
 }
 
-func (r *seedRunner) Plan() Plan { return Plan{TrainSeconds: 30, Seeds: r.seeds, Sealed: r.sealed} }
+func (r *seedRunner) Plan() Plan { return Plan{TrainSeconds: 30, Seeds: r.seeds} }
 
 func (r *seedRunner) RunSeed(_ context.Context, s SeedSpec) (SeedRun, error) {
 	r.mu.Lock()
@@ -38,7 +38,7 @@ func (r *seedRunner) RunSeed(_ context.Context, s SeedSpec) (SeedRun, error) {
 	if !ok {
 		return SeedRun{Seed: s.Seed, Failure: FailCrash, Excerpt: "boom"}, nil
 	}
-	return SeedRun{Seed: s.Seed, OK: true, Metric: &m, TestMetric: &m}, nil
+	return SeedRun{Seed: s.Seed, OK: true, Metric: &m, TestMetric: &m, Sealed: r.sealed || s.Seed != 2}, nil
 }
 
 // constant scores every seed v.
@@ -88,7 +88,7 @@ func TestRunOneShortCircuitsExceptForBaselines(t *testing.T) {
 	if len(r.asked) != 1 || e.Status != StatusDiscarded || e.SeedsDone != 1 {
 		t.Fatalf("a worse first seed ran %d seeds (%s, %d done); want 1, discarded", len(r.asked), e.Status, e.SeedsDone)
 	}
-	if e.ParentID == nil || *e.ParentID != 1 || r.asked[0].Experiment != e.ID {
+	if e.ParentID == nil || *e.ParentID != 1 || r.asked[0].ExperimentID != e.ID {
 		t.Fatalf("eval parent = %v, spec %+v; want the best (#1) and the experiment's ID", e.ParentID, r.asked[0])
 	}
 	r = constant(4, 1, 2, 3)
@@ -105,7 +105,11 @@ func TestRunSeedsAggregates(t *testing.T) {
 	if err != nil || *out.Mean != 2 || *out.Std != 1 || *out.Test != 2 || !out.Sealed || out.SeedsOK() != 3 {
 		t.Fatalf("outcome %+v, %v; want mean 2, std 1, test 2, sealed", out, err)
 	}
-	if r.asked[2] != (SeedSpec{Experiment: 7, Code: "c", Seed: 3}) {
+	r.sealed = false // seed 2 now runs unsealed
+	if out, _ := RunSeeds(ctx, r, Minimize, &Experiment{}, nil); out.Sealed {
+		t.Fatal("one unsealed seed of three: the outcome must not be sealed")
+	}
+	if r.asked[2] != (SeedSpec{ExperimentID: 7, Code: "c", Seed: 3}) {
 		t.Fatalf("third spec %+v", r.asked[2])
 	}
 	r = &seedRunner{seeds: []int64{1, 2, 3}, sealed: true, metric: map[int64]float64{1: 1}}

@@ -96,13 +96,26 @@ type SeedRun struct {
 	Failure        FailureKind `json:"failure"`
 	Excerpt        string      `json:"excerpt"`
 	Loss           []LossPoint `json:"loss"`
+	// Sealed: the seed ran under full isolation and its model was
+	// evaluated in a sealed process.
+	Sealed bool `json:"sealed"`
 }
+
+// Phase is where a running seed stands.
+type Phase string
+
+// Phases of a seed, in order.
+const (
+	PhaseTraining   Phase = "training"
+	PhaseEvaluating Phase = "evaluating"
+	PhaseDone       Phase = "done"
+)
 
 // LiveSeed is the progress of one seed of a running experiment.
 type LiveSeed struct {
 	ExperimentSeq int64       `json:"experiment"`
 	Seed          int64       `json:"seed"`
-	Phase         string      `json:"phase"` // "training" or "evaluating"
+	Phase         Phase       `json:"phase"` // training or evaluating
 	Loss          []LossPoint `json:"loss"`
 }
 
@@ -114,9 +127,8 @@ type Outcome struct {
 	Test    *float64
 	Failure FailureKind
 	Excerpt string
-	// Sealed: every seed ran under full isolation with a sealed model
-	// process, so neither the script nor its model could reach held-out
-	// data or the evaluator.
+	// Sealed: every seed was sealed (SeedRun.Sealed), so neither the
+	// script nor its model could reach held-out data or the evaluator.
 	Sealed bool
 }
 

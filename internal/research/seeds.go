@@ -5,20 +5,18 @@ import (
 	"errors"
 )
 
-// Plan is how a runner runs every experiment: the training budget, the
-// seeds in order, and whether each seed's result is sealed (full
-// isolation, the model evaluated in a sealed process).
+// Plan is how a runner runs every experiment: the training budget and
+// the seeds in order.
 type Plan struct {
 	TrainSeconds float64
 	Seeds        []int64
-	Sealed       bool
 }
 
 // SeedSpec is one seed of one recorded experiment to run.
 type SeedSpec struct {
-	Experiment int64 // the recorded experiment's ID, for progress events
-	Code       string
-	Seed       int64
+	ExperimentID int64 // the recorded experiment's, for progress events
+	Code         string
+	Seed         int64
 }
 
 // Runner runs one seed of a script: a train phase, then the trusted
@@ -44,7 +42,7 @@ func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, best *f
 		return out, errors.New("the runner plans no seed")
 	}
 	for i, seed := range plan.Seeds {
-		run, err := r.RunSeed(ctx, SeedSpec{Experiment: e.ID, Code: e.Code, Seed: seed})
+		run, err := r.RunSeed(ctx, SeedSpec{ExperimentID: e.ID, Code: e.Code, Seed: seed})
 		if err != nil {
 			return out, err
 		}
@@ -61,18 +59,20 @@ func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, best *f
 		}
 	}
 	summarize(&out)
-	out.Sealed = plan.Sealed && out.Failure == ""
 	return out, nil
 }
 
 // summarize sets a successful outcome's mean and standard deviation over
-// its seeds, and its test mean when every seed has a test metric.
+// its seeds, its test mean when every seed has a test metric, and sealed
+// when every seed was.
 func summarize(out *Outcome) {
 	if out.Failure != "" || len(out.Seeds) == 0 {
 		return
 	}
 	var vals, tests []float64
+	out.Sealed = true
 	for _, s := range out.Seeds {
+		out.Sealed = out.Sealed && s.Sealed
 		vals = append(vals, *s.Metric)
 		if s.TestMetric != nil {
 			tests = append(tests, *s.TestMetric)

@@ -74,24 +74,14 @@ type Config struct {
 	OnEvent        func(Event)   // progress; called from the runner's goroutines
 }
 
-// Phase is where a running seed stands.
-type Phase string
-
-// Phases of a seed, in order.
-const (
-	PhaseTrain    Phase = "train"
-	PhaseEvaluate Phase = "evaluate"
-	PhaseDone     Phase = "done"
-)
-
 // Event is progress of a running seed.
 type Event struct {
-	Experiment int64 // the recorded experiment's ID (research.SeedSpec), 0 when unknown
-	Seed       int64
-	Phase      Phase
-	Step       int
-	Loss       float64
-	Run        *research.SeedRun // set when Phase is PhaseDone
+	ExperimentID int64 // the recorded experiment's (research.SeedSpec), 0 when unknown
+	Seed         int64
+	Phase        research.Phase
+	Step         int
+	Loss         float64
+	Run          *research.SeedRun // set when Phase is research.PhaseDone
 }
 
 // Runner runs scripts of one task.
@@ -158,11 +148,9 @@ func (r *Runner) startupAllowance(ctx context.Context) (time.Duration, error) {
 	return d, nil
 }
 
-// Plan implements research.Runner. Under full isolation the evaluator
-// must seal the model's process, or the seed fails: a result there is
-// sealed.
+// Plan implements research.Runner.
 func (r *Runner) Plan() research.Plan {
-	return research.Plan{TrainSeconds: r.Cfg.TrainSeconds, Seeds: r.Cfg.Seeds, Sealed: r.Cfg.Isolation == sandbox.LevelFull}
+	return research.Plan{TrainSeconds: r.Cfg.TrainSeconds, Seeds: r.Cfg.Seeds}
 }
 
 // RunSeed implements research.Runner: the train phase of s.Code with
@@ -171,7 +159,7 @@ func (r *Runner) Plan() research.Plan {
 // in a private folder of its own, named after the task and the
 // experiment's ID (kept with Cfg.KeepWorkspaces).
 func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
-	ws, err := os.MkdirTemp(r.Cfg.WorkDir, fmt.Sprintf("%s-%d-", r.Task.Name, s.Experiment))
+	ws, err := os.MkdirTemp(r.Cfg.WorkDir, fmt.Sprintf("%s-%d-", r.Task.Name, s.ExperimentID))
 	if err != nil {
 		return research.SeedRun{Seed: s.Seed}, fmt.Errorf("create workspace in %s: %w", r.Cfg.WorkDir, err)
 	}
@@ -180,7 +168,7 @@ func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.See
 	}
 	run, err := r.runSeed(ctx, filepath.Join(ws, fmt.Sprintf("seed-%d", s.Seed)), s)
 	if err == nil {
-		r.emit(Event{Experiment: s.Experiment, Seed: s.Seed, Phase: PhaseDone, Run: &run})
+		r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseDone, Run: &run})
 	}
 	return run, err
 }

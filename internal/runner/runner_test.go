@@ -77,7 +77,8 @@ func TestRunnerConforms(t *testing.T) {
 			researchtest.RunnerSuite(t, researchtest.RunnerHarness{Runner: r,
 				Honest: script(t, "uniform.py"), Broken: script(t, "raises.py"), Hang: script(t, "sleep_forever.py"),
 				Started: func() bool { return len(testutil.ProcessesMatching("777.25")) > 0 },
-				Left:    func() bool { return len(testutil.ProcessesMatching("777.25")) > 0 }})
+				Left:    func() bool { return len(testutil.ProcessesMatching("777.25")) > 0 },
+				Sealed:  level == sandbox.LevelFull})
 		})
 	}
 }

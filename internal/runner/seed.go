@@ -29,7 +29,7 @@ func (r *Runner) runSeed(ctx context.Context, dir string, s research.SeedSpec) (
 		return run, err
 	}
 	if run.Failure == "" {
-		err = r.evaluate(ctx, dir, s.Experiment, &run)
+		err = r.evaluate(ctx, dir, s.ExperimentID, &run)
 	}
 	run.WallSeconds = time.Since(start).Seconds()
 	run.OK = run.Failure == "" && err == nil
@@ -90,11 +90,11 @@ func (r *Runner) train(ctx context.Context, dir string, s research.SeedSpec) (*t
 		Isolation: iso,
 		OnEvent: func(line []byte) {
 			if ev, ok := tl.add(line); ok && ev.Event == "log" {
-				r.emit(Event{Experiment: s.Experiment, Seed: s.Seed, Phase: PhaseTrain, Step: ev.Step, Loss: ev.Loss})
+				r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseTraining, Step: ev.Step, Loss: ev.Loss})
 			}
 		},
 	}
-	r.emit(Event{Experiment: s.Experiment, Seed: s.Seed, Phase: PhaseTrain})
+	r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseTraining})
 	res, err := r.Exec.Run(ctx, spec)
 	tl.res = res
 	tl.modelOK = fileExists(filepath.Join(dir, "model.pt")) && fileExists(filepath.Join(dir, "model.pt.json"))
@@ -170,7 +170,7 @@ func (r *Runner) evaluate(ctx context.Context, dir string, experiment int64, run
 			}
 		},
 	}
-	r.emit(Event{Experiment: experiment, Seed: run.Seed, Phase: PhaseEvaluate})
+	r.emit(Event{ExperimentID: experiment, Seed: run.Seed, Phase: research.PhaseEvaluating})
 	start := time.Now()
 	res, err := r.Exec.Run(ctx, spec)
 	run.EvalSeconds = time.Since(start).Seconds()
@@ -182,7 +182,9 @@ func (r *Runner) evaluate(ctx context.Context, dir string, experiment int64, run
 }
 
 // applyEval turns the evaluator's answer into the seed's metric or
-// failure; a metric that had to be sealed and was not is a failure.
+// failure; a metric that had to be sealed and was not is a failure. Under
+// full isolation (mustSeal) the evaluator must seal the model's process,
+// or the seed fails: a metric there is sealed.
 func applyEval(run *research.SeedRun, result *evalResult, res sandbox.Result, mustSeal bool) {
 	switch {
 	case res.TimedOut:
@@ -198,6 +200,7 @@ func applyEval(run *research.SeedRun, result *evalResult, res sandbox.Result, mu
 	default:
 		run.Metric, run.Failure = metricValue(result.Metrics["val"])
 		if run.Failure == "" {
+			run.Sealed = mustSeal
 			run.TestMetric, _ = metricValue(result.Metrics["test"])
 		} else {
 			run.Excerpt = "the evaluated metric is not a finite number"

@@ -9,7 +9,7 @@ import (
 )
 
 // UpdateLive records the progress of a seed in flight.
-func (d *DB) UpdateLive(ctx context.Context, experimentID, seed int64, phase string, loss []research.LossPoint) error {
+func (d *DB) UpdateLive(ctx context.Context, experimentID, seed int64, phase research.Phase, loss []research.LossPoint) error {
 	curve, err := json.Marshal(loss)
 	if err != nil {
 		return err

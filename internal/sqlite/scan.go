@@ -118,7 +118,7 @@ func (d *DB) seeds(ctx context.Context, clause string, args ...any) (map[int64][
 	//nolint:gosec // G202: clause is a constant from this package; values go through args
 	rows, err := d.db.QueryContext(ctx, `SELECT s.experiment_id, s.seed, s.ok, s.metric, s.test_metric, s.train_seconds,
 		s.wall_seconds, s.startup_seconds, s.import_seconds, s.export_seconds, s.eval_seconds, s.exit_code,
-		s.failure_kind, s.failure_excerpt, s.loss_curve
+		s.failure_kind, s.failure_excerpt, s.loss_curve, s.sealed
 		FROM seed_runs s JOIN experiments e ON e.id = s.experiment_id `+clause+` ORDER BY s.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read seed runs: %w", ErrOpen, err)
@@ -131,7 +131,7 @@ func (d *DB) seeds(ctx context.Context, clause string, args ...any) (map[int64][
 		var curve string
 		if err := rows.Scan(&id, &s.Seed, &s.OK, &s.Metric, &s.TestMetric, &s.TrainSeconds, &s.WallSeconds,
 			&s.StartupSeconds, &s.ImportSeconds, &s.ExportSeconds, &s.EvalSeconds, &s.ExitCode, &s.Failure,
-			&s.Excerpt, &curve); err != nil {
+			&s.Excerpt, &curve, &s.Sealed); err != nil {
 			return nil, fmt.Errorf("%w: read seed runs: %w", ErrOpen, err)
 		}
 		_ = json.Unmarshal([]byte(curve), &s.Loss)

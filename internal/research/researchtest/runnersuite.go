@@ -23,6 +23,8 @@ type RunnerHarness struct {
 	Started func() bool
 	// Left reports whether anything of Hang is still running afterwards.
 	Left func() bool
+	// Sealed says whether the runner's seeds run sealed (SeedRun.Sealed).
+	Sealed bool
 }
 
 // RunnerSuite checks research.Runner's contract, for every executor.
@@ -33,16 +35,16 @@ func RunnerSuite(t *testing.T, h RunnerHarness) {
 	}
 	seed := plan.Seeds[0]
 	t.Run("HonestSeedHasAMetric", func(t *testing.T) {
-		run, err := h.Runner.RunSeed(bg, research.SeedSpec{Experiment: 1, Code: h.Honest, Seed: seed})
-		if err != nil || !run.OK || run.Metric == nil || run.Failure != "" || run.Seed != seed {
-			t.Fatalf("honest seed: %+v, %v; want OK with a metric, seed %d", run, err, seed)
+		run, err := h.Runner.RunSeed(bg, research.SeedSpec{ExperimentID: 1, Code: h.Honest, Seed: seed})
+		if err != nil || !run.OK || run.Metric == nil || run.Failure != "" || run.Seed != seed || run.Sealed != h.Sealed {
+			t.Fatalf("honest seed: %+v, %v; want OK with a metric, seed %d, sealed %v", run, err, seed, h.Sealed)
 		}
 		if run.TrainSeconds <= 0 || run.WallSeconds < run.TrainSeconds || run.EvalSeconds <= 0 {
 			t.Fatalf("timings %+v: want training, evaluation and a wall time covering both", run)
 		}
 	})
 	t.Run("BrokenScriptIsAFailedSeed", func(t *testing.T) {
-		run, err := h.Runner.RunSeed(bg, research.SeedSpec{Experiment: 2, Code: h.Broken, Seed: seed})
+		run, err := h.Runner.RunSeed(bg, research.SeedSpec{ExperimentID: 2, Code: h.Broken, Seed: seed})
 		if err != nil || run.OK || run.Failure == "" || run.Metric != nil || run.Excerpt == "" {
 			t.Fatalf("broken seed: %+v, %v; want a failure with an excerpt, no metric, no error", run, err)
 		}
@@ -60,7 +62,7 @@ func cancelEnds(t *testing.T, h RunnerHarness, seed int64) {
 		cancel()
 	}()
 	start := time.Now()
-	_, err := h.Runner.RunSeed(ctx, research.SeedSpec{Experiment: 3, Code: h.Hang, Seed: seed})
+	_, err := h.Runner.RunSeed(ctx, research.SeedSpec{ExperimentID: 3, Code: h.Hang, Seed: seed})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled seed: err = %v, want context.Canceled", err)
 	}

@@ -170,7 +170,7 @@ func outcomeRoundTrip(t *testing.T, s research.LoopStore) {
 	must(t, s.SetGoal(bg, "a", minimum))
 	e := create(t, s, "a", "x", nil)
 	e.Outcome = research.Outcome{Mean: f(2), Std: f(0.5), Test: f(2.1), Sealed: true, Seeds: []research.SeedRun{
-		{Seed: 1, OK: true, Metric: f(1.5), Loss: []research.LossPoint{{Step: 1, Loss: 3}}}, {Seed: 2, OK: true, Metric: f(2.5)}}}
+		{Seed: 1, OK: true, Metric: f(1.5), Loss: []research.LossPoint{{Step: 1, Loss: 3}}, Sealed: true}, {Seed: 2, OK: true, Metric: f(2.5)}}}
 	e.SeedsDone = e.Outcome.SeedsOK()
 	must(t, s.Decide(bg, e))
 	list, err := s.List(bg, "a", true)
@@ -180,7 +180,7 @@ func outcomeRoundTrip(t *testing.T, s research.LoopStore) {
 	if got.Status != research.StatusKept || got.SeedsDone != 2 || *o.Mean != 2 || *o.Std != 0.5 || *o.Test != 2.1 || !o.Sealed {
 		t.Fatalf("recorded %+v / %+v", got, o)
 	}
-	if len(o.Seeds) != 2 || o.Seeds[1].Seed != 2 || len(o.Seeds[0].Loss) != 1 || got.FinishedAt == nil {
+	if len(o.Seeds) != 2 || o.Seeds[1].Seed != 2 || len(o.Seeds[0].Loss) != 1 || !o.Seeds[0].Sealed || o.Seeds[1].Sealed || got.FinishedAt == nil {
 		t.Fatalf("seed runs %+v, finished %v", o.Seeds, got.FinishedAt)
 	}
 }
