@@ -3,11 +3,13 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/autoresearch/autoresearch/internal/sandbox"
 	"github.com/autoresearch/autoresearch/internal/testutil"
@@ -91,9 +93,11 @@ func TestFullIsolationConfines(t *testing.T) {
 }
 
 // TestDescendantsDieWithTheRun: a double-forked, setsid daemon does not
-// outlive the run, at every isolation level the machine offers.
+// outlive the run under partial and full isolation (the PID namespace
+// goes with the run). Under none it escapes the process group: that
+// level's limit, said in the README and in Run's documentation.
 func TestDescendantsDieWithTheRun(t *testing.T) {
-	for _, level := range []sandbox.Level{sandbox.LevelFull, sandbox.LevelPartial, sandbox.LevelNone} {
+	for _, level := range []sandbox.Level{sandbox.LevelFull, sandbox.LevelPartial} {
 		t.Run(string(level), func(t *testing.T) {
 			switch level {
 			case sandbox.LevelFull:
@@ -102,9 +106,9 @@ func TestDescendantsDieWithTheRun(t *testing.T) {
 				testutil.Need(t, testutil.Namespaces)
 			}
 			ws := t.TempDir()
-			marker := "ar-daemon-" + string(level) + "-" + filepath.Base(ws)
+			marker := fmt.Sprintf("300.%d", time.Now().UnixNano()%1e9) // sleep's argument names the daemon
 			res, err := sandbox.Run(context.Background(), sandbox.Spec{
-				Args: []string{"sh", "-c", "(setsid sh -c 'exec -a " + marker + " sleep 300' &) ; sleep 0.2; exit 0"},
+				Args: []string{"sh", "-c", "(setsid sleep " + marker + " &) ; sleep 0.2; exit 0"},
 				Dir:  ws, Env: sandbox.Env(),
 				Isolation: sandbox.Isolation{Level: level, View: shell(ws)},
 			})

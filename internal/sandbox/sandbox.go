@@ -1,7 +1,9 @@
 // Package sandbox launches an untrusted process: its own process group, a
 // scrubbed environment, bounded captured output, a side channel for
 // structured events, a hard deadline, and a kill that reaches the whole
-// process group. Stronger isolation (namespaces, Linux only) builds on this.
+// process group (a descendant that leaves it with setsid escapes that
+// kill; the PID namespace of partial and full isolation does not let it).
+// Stronger isolation (namespaces, Linux only) builds on this.
 package sandbox
 
 import (
