@@ -46,7 +46,7 @@ func runReport(ctx context.Context, s Streams, g *globalOpts, o reportOpts) (err
 	if err != nil {
 		return err
 	}
-	in := report.Input{Task: name, Metric: goal.Metric, Direction: goal.Direction, Experiments: list}
+	in := report.Input{Task: name, Goal: goal, Experiments: list}
 	in.Top = research.Candidates(list, in.Direction, report.TopN)
 	if err := db.Fill(ctx, in.Top); err != nil {
 		return err

@@ -26,9 +26,8 @@ const (
 
 // TaskInfo is what the prompt says about the task.
 type TaskInfo struct {
-	Name         string
-	Metric       string
-	Direction    research.Direction
+	Name string
+	research.Goal
 	TrainSeconds float64
 	Prompt       string
 }

@@ -22,9 +22,8 @@ const TopN = 5
 
 // Input is what a report is made of.
 type Input struct {
-	Task        string
-	Metric      string
-	Direction   research.Direction
+	Task string
+	research.Goal
 	Experiments []research.Experiment // in order; code and seed runs are not needed
 	// Top are research.Candidates(Experiments, Direction, TopN) with code
 	// and seed runs; when nil they are taken from Experiments as they are.

@@ -81,7 +81,7 @@ func TestUnsealedMarked(t *testing.T) {
 func render(t *testing.T, list []research.Experiment) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := report.Write(&buf, report.Input{Task: "shakespeare", Metric: "val_bpb", Direction: research.Minimize, Experiments: list}); err != nil {
+	if err := report.Write(&buf, report.Input{Task: "shakespeare", Goal: research.Goal{Metric: "val_bpb", Direction: research.Minimize}, Experiments: list}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
@@ -149,7 +149,7 @@ func TestReportEdgeCases(t *testing.T) {
 func TestReportOfTenThousandExperiments(t *testing.T) {
 	var buf bytes.Buffer
 	list := history(10000, false)
-	if err := report.Write(&buf, report.Input{Task: "t", Metric: "m", Direction: research.Minimize, Experiments: list}); err != nil {
+	if err := report.Write(&buf, report.Input{Task: "t", Goal: research.Goal{Metric: "m", Direction: research.Minimize}, Experiments: list}); err != nil {
 		t.Fatal(err)
 	}
 	if buf.Len() > 4<<20 {
