@@ -42,9 +42,10 @@ type Goal struct {
 	Direction Direction
 }
 
+// String says the goal as "metric (direction)".
 func (g Goal) String() string { return fmt.Sprintf("%s (%s)", g.Metric, g.Direction) }
 
-// ErrGoalChanged: a task's experiments were recorded with another goal.
+// ErrGoalChanged says a task's experiments were recorded with another goal.
 var ErrGoalChanged = errors.New("the task's metric or direction changed")
 
 // CheckGoal returns nil when asked is the goal recorded for task (or none

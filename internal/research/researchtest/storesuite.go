@@ -207,7 +207,7 @@ func markInterrupted(t *testing.T, s research.LoopStore) {
 // beat every one kept before it, and the best is the best by metric.
 func concurrentDecisions(t *testing.T, s research.LoopStore) {
 	must(t, s.SetGoal(bg, "a", minimum))
-	rng := rand.New(rand.NewPCG(5, 9))
+	rng := rand.New(rand.NewPCG(5, 9)) //nolint:gosec // G404: test data, reproducible on purpose
 	var exps []*research.Experiment
 	for range 60 {
 		e := create(t, s, "a", "x", nil)
