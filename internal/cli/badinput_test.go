@@ -22,16 +22,8 @@ func TestBadInput(t *testing.T) {
 	script := filepath.Join(dir, "s.py")
 	os.WriteFile(script, []byte("import harness\n"), 0o644)
 	db := filepath.Join(dir, "ok.db")
-	maximized := filepath.Join(dir, "maximized.db") // shakespeare's loss recorded the wrong way round
-	if st, err := sqlite.Open(context.Background(), maximized); err != nil {
-		t.Fatal(err)
-	} else {
-		err = st.SetGoal(context.Background(), "shakespeare", research.Goal{Metric: "val_bpb", Direction: research.Maximize})
-		st.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	maximized := recordedWith(t, filepath.Join(dir, "maximized.db"), // shakespeare's loss recorded the wrong way round
+		research.Goal{Metric: "val_bpb", Direction: research.Maximize})
 	noTorch := filepath.Join(dir, "python-without-torch")
 	os.WriteFile(noTorch, []byte("#!/bin/sh\nexec python3 -S \"$@\"\n"), 0o755) // no site-packages: no torch
 	cases := []struct {
@@ -226,4 +218,28 @@ func TestDoctorAsNormalUser(t *testing.T) {
 	if code, out := asNobody("status", "--db", filepath.Join(readOnly, "x.db")); code != ExitDatabase || !strings.Contains(out, "--db") {
 		t.Fatalf("database in a read-only folder: exit %d\n%s", code, out)
 	}
+}
+
+// recordedWith makes a database whose shakespeare experiments (one) were
+// recorded with goal g.
+func recordedWith(t *testing.T, path string, g research.Goal) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.SetGoal(ctx, "shakespeare", g); err != nil {
+		t.Fatal(err)
+	}
+	e := &research.Experiment{Task: "shakespeare", Mode: research.ModeBaseline, Code: "x", Status: research.StatusRunning}
+	if err := db.Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	e.Outcome = research.Outcome{Mean: new(float64)}
+	if err := db.Decide(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

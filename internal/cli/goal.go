@@ -16,9 +16,9 @@ import (
 // before goals were has none until its next run; for it, the task folder
 // of that name (--task-dir, else the built-in one) gives the goal, which
 // is then recorded so that the store ranks by it too. Without a folder
-// the direction is read from the history (under the rule those databases
-// were written with, each keep beat the one before), with a warning
-// (once per task) that says how to be sure.
+// the store reads the direction from the keeps (sqlite.InferredGoal, by
+// which its Best ranks too), and a warning (once per task) says how to
+// be sure.
 type goals struct {
 	mu     sync.Mutex
 	db     *sqlite.DB
@@ -72,32 +72,15 @@ func (gs *goals) folder(name string) (research.Goal, bool) {
 	return research.Goal{}, false
 }
 
-// inferred reads the direction from the kept experiments in order: the
-// last beat the first. It is not recorded (the metric's name is unknown).
+// inferred is the store's reading of the direction from the keeps (not
+// recorded: the metric's name is unknown), with a warning once there is
+// a ranking to get wrong.
 func (gs *goals) inferred(ctx context.Context, name string) (research.Goal, error) {
-	list, err := gs.db.List(ctx, name, false)
-	if err != nil {
-		return research.Goal{}, err
+	g, keeps, err := gs.db.InferredGoal(ctx, name)
+	if err == nil && keeps >= 2 {
+		gs.warnOnce(name, g)
 	}
-	g := research.Goal{Metric: "metric", Direction: research.Minimize}
-	var first, last *float64
-	for _, e := range list {
-		if e.Status == research.StatusKept && e.Outcome.Mean != nil {
-			first, last = firstOf(first, e.Outcome.Mean), e.Outcome.Mean
-		}
-	}
-	if first != nil && *last > *first {
-		g.Direction = research.Maximize
-	}
-	gs.warnOnce(name, g)
-	return g, nil
-}
-
-func firstOf(first, v *float64) *float64 {
-	if first == nil {
-		return v
-	}
-	return first
+	return g, err
 }
 
 func (gs *goals) warnOnce(name string, g research.Goal) {

@@ -63,7 +63,7 @@ func (t TaskInfo) Parent(req research.Request) string {
 // History renders the mode's instruction and the bounded recent history.
 func (t TaskInfo) History(req research.Request) string {
 	return render("user.tmpl", map[string]any{
-		"Mode": req.Mode, "Instruction": instructions[req.Mode], "Metric": t.Metric, "BetterDelta": deltaWord(t.Direction),
+		"Mode": req.Mode, "Instruction": instructions[req.Mode], "Metric": t.Metric, "BetterDelta": t.Direction.ImprovingSign(),
 		"Recent": recent(req.Recent), "Failures": failures(req.Recent),
 	})
 }
@@ -74,13 +74,6 @@ func render(name string, data any) string {
 		panic(err) // the embedded templates are fixed and tested
 	}
 	return b.String()
-}
-
-func deltaWord(d research.Direction) string {
-	if d == research.Maximize {
-		return "positive"
-	}
-	return "negative"
 }
 
 func (t TaskInfo) candidates(list []research.Experiment) []line {

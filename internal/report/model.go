@@ -33,9 +33,9 @@ type Input struct {
 // chartData holds the charts' series as columns (compact at 100,000
 // experiments), values rounded to 6 significant digits.
 type chartData struct {
-	Progress [3][]float64 `json:"progress"` // seq, metric, best so far
-	Cost     [2][]float64 `json:"cost"`     // seq, cumulative dollars
-	Metric   string       `json:"metric"`
+	Progress [3][]*float64 `json:"progress"` // seq, metric, best so far (null before anything is kept)
+	Cost     [2][]float64  `json:"cost"`     // seq, cumulative dollars
+	Metric   string        `json:"metric"`
 }
 
 // count is one bar of a breakdown.
@@ -118,15 +118,11 @@ func chart(in Input) chartData {
 		if e.Outcome.Mean == nil {
 			continue
 		}
-		v := round6(*e.Outcome.Mean)
+		seq, v := float64(e.Seq), round6(*e.Outcome.Mean)
 		best = in.Direction.BestSoFar(best, research.Point{Seq: e.Seq, Status: e.Status, Mean: &v})
-		b := v // before anything is kept, the line starts at the first point
-		if best != nil {
-			b = *best
-		}
-		c.Progress[0] = append(c.Progress[0], float64(e.Seq))
-		c.Progress[1] = append(c.Progress[1], v)
-		c.Progress[2] = append(c.Progress[2], b)
+		c.Progress[0] = append(c.Progress[0], &seq)
+		c.Progress[1] = append(c.Progress[1], &v)
+		c.Progress[2] = append(c.Progress[2], best)
 	}
 	return c
 }

@@ -25,3 +25,22 @@ func Clip(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// ClipTail is Clip from the other end, for output whose end matters (a
+// failure's cause comes last): s itself when it has at most n bytes, else
+// "…" followed by the longest suffix of s of at most n bytes that starts
+// on a character.
+func ClipTail(s string, n int) string {
+	n = max(n, 0)
+	if len(s) <= n {
+		return s
+	}
+	cut := len(s) - n
+	for i := cut; i < len(s) && i < cut+utf8.UTFMax; i++ {
+		if utf8.RuneStart(s[i]) {
+			cut = i
+			break
+		}
+	}
+	return "…" + s[cut:]
+}

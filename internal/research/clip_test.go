@@ -59,3 +59,24 @@ func TestClipNeverSplitsACharacter(t *testing.T) {
 		}
 	}
 }
+
+func TestClipTail(t *testing.T) {
+	cases := []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"abc", 5, "abc"},
+		{"abcdefgh", 3, "…fgh"},
+		{"abc", 0, "…"},
+		{"xé€😀", 4, "…😀"},  // exactly 😀 (4 bytes)
+		{"xé€😀", 7, "…€😀"}, // exactly € and 😀
+		{"xé€😀", 8, "…€😀"}, // inside é: start after it
+	}
+	for _, c := range cases {
+		got := ClipTail(c.s, c.n)
+		if got != c.want || !utf8.ValidString(got) {
+			t.Errorf("ClipTail(%q, %d) = %q, want %q", c.s, c.n, got, c.want)
+		}
+	}
+}

@@ -8,9 +8,11 @@ import (
 
 // Store records experiments. SetGoal records the task's goal (every later
 // Best and Decide of the task ranks by it); a goal other than the one
-// recorded is an error wrapping ErrGoalChanged (CheckGoal). Best returns
-// the kept experiment ahead of all others by Direction.Ahead, or nil and
-// no error when the task has none. Create assigns ID, Seq and CreatedAt
+// recorded is an error wrapping ErrGoalChanged (CheckGoal) once the task
+// has experiments. Best returns the kept experiment ahead of all others
+// by Direction.Ahead under that goal (a store may rank tasks recorded
+// before goals existed by what it can tell of them), or nil and no error
+// when the task has none. Create assigns ID, Seq and CreatedAt
 // and computes the diff against the parent; Finish records the outcome
 // of an experiment whose status is already set. Decide
 // records a completed run's outcome and its status, set by Conclude
@@ -73,7 +75,7 @@ func RunOne(ctx context.Context, store Store, runner Runner, g Goal, e *Experime
 	if runErr != nil {
 		return interrupted(ctx, store, e, runErr)
 	}
-	return store.Decide(ctx, e)
+	return store.Decide(context.WithoutCancel(ctx), e) // the run is complete: Ctrl-C now must not lose it
 }
 
 // interrupted records e, whose run ended with runErr (cancelled: the

@@ -3,6 +3,7 @@ package research_test
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"testing"
 
@@ -153,3 +154,14 @@ func TestRunOneRefusesAChangedGoal(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestRunSeedsHoldsTheRunnerToItsContract(t *testing.T) {
+	nan := &seedRunner{seeds: []int64{1}, metric: map[int64]float64{1: math.NaN()}}
+	out, err := RunSeeds(context.Background(), nan, Minimize, &Experiment{}, nil)
+	if err != nil || out.Failure != FailDivergence || out.Mean != nil {
+		t.Fatalf("a NaN metric reported OK: %+v, %v; want a divergence failure, no mean", out, err)
+	}
+	if _, err := RunSeeds(context.Background(), &seedRunner{}, Minimize, &Experiment{}, nil); err == nil {
+		t.Fatal("a plan without seeds ran; want an error")
+	}
+}

@@ -113,7 +113,7 @@ const (
 
 // LiveSeed is the progress of one seed of a running experiment.
 type LiveSeed struct {
-	ExperimentSeq int64       `json:"experiment"`
+	ExperimentSeq int64       `json:"experiment_seq"`
 	Seed          int64       `json:"seed"`
 	Phase         Phase       `json:"phase"` // training or evaluating
 	Loss          []LossPoint `json:"loss"`

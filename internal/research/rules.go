@@ -26,6 +26,15 @@ func (d Direction) Word() string {
 	return "lower"
 }
 
+// ImprovingSign is the sign of a change of the metric that improves it:
+// "positive" or "negative".
+func (d Direction) ImprovingSign() string {
+	if d == Maximize {
+		return "positive"
+	}
+	return "negative"
+}
+
 // Better reports whether a is strictly better than b.
 func (d Direction) Better(a, b float64) bool {
 	if d == Maximize {

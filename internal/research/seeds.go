@@ -3,6 +3,7 @@ package research
 import (
 	"context"
 	"errors"
+	"math"
 )
 
 // Plan is how a runner runs every experiment: the training budget and
@@ -46,9 +47,7 @@ func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, best *f
 		if err != nil {
 			return out, err
 		}
-		if run.OK && run.Metric == nil { // a runner out of contract: no number is no result
-			run.OK, run.Failure, run.Excerpt = false, FailCrash, "the runner reported a seed without a metric"
-		}
+		checkSeed(&run)
 		out.Seeds = append(out.Seeds, run)
 		if !run.OK {
 			out.Failure, out.Excerpt = run.Failure, run.Excerpt
@@ -60,6 +59,17 @@ func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, best *f
 	}
 	summarize(&out)
 	return out, nil
+}
+
+// checkSeed holds a runner to the contract: a seed reported OK has a
+// finite metric.
+func checkSeed(run *SeedRun) {
+	switch {
+	case run.OK && run.Metric == nil:
+		run.OK, run.Failure, run.Excerpt = false, FailCrash, "the runner reported a seed without a metric"
+	case run.OK && (math.IsNaN(*run.Metric) || math.IsInf(*run.Metric, 0)):
+		run.OK, run.Failure, run.Excerpt = false, FailDivergence, "the runner reported a metric that is not a finite number"
+	}
 }
 
 // summarize sets a successful outcome's mean and standard deviation over

@@ -15,7 +15,7 @@ type Stats struct {
 	Running     int
 	SpentUSD    float64
 	Goal        *Goal       // as recorded; nil for a task recorded before goals were
-	Best        *Experiment // the kept experiment ahead of all (Direction.Ahead); nil when none is kept
+	Best        *Experiment // the store's Best; nil when none is kept
 	Baseline    *float64    // the first baseline's mean
 	First, Last time.Time   // creation times of the first and last experiment
 }

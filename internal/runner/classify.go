@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/sandbox"
@@ -199,22 +198,8 @@ func Excerpt(out string) string {
 }
 
 // tail keeps the end of a process's output, where a failure's cause is:
-// s trimmed, and when that has more than n bytes, "…" then its last n bytes
-// at most, cut where no character is split, as research.Clip cuts a head.
-func tail(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	cut := len(s) - n
-	for i := cut; i < len(s) && i < cut+utf8.UTFMax; i++ {
-		if utf8.RuneStart(s[i]) {
-			cut = i
-			break
-		}
-	}
-	return "…" + s[cut:]
-}
+// s trimmed, clipped from the front (research.ClipTail).
+func tail(s string, n int) string { return research.ClipTail(strings.TrimSpace(s), n) }
 
 // failureExcerpt is a failure's excerpt as a seed records it: s trimmed and
 // clipped to excerptMax bytes.

@@ -1,8 +1,9 @@
-// Package runner runs one experiment: for each seed a train phase (the
-// untrusted script, in the sandbox, handed only the training split) and a
-// trusted evaluate phase (the task's evaluator on the exported model). It
-// classifies failures, enforces the time budget from outside, and prepares
-// task data once. Processes go through an Executor so that stronger
+// Package runner runs one seed of an experiment (research.Runner): a train
+// phase (the untrusted script, in the sandbox, handed only the training
+// split) and a trusted evaluate phase (the task's evaluator on the
+// exported model). It classifies failures, enforces the time budget from
+// outside, and prepares task data once; seeds, aggregation and the
+// decision belong to research. Processes go through an Executor so that stronger
 // isolation or a cluster can replace local execution.
 package runner
 
@@ -28,6 +29,8 @@ type Executor interface {
 
 // Local runs processes on this machine with sandbox.Run.
 type Local struct{}
+
+var _ Executor = Local{}
 
 // Run implements Executor.
 func (Local) Run(ctx context.Context, spec sandbox.Spec) (sandbox.Result, error) {

@@ -228,15 +228,22 @@ func TestStoreConforms(t *testing.T) {
 
 // TestDecideAgainstTheBestAtTheEnd: Decide judges against the best by
 // the recorded goal when the experiment ends, rows from before goals
-// were recorded included; before a goal is recorded, the best is the
-// last kept (the rule such databases were written with).
+// were recorded included. Before a goal is recorded, the direction is
+// read from the keeps (first 3.0, last 2.0: lower is better) and the best
+// is the best by metric, not the last kept (the wrong keep of the old
+// rule).
 func TestDecideAgainstTheBestAtTheEnd(t *testing.T) {
 	db := openTemp(t)
 	ctx := context.Background()
-	finished(t, db, "t", research.StatusKept, 2.2, nil)
-	legacy := finished(t, db, "t", research.StatusKept, 3.0, nil)
+	finished(t, db, "t", research.StatusKept, 3.0, nil)
+	legacy := finished(t, db, "t", research.StatusKept, 1.0, nil)
+	finished(t, db, "t", research.StatusKept, 2.0, nil) // kept against 3.0 while #2 was in flight
+	g, keeps, err := db.InferredGoal(ctx, "t")
+	if err != nil || g.Direction != research.Minimize || keeps != 3 {
+		t.Fatalf("inferred %v from %d keeps (%v), want minimize from 3", g, keeps, err)
+	}
 	if best, err := db.Best(ctx, "t"); err != nil || best.ID != legacy.ID {
-		t.Fatalf("without a goal, best = %+v (%v), want the last kept #%d", best, err, legacy.Seq)
+		t.Fatalf("without a goal, best = %+v (%v), want #%d (1.0)", best, err, legacy.Seq)
 	}
 	if err := db.SetGoal(ctx, "t", research.Goal{Metric: "loss", Direction: research.Minimize}); err != nil {
 		t.Fatal(err)
@@ -255,9 +262,9 @@ func TestDecideAgainstTheBestAtTheEnd(t *testing.T) {
 		status research.Status
 		best   int64
 	}{
-		{b, 2.0, research.StatusKept, b.ID},      // beats the legacy best (2.2 by metric)
-		{c, 2.1, research.StatusDiscarded, b.ID}, // better than 2.2, not than 2.0
-		{a, 1.0, research.StatusKept, a.ID},      // the oldest number, decided last
+		{b, 0.8, research.StatusKept, b.ID},      // beats the legacy best (1.0 by metric)
+		{c, 0.9, research.StatusDiscarded, b.ID}, // better than 1.0, not than 0.8
+		{a, 0.5, research.StatusKept, a.ID},      // the oldest number, decided last
 	} {
 		step.e.Outcome = research.Outcome{Mean: f(step.mean)}
 		if err := db.Decide(ctx, step.e); err != nil {

@@ -129,96 +129,12 @@ func insertSeed(ctx context.Context, tx *sql.Tx, expID int64, s research.SeedRun
 	return err
 }
 
-// SetGoal records the task's goal, or checks it against the one recorded
-// (research.CheckGoal). It writes only when the task has none yet.
-func (d *DB) SetGoal(ctx context.Context, task string, g research.Goal) error {
-	if !g.Direction.Valid() || g.Metric == "" {
-		return fmt.Errorf("task %s: goal %s: want a metric name and minimize or maximize", task, g)
-	}
-	recorded, err := d.goal(ctx, d.db, task)
-	if err != nil || recorded != nil {
-		return errors.Join(err, research.CheckGoal(task, recorded, g))
-	}
-	err = d.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO task_stats (task) VALUES (?) ON CONFLICT (task) DO NOTHING`, task); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE task_stats SET metric = ?, direction = ? WHERE task = ? AND direction = ''`,
-			g.Metric, g.Direction, task)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("%w: record the goal of task %s: %w", ErrOpen, task, err)
-	}
-	recorded, err = d.goal(ctx, d.db, task) // another process may have recorded one first
-	return errors.Join(err, research.CheckGoal(task, recorded, g))
-}
-
-// Goal returns the task's recorded goal; nil when none is (a task
-// recorded before goals were, or none at all).
-func (d *DB) Goal(ctx context.Context, task string) (*research.Goal, error) {
-	return d.goal(ctx, d.db, task)
-}
-
-// querier is what reads need of a *sql.DB or a *sql.Tx.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// goal reads the task's recorded goal; nil when none is.
-func (d *DB) goal(ctx context.Context, q querier, task string) (*research.Goal, error) {
-	var g research.Goal
-	err := q.QueryRowContext(ctx, `SELECT metric, direction FROM task_stats WHERE task = ? AND direction != ''`, task).
-		Scan(&g.Metric, &g.Direction)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: read the goal of task %s: %w", ErrOpen, task, err)
-	}
-	return &g, nil
-}
-
-// bestOrder is the SQL of research.Direction.Ahead: the kept experiment
-// with the best mean, the first numbered among equals. A task whose goal
-// was never recorded (a database from before goals were) ranks by the
-// older rule, the last kept in decision order.
-func bestOrder(g *research.Goal) string {
-	switch {
-	case g == nil:
-		return `ORDER BY e.decided DESC, e.seq DESC`
-	case g.Direction == research.Maximize:
-		return `ORDER BY e.metric_mean DESC, e.seq`
-	default:
-		return `ORDER BY e.metric_mean, e.seq`
-	}
-}
-
-// bestClause selects the task's best experiment (see bestOrder).
-func bestClause(g *research.Goal) string {
-	return `WHERE e.task = ? AND e.status = 'kept' AND e.metric_mean IS NOT NULL ` + bestOrder(g) + ` LIMIT 1`
-}
-
-// Best returns the task's best experiment (without code), or nil when
-// none is kept.
-func (d *DB) Best(ctx context.Context, task string) (*research.Experiment, error) {
-	g, err := d.goal(ctx, d.db, task)
-	if err != nil {
-		return nil, err
-	}
-	list, err := d.query(ctx, bestClause(g), task)
-	if err != nil || len(list) == 0 {
-		return nil, err
-	}
-	return &list[0], nil
-}
-
 // Decide records e's outcome with its status decided, inside the write,
-// against the task's best at that moment by its recorded goal, and
-// numbers the decision (see research.Store).
+// against the task's best at that moment by its recorded goal (see
+// research.Store).
 func (d *DB) Decide(ctx context.Context, e *research.Experiment) error {
 	return d.record(ctx, e, func(tx *sql.Tx) error {
-		g, err := d.goal(ctx, tx, e.Task)
+		g, _, err := recordedGoal(ctx, tx, e.Task)
 		if err != nil {
 			return err
 		}
@@ -226,16 +142,14 @@ func (d *DB) Decide(ctx context.Context, e *research.Experiment) error {
 			return fmt.Errorf("task %s has no goal recorded (SetGoal first)", e.Task)
 		}
 		var best *float64
-		err = tx.QueryRowContext(ctx, `SELECT e.metric_mean FROM experiments e `+bestClause(g), e.Task).Scan(&best)
+		err = tx.QueryRowContext(ctx, `SELECT e.metric_mean FROM experiments e `+bestClause(*g), e.Task).Scan(&best)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		research.Conclude(e, g.Direction, best)
 		now := time.Now()
 		e.FinishedAt = &now
-		_, err = tx.ExecContext(ctx, `UPDATE experiments SET decided =
-			(SELECT coalesce(max(decided), 0) + 1 FROM experiments WHERE task = ?) WHERE id = ?`, e.Task, e.ID)
-		return err
+		return nil
 	})
 }
 

@@ -26,7 +26,7 @@ func (d *DB) Stats(ctx context.Context, task string) (research.Stats, error) {
 	}
 	st.First, _ = time.Parse(time.RFC3339Nano, first.String)
 	st.Last, _ = time.Parse(time.RFC3339Nano, last.String)
-	if st.Goal, err = d.goal(ctx, d.db, task); err != nil {
+	if st.Goal, err = d.Goal(ctx, task); err != nil {
 		return st, err
 	}
 	st.Best, err = d.Best(ctx, task)

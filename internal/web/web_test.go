@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -336,5 +337,47 @@ func TestPointsCacheMatchesTheStore(t *testing.T) {
 				t.Fatalf("step %d, after %d: served %v, store %v", i, after, got, w)
 			}
 		}
+	}
+}
+
+// TestChartSurvivesAGoalChange: when the task's goal becomes known in
+// another direction (a database from before goals), the open page asks
+// for every point again and draws the chart anew, with the new line.
+func TestChartSurvivesAGoalChange(t *testing.T) {
+	db, _, _ := serve(t)
+	var dir atomic.Value
+	dir.Store(research.Minimize)
+	goal := func(context.Context, string) (research.Goal, error) {
+		return research.Goal{Metric: "val_bpb", Direction: dir.Load().(research.Direction)}, nil
+	}
+	srv := httptest.NewServer((&web.Server{Store: db, DefaultTask: "shakespeare", Goal: goal}).Handler())
+	defer srv.Close()
+	b := browsertest.NewLocal(t)
+	lastBest := func() float64 {
+		var v float64
+		_ = chromedp.Run(b.Ctx, chromedp.Evaluate(`pts.best.length ? pts.best[pts.best.length - 1] : 0`, &v))
+		return v
+	}
+	if err := chromedp.Run(b.Ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible("#chart canvas")); err != nil {
+		t.Fatal(err)
+	}
+	if v := lastBest(); v != 3.0 {
+		t.Fatalf("minimizing, the line ends at %v, want 3.0", v)
+	}
+	dir.Store(research.Maximize)
+	if err := db.Create(context.Background(), &research.Experiment{Task: "shakespeare", Mode: research.ModeEval, Code: "x",
+		Status: research.StatusRunning}); err != nil { // moves the version
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); lastBest() != 3.1 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	var ink int
+	err := chromedp.Run(b.Ctx, chromedp.Sleep(300*time.Millisecond), chromedp.Evaluate(inkJS("#chart canvas"), &ink))
+	if v := lastBest(); err != nil || v != 3.1 || ink < 500 {
+		t.Fatalf("maximizing, the line ends at %v and the chart has %d inked pixels (%v); want 3.1 and a chart", v, ink, err)
+	}
+	if p := b.Problems(); len(p) > 0 {
+		t.Fatalf("page problems: %v", p)
 	}
 }

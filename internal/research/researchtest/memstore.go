@@ -36,11 +36,21 @@ func (m *MemStore) SetGoal(_ context.Context, task string, g research.Goal) erro
 	if m.goals == nil {
 		m.goals = map[string]research.Goal{}
 	}
-	if old, ok := m.goals[task]; ok {
+	if old, ok := m.goals[task]; ok && m.has(task) {
 		return research.CheckGoal(task, &old, g)
 	}
-	m.goals[task] = g
+	m.goals[task] = g // nothing was ranked by another goal yet
 	return nil
+}
+
+// has reports whether the task has experiments.
+func (m *MemStore) has(task string) bool {
+	for _, e := range m.exps {
+		if e.Task == task {
+			return true
+		}
+	}
+	return false
 }
 
 // Best implements research.Store.
@@ -54,7 +64,7 @@ func (m *MemStore) best(task string) (*research.Experiment, error) {
 	g, ok := m.goals[task]
 	var best *research.Experiment
 	for _, e := range m.exps {
-		if e.Task != task || e.Status != research.StatusKept {
+		if e.Task != task || e.Status != research.StatusKept || e.Outcome.Mean == nil {
 			continue
 		}
 		if !ok {

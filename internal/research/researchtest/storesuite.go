@@ -25,6 +25,7 @@ func StoreSuite(t *testing.T, open func(t *testing.T) research.LoopStore) {
 		{"GoalIsKept", goalIsKept},
 		{"DecisionsAndBest", decisionsAndBest},
 		{"BestByMetricWhenMaximizing", bestMaximizing},
+		{"BestByMetricNotLastKept", bestNotLastKept},
 		{"DecideNeedsAGoal", decideNeedsGoal},
 		{"OutcomeRoundTrip", outcomeRoundTrip},
 		{"MarkInterrupted", markInterrupted},
@@ -105,7 +106,9 @@ func diffAgainstParent(t *testing.T, s research.LoopStore) {
 }
 
 func goalIsKept(t *testing.T, s research.LoopStore) {
-	must(t, s.SetGoal(bg, "a", minimum))
+	must(t, s.SetGoal(bg, "a", maximum))
+	must(t, s.SetGoal(bg, "a", minimum)) // no experiment yet: nothing was ranked by the first
+	create(t, s, "a", "x", nil)
 	must(t, s.SetGoal(bg, "a", minimum))
 	must(t, s.SetGoal(bg, "b", maximum))
 	for _, g := range []research.Goal{{Metric: "loss"}, {Direction: research.Minimize}} {
@@ -155,6 +158,22 @@ func bestMaximizing(t *testing.T, s research.LoopStore) {
 	must(t, err)
 	if b == nil || *b.Outcome.Mean != 0.9 || b.Seq != 4 {
 		t.Fatalf("best = %+v, want #4 (0.9)", b)
+	}
+}
+
+// bestNotLastKept: keeps recorded out of metric order (as an older rule
+// left them) do not make the last kept the best.
+func bestNotLastKept(t *testing.T, s research.LoopStore) {
+	must(t, s.SetGoal(bg, "a", minimum))
+	for _, m := range []float64{3, 2, 2.5} {
+		e := create(t, s, "a", "x", nil)
+		e.Status, e.Outcome = research.StatusKept, research.Outcome{Mean: f(m)}
+		must(t, s.Finish(bg, e))
+	}
+	b, err := s.Best(bg, "a")
+	must(t, err)
+	if b == nil || *b.Outcome.Mean != 2 {
+		t.Fatalf("best = %s, want #2 (2): the best by metric, not the last kept", describe(b))
 	}
 }
 
@@ -230,33 +249,15 @@ func concurrentDecisions(t *testing.T, s research.LoopStore) {
 }
 
 // CheckKeeps checks the invariant over a task's whole history in
-// finishing order: every kept experiment beat the best of those kept
-// before it finished, and the store's best is the best kept by metric.
-// It fails when fewer than minKept experiments were kept.
+// finishing order (KeepViolations) and that the store's best is the best
+// kept by metric. It fails when fewer than minKept experiments were kept.
 func CheckKeeps(t *testing.T, s research.LoopStore, task string, d research.Direction, minKept int) {
 	t.Helper()
 	list, err := s.List(bg, task, false)
 	must(t, err)
-	for _, e := range list {
-		if e.FinishedAt == nil {
-			t.Fatalf("#%d (%s) has no finish time", e.Seq, e.Status)
-		}
-	}
-	slices.SortStableFunc(list, func(a, b research.Experiment) int { return a.FinishedAt.Compare(*b.FinishedAt) })
-	var best *research.Experiment
-	kept := 0
-	for i := range list {
-		e := &list[i]
-		if e.Status != research.StatusKept {
-			continue
-		}
-		if kept++; best != nil && !d.Better(*e.Outcome.Mean, *best.Outcome.Mean) {
-			t.Errorf("#%d kept with %.4f, not better than #%d's %.4f kept before it finished",
-				e.Seq, *e.Outcome.Mean, best.Seq, *best.Outcome.Mean)
-		}
-		if best == nil || d.Ahead(e, best) {
-			best = e
-		}
+	bad, best, kept := KeepViolations(list, d)
+	for _, b := range bad {
+		t.Error(b)
 	}
 	if kept < minKept {
 		t.Fatalf("%d of %d kept: the history does not exercise the rule", kept, len(list))
@@ -266,6 +267,37 @@ func CheckKeeps(t *testing.T, s research.LoopStore, task string, d research.Dire
 	if got == nil || got.ID != best.ID {
 		t.Fatalf("store's best = %s, want #%d (%.4f)", describe(got), best.Seq, *best.Outcome.Mean)
 	}
+}
+
+// KeepViolations lists, in finishing order, every kept experiment that
+// did not beat the best of those kept before it finished, and returns
+// the best kept by metric and how many were kept. An experiment without
+// a finish time is a violation too.
+func KeepViolations(list []research.Experiment, d research.Direction) (bad []string, best *research.Experiment, kept int) {
+	list = slices.Clone(list)
+	for _, e := range list {
+		if e.FinishedAt == nil {
+			bad = append(bad, fmt.Sprintf("#%d (%s) has no finish time", e.Seq, e.Status))
+		}
+	}
+	if len(bad) > 0 {
+		return bad, nil, 0
+	}
+	slices.SortStableFunc(list, func(a, b research.Experiment) int { return a.FinishedAt.Compare(*b.FinishedAt) })
+	for i := range list {
+		e := &list[i]
+		if e.Status != research.StatusKept {
+			continue
+		}
+		if kept++; best != nil && !d.Better(*e.Outcome.Mean, *best.Outcome.Mean) {
+			bad = append(bad, fmt.Sprintf("#%d kept with %.4f, not better than #%d's %.4f kept before it finished",
+				e.Seq, *e.Outcome.Mean, best.Seq, *best.Outcome.Mean))
+		}
+		if best == nil || d.Ahead(e, best) {
+			best = e
+		}
+	}
+	return bad, best, kept
 }
 
 func describe(e *research.Experiment) string {

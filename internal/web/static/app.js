@@ -79,7 +79,11 @@ function mergePoints(p, asked) {
 function renderChart(metric) {
   const data = [pts.seq, pts.mean, pts.best];
   const holder = document.getElementById("chart");
-  if (!pts.seq.length) { holder.textContent = "No experiment has a metric yet."; return; }
+  if (!pts.seq.length) {
+    if (chart) { chart.destroy(); chart = null; }
+    holder.textContent = "No experiment has a metric yet.";
+    return;
+  }
   if (chart) { chart.setData(data); return; }
   holder.textContent = "";
   chart = new uPlot({ width: Math.min(1150, holder.clientWidth || 1150), height: 300, scales: { x: { time: false } },
@@ -92,7 +96,7 @@ function renderRunning(live) {
   const list = document.getElementById("running-list");
   if (!live.length) { list.replaceChildren(el("p", "Nothing is running.", "muted")); return; }
   const byExp = new Map();
-  live.forEach(s => { if (!byExp.has(s.experiment)) byExp.set(s.experiment, []); byExp.get(s.experiment).push(s); });
+  live.forEach(s => { if (!byExp.has(s.experiment_seq)) byExp.set(s.experiment_seq, []); byExp.get(s.experiment_seq).push(s); });
   list.replaceChildren(...[...byExp].map(([seq, seeds]) => {
     const box = el("div", null, "running-experiment");
     box.append(el("h3", "#" + seq + " · " + seeds.map(s => "seed " + s.seed + " " + s.phase).join(", ")));
