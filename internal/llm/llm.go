@@ -115,7 +115,8 @@ const MaxRetryAfter = 2 * time.Minute
 var ErrFatal = errors.New("the model provider refused the request")
 
 // IsFatalStatus reports whether an HTTP status means the request can never
-// succeed as configured.
+// succeed as configured (402: the account is out of credit, as OpenRouter
+// and others answer; going on would fail every proposal).
 func IsFatalStatus(code int) bool {
-	return code == 400 || code == 401 || code == 403 || code == 404
+	return code == 400 || code == 401 || code == 402 || code == 403 || code == 404
 }

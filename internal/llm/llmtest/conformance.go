@@ -42,7 +42,7 @@ var AnthropicWire = Wire{
 }
 
 func anthropicErrorType(status int) string {
-	types := map[int]string{400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+	types := map[int]string{400: "invalid_request_error", 401: "authentication_error", 402: "billing_error", 403: "permission_error",
 		404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 529: "overloaded_error"}
 	if t, ok := types[status]; ok {
 		return t
@@ -136,6 +136,7 @@ func Conformance(t *testing.T, h Harness) {
 		{"connection reset is retried", testReset},
 		{"retries exhausted: not fatal", testExhausted},
 		{"401 is fatal, not retried", testFatal(401)},
+		{"402 out of credit is fatal, not retried", testFatal(402)},
 		{"403 is fatal, not retried", testFatal(403)},
 		{"404 unknown model is fatal, not retried", testFatal(404)},
 		{"400 bad request is fatal, not retried", testFatal(400)},
