@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -34,31 +36,21 @@ func newGoals(db *sqlite.DB, g *globalOpts, warn io.Writer) *goals {
 // of returns task name's goal (recording a task folder's for a task
 // that has experiments but no goal).
 func (gs *goals) of(ctx context.Context, name string) (research.Goal, error) {
-	recorded, err := gs.db.Goal(ctx, name)
-	if err != nil || recorded != nil {
-		return deref(recorded), err
+	if recorded, err := gs.db.Goal(ctx, name); err != nil || recorded != nil {
+		return *cmp.Or(recorded, &research.Goal{}), err
 	}
-	if g, ok := gs.folder(name); ok {
-		if v, err := gs.db.Version(ctx, name); err != nil || v == 0 {
-			return g, err // no experiment yet: the first run records it
-		}
-		if err := gs.db.SetGoal(ctx, name, g); err != nil { // another process may have recorded one first
-			recorded, rerr := gs.db.Goal(ctx, name)
-			if rerr != nil || recorded == nil {
-				return g, err
-			}
-			return *recorded, nil
-		}
-		return g, nil
+	g, ok := gs.folder(name)
+	if !ok {
+		return gs.inferred(ctx, name)
 	}
-	return gs.inferred(ctx, name)
-}
-
-func deref(g *research.Goal) research.Goal {
-	if g == nil {
-		return research.Goal{}
+	if v, err := gs.db.Version(ctx, name); err != nil || v == 0 {
+		return g, err // no experiment yet: the first run records it
 	}
-	return *g
+	if err := gs.db.SetGoal(ctx, name, g); err != nil && !errors.Is(err, research.ErrGoalChanged) {
+		return g, err
+	}
+	recorded, err := gs.db.Goal(ctx, name) // ours, or one another process recorded first
+	return *cmp.Or(recorded, &g), err
 }
 
 // folder is the goal of the task folder named name, if one loads.

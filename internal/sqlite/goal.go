@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -100,19 +101,11 @@ func (d *DB) InferredGoal(ctx context.Context, task string) (g research.Goal, ke
 // rankingGoal is the goal the task's experiments are ranked by: the
 // recorded one, else the inferred one.
 func (d *DB) rankingGoal(ctx context.Context, task string) (research.Goal, error) {
-	recorded, _, err := recordedGoal(ctx, d.db, task)
-	if err != nil || recorded != nil {
-		return deref(recorded), err
+	if recorded, _, err := recordedGoal(ctx, d.db, task); err != nil || recorded != nil {
+		return *cmp.Or(recorded, &research.Goal{}), err
 	}
 	g, _, err := d.InferredGoal(ctx, task)
 	return g, err
-}
-
-func deref(g *research.Goal) research.Goal {
-	if g == nil {
-		return research.Goal{}
-	}
-	return *g
 }
 
 // bestClause selects the task's best experiment ranked by g: the SQL of

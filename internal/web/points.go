@@ -24,13 +24,17 @@ type taskPoints struct {
 	dir     research.Direction
 }
 
-// add caches a settled point and the best-so-far line at it.
-func (tp *taskPoints) add(p research.Point, d research.Direction) {
-	var prev *float64
-	if n := len(tp.best); n > 0 {
-		prev = tp.best[n-1]
+// reset forgets the cached points; they are ranked by d from now on.
+func (tp *taskPoints) reset(d research.Direction) {
+	tp.settled, tp.pts, tp.best, tp.dir = 0, nil, nil, d
+}
+
+// bestBefore is the best-so-far line at the cached point before index i.
+func (tp *taskPoints) bestBefore(i int) *float64 {
+	if i == 0 {
+		return nil
 	}
-	tp.pts, tp.best = append(tp.pts, p), append(tp.best, d.BestSoFar(prev, p))
+	return tp.best[i-1]
 }
 
 func (c *pointCache) task(name string) *taskPoints {
@@ -55,32 +59,27 @@ func (s *Server) points(ctx context.Context, task string, after int64, d researc
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
 	if tp.dir != d { // the goal became known (a database from before goals were): rank again
-		tp.settled, tp.pts, tp.best, tp.dir = 0, nil, nil, d
+		tp.reset(d)
 	}
 	fresh, settled, err := s.Store.Points(ctx, task, tp.settled)
 	if err != nil {
 		return nil, nil, 0, err
 	}
 	if settled < tp.settled { // the store went back (replaced): start again
-		tp.settled, tp.pts, tp.best = 0, nil, nil
+		tp.reset(d)
 		if fresh, settled, err = s.Store.Points(ctx, task, 0); err != nil {
 			return nil, nil, 0, err
 		}
 	}
 	from := sort.Search(len(tp.pts), func(i int) bool { return tp.pts[i].Seq > after })
-	var prev *float64
-	if from > 0 {
-		prev = tp.best[from-1]
-	}
 	out := append(append([]research.Point{}, tp.pts[from:]...), fresh...)
-	best := make([]*float64, len(out))
-	for i, p := range out {
-		prev = d.BestSoFar(prev, p)
-		best[i] = prev
-	}
+	best := append(make([]*float64, 0, len(out)), tp.best[from:]...)
+	prev := tp.bestBefore(len(tp.pts))
 	for _, p := range fresh {
-		if p.Seq <= settled {
-			tp.add(p, d)
+		prev = d.BestSoFar(prev, p)
+		best = append(best, prev)
+		if p.Seq <= settled { // settled: it will not change, nor will the line up to it
+			tp.pts, tp.best = append(tp.pts, p), append(tp.best, prev)
 		}
 	}
 	tp.settled = max(tp.settled, settled)
