@@ -29,6 +29,24 @@ def load_split(path):
     return obj.long()
 
 
+_preloaded = {}
+
+
+def preload(path):
+    """Load a split ahead (a warm train process, before its go); a failure
+    is left for take_split to raise where the script can see it."""
+    try:
+        _preloaded[path] = load_split(path)
+    except Exception:
+        pass
+
+
+def take_split(path):
+    """The split at path: the preloaded one the first time, else loaded."""
+    got = _preloaded.pop(path, None)
+    return got if got is not None else load_split(path)
+
+
 class ModelOutputError(RuntimeError):
     """The exported model produced output the evaluator cannot score."""
 

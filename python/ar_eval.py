@@ -6,7 +6,10 @@ file or a socket.
     ar_eval.py TASK_DIR MODEL DEVICE SEAL NAME=SPLIT...
 
 SEAL is "required" (a model process that cannot seal itself is a failure)
-or "best" (seal where the machine allows). Results go to the events pipe
+or "best" (seal where the machine allows). Started gated (the runner's
+warm evaluator, AUTORESEARCH_GO_FD), it does everything that does not need
+the model (imports, the model process's fork and warm-up, the splits)
+before the runner's go. Results go to the events pipe
 only; nothing the model prints on stdout can change them.
 """
 import importlib.util
@@ -59,14 +62,16 @@ def failure_kind(e):
     return "export"
 
 
-def evaluate_all(model, task_dir, model_path, splits):
+def load_splits(splits):
+    """The held-out splits, by name (NAME=PATH arguments)."""
+    return [(item.split("=", 1)[0], ar_data.load_split(item.split("=", 1)[1])) for item in splits]
+
+
+def evaluate_all(model, evaluate, model_path, splits):
     meta = load_meta(model_path)
-    evaluate = load_task_evaluator(task_dir)
     cpu = torch.device("cpu")
     metrics = {}
-    for item in splits:
-        name, path = item.split("=", 1)
-        data = ar_data.load_split(path)
+    for name, data in splits:
         model.ready()
         with torch.no_grad():
             value = float(evaluate(model, data, meta, cpu))
@@ -75,17 +80,32 @@ def evaluate_all(model, task_dir, model_path, splits):
     return metrics
 
 
+def wait_for_go():
+    """In a gated process (AUTORESEARCH_GO_FD): wait until the runner says
+    the model is there. End quietly when the gate closes without a word."""
+    fd = int(os.environ.pop("AUTORESEARCH_GO_FD", "-1"))
+    if fd < 0:
+        return
+    with os.fdopen(fd, "rb") as gate:
+        if not gate.readline().strip():
+            os._exit(0)
+
+
 def main():
     task_dir, model_path, device, seal = sys.argv[1:5]
-    splits = sys.argv[5:]
     fd = int(os.environ["AUTORESEARCH_EVENTS_FD"])
     threads = int(os.environ.get("AUTORESEARCH_THREADS", "0")) or (os.cpu_count() or 1)
-    t0 = time.time()
-    # Forked first, before this process reads any held-out data.
+    # Forked first, before this process reads any held-out data; it warms
+    # up and waits to be told to load the model.
     model = ar_modelproc.SealedModel(model_path, device, threads, seal == "required")
     torch.set_num_threads(threads)
     try:
-        metrics = evaluate_all(model, task_dir, model_path, splits)
+        evaluate = load_task_evaluator(task_dir)
+        splits = load_splits(sys.argv[5:])
+        wait_for_go()
+        t0 = time.time()
+        model.go()
+        metrics = evaluate_all(model, evaluate, model_path, splits)
     except Exception as e:
         model.kill()
         write_result(fd, {"failure": failure_kind(e), "message": f"{type(e).__name__}: {e}"[:2000]})

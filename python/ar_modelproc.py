@@ -254,12 +254,29 @@ def _kind(e):
     return name if name.isidentifier() and len(name) <= 40 else "Exception"
 
 
+def for_inference(model):
+    """The loaded model frozen and optimised for inference (batch norm
+    folded into convolutions, constants propagated), or as it is where
+    that fails or AUTORESEARCH_EVAL_FREEZE=0. Called sealed: it runs the
+    model's graph passes, which are the model's code."""
+    if os.environ.get("AUTORESEARCH_EVAL_FREEZE", "1") == "0":
+        return model
+    try:
+        return torch.jit.optimize_for_inference(torch.jit.freeze(model))
+    except Exception:
+        return model
+
+
 def _serve(req, rep, regions, model_path, device_name, threads, require):
     _close_all_but({req, rep})  # before any device opens descriptors of its own
     torch.set_num_threads(threads)
-    blob = _read_model(model_path)
     device = ar_data.pick_device(device_name)
     _warm_up(device)
+    try:
+        recv(req)  # the evaluator's go: the model is there
+    except _Closed:
+        return
+    blob = _read_model(model_path)
     _silence()
     try:
         ar_seal.seal()
@@ -272,6 +289,7 @@ def _serve(req, rep, regions, model_path, device_name, threads, require):
     try:
         model = torch.jit.load(io.BytesIO(blob), map_location=device)
         model.eval()
+        model = for_inference(model)
     except Exception as e:
         send(rep, {"error": "load", "kind": _kind(e)})
         return
@@ -342,6 +360,14 @@ class SealedModel:
         self._status = None
         self._require = require_seal
         self.sealed = None
+
+    def go(self):
+        """Tell the model process the model is there: it reads the file,
+        seals itself and loads the model (ready() waits for that)."""
+        try:
+            send(self._req, {"go": True})
+        except BrokenPipeError:
+            pass  # ended already: ready() says how
 
     def ready(self):
         """Wait until the model process has sealed itself and loaded the

@@ -1,6 +1,12 @@
 """Train-phase entry point: runs a training script as __main__ and reports
 how it ended on the events pipe, so the runner can classify failures.
 
+Started gated (AUTORESEARCH_GO_FD set), it imports torch first and then
+waits for the runner's go: one JSON line of settings for this seed
+(seed, clock start, ...), read and closed before any of the script runs.
+The import is then off the runner's clock, and the script cannot touch
+the gate.
+
 When the script's main code returns, the process ends at once: threads it
 left running are stopped, and the interpreter's slow teardown is skipped
 (the runner's clock runs until the process ends)."""
@@ -46,8 +52,28 @@ def classify(exc):
     return "crash"
 
 
+def wait_for_go():
+    """In a gated process: import torch and load the training split, then
+    take this seed's settings from the gate. End quietly when the gate closes without a word (the
+    runner dropped this warm process)."""
+    fd = int(os.environ.pop("AUTORESEARCH_GO_FD", "-1"))
+    if fd < 0:
+        return
+    import json
+
+    import ar_data  # imports torch: the point of a warm process
+    if os.environ.get("AUTORESEARCH_TRAIN_DATA"):
+        ar_data.preload(os.environ["AUTORESEARCH_TRAIN_DATA"])
+    with os.fdopen(fd, "rb") as gate:
+        line = gate.readline()
+    if not line.strip():
+        os._exit(0)
+    os.environ.update({str(k): str(v) for k, v in json.loads(line).get("env", {}).items()})
+
+
 def main():
     script = sys.argv[1]
+    wait_for_go()
     set_limits()
     with open(script, encoding="utf-8", errors="replace") as f:
         source = f.read()

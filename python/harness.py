@@ -89,7 +89,7 @@ def train_data():
     x float32 in [0, 1] shaped [N, C, H, W] and y int64 class labels.
     """
     global _t0
-    data = ar_data.load_split(_train_path)
+    data = ar_data.take_split(_train_path)
     if _t0 is None:
         _t0 = time.time()
         _emit("clock_start")

@@ -44,6 +44,7 @@ def once(how, task_dir, model_path, split):
     data = ar_data.load_split(split)
     with torch.no_grad():
         if how == "sealed":
+            model.go()
             model.ready()
             value = evaluate(model, data, meta, torch.device("cpu"))
             model.finish()

@@ -94,7 +94,7 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 	cfg := runner.Config{
 		TrainSeconds: t.TrainSeconds, Seeds: t.Seeds, Device: o.Device, WithTest: !o.NoTest,
 		StartupAllowance: o.StartupAllow, SaveAllowance: o.SaveAllow, EvalTimeout: runner.DefaultEvalTimeout,
-		WorkDir: work, KeepWorkspaces: o.KeepWorkspaces, Isolation: level, Hidden: hidden(g, s, root),
+		WorkDir: work, KeepWorkspaces: o.KeepWorkspaces, Isolation: level, Hidden: hidden(g, s, root), Warm: true,
 	}
 	if o.TrainSeconds > 0 {
 		cfg.TrainSeconds = o.TrainSeconds

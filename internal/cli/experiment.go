@@ -20,7 +20,7 @@ func runFlags(cmd *cobra.Command, o *runOpts) {
 	f.Float64Var(&o.TrainSeconds, "train-seconds", 0, "training budget per seed in seconds (default: the task's)")
 	f.Int64SliceVar(&o.Seeds, "seeds", nil, "seeds to run, e.g. 42,137 (default: the task's)")
 	f.StringVar(&o.Device, "device", "auto", "torch device: auto (CUDA, MPS, CPU), cpu, cuda, cuda:1, mps")
-	f.BoolVar(&o.NoTest, "no-test", false, "skip the held-out test split (evaluate on val only)")
+	f.BoolVar(&o.NoTest, "no-test", false, "skip the held-out test split (by default the baseline and kept experiments are evaluated on it once decided)")
 	f.DurationVar(&o.StartupAllow, "startup-allowance", 0, "time a script may take to start (interpreter, imports, data) before training counts "+
 		"(default: the task's, else 5s; +10s where CUDA may be used)")
 	f.DurationVar(&o.SaveAllow, "save-allowance", 0, "time allowed after the budget to export the model and exit (default: max(1s, 3% of the budget))")
@@ -46,6 +46,7 @@ func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, 
 	if err != nil {
 		return err
 	}
+	defer r.Close()
 	p := &progress{s: s, metric: t.Metric}
 	r.Cfg.OnEvent = both(p.event, newLiveRecorder(db).event)
 	e.Task = t.Name

@@ -96,6 +96,7 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 	if err != nil {
 		return err
 	}
+	defer r.Close()
 	l, lp := newLoop(ctx, s, db, r, t, prop, rng, o)
 	sum, err := l.Run(ctx, t.Baseline)
 	lp.summary(sum)

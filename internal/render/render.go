@@ -8,6 +8,9 @@ import (
 	"strings"
 )
 
+// Percent formats a share (0.032) as a percentage ("3.2 %").
+func Percent(share float64) string { return fmt.Sprintf("%.1f %%", 100*share) }
+
 // Metric formats an optional metric with four decimals, or a dash.
 func Metric(v *float64) string {
 	if v == nil {

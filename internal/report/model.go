@@ -63,6 +63,7 @@ type model struct {
 	Failed     int
 	Unsealed   int // experiments whose metric was obtained without full isolation
 	SpentUSD   float64
+	NotTrained float64 // the share of the seeds' time not spent training (research.NotTraining)
 	Best       *research.Experiment
 	Baseline   *research.Experiment
 	Top        []topRow
@@ -73,7 +74,7 @@ type model struct {
 }
 
 func build(in Input) model {
-	m := model{In: in, Total: len(in.Experiments)}
+	m := model{In: in, Total: len(in.Experiments), NotTrained: research.NotTraining(in.Experiments)}
 	byID := map[int64]*research.Experiment{}
 	for i := range in.Experiments {
 		e := &in.Experiments[i]

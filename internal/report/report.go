@@ -16,6 +16,7 @@ var files embed.FS
 var page = template.Must(template.New("report.tmpl").Funcs(template.FuncMap{
 	"fmt4":      render.Metric,
 	"diffLines": render.DiffLines,
+	"percent":   render.Percent,
 }).ParseFS(files, "report.tmpl"))
 
 // Write renders the report of in to w.

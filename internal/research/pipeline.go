@@ -73,9 +73,57 @@ func RunOne(ctx context.Context, store Store, runner Runner, g Goal, e *Experime
 	out, runErr := RunSeeds(ctx, runner, g.Direction, e, best)
 	e.Outcome, e.SeedsDone = out, out.SeedsOK()
 	if runErr != nil {
+		Finalize(ctx, runner, e, false)
 		return interrupted(ctx, store, e, runErr)
 	}
+	Finalize(ctx, runner, e, finalist(ctx, store, g, e))
 	return store.Decide(context.WithoutCancel(ctx), e) // the run is complete: Ctrl-C now must not lose it
+}
+
+// A Finalizer is a Runner that keeps each seed's model until its
+// experiment is decided, so that only finalists are evaluated on the
+// held-out test split. Finalize sets the TestMetric (and TestSeconds) of
+// seeds when test is true, as far as it can (a seed it cannot evaluate
+// keeps none: the experiment's test mean is then missing, not wrong), and
+// lets go of what it kept of experimentID either way.
+type Finalizer interface {
+	Finalize(ctx context.Context, experimentID int64, seeds []SeedRun, test bool) error
+}
+
+// Finalize has a Finalizer runner evaluate e's seeds on the test split
+// (test) and let go of them; the test mean follows when every seed has
+// one. Other runners are left alone.
+func Finalize(ctx context.Context, runner Runner, e *Experiment, test bool) {
+	f, ok := runner.(Finalizer)
+	if !ok {
+		return
+	}
+	if f.Finalize(ctx, e.ID, e.Outcome.Seeds, test) == nil && test {
+		summarize(&e.Outcome)
+	}
+}
+
+// finalist says whether e's test metric is wanted: a successful baseline,
+// or an experiment that beats the best now. Its decision comes later and
+// only against a best at least as good, so every kept experiment is a
+// finalist (a finalist overtaken meanwhile is discarded with its test
+// metric: more evaluation, never less).
+func finalist(ctx context.Context, store Store, g Goal, e *Experiment) bool {
+	if e.Outcome.Failure != "" || e.Outcome.Mean == nil {
+		return false
+	}
+	if e.Mode == ModeBaseline {
+		return true
+	}
+	best, err := store.Best(ctx, e.Task)
+	if err != nil {
+		return true // better a test evaluation too many than a kept experiment without one
+	}
+	var mean *float64
+	if best != nil {
+		mean = best.Outcome.Mean
+	}
+	return Accept(g.Direction, *e.Outcome.Mean, mean)
 }
 
 // interrupted records e, whose run ended with runErr (cancelled: the

@@ -92,6 +92,7 @@ type SeedRun struct {
 	ImportSeconds  float64     `json:"import_seconds"`  // process start until the harness was imported
 	ExportSeconds  float64     `json:"export_seconds"`
 	EvalSeconds    float64     `json:"eval_seconds"`
+	TestSeconds    float64     `json:"test_seconds"` // a finalist's test evaluation, after the decision's preview (not in WallSeconds)
 	ExitCode       int         `json:"exit_code"`
 	Failure        FailureKind `json:"failure"`
 	Excerpt        string      `json:"excerpt"`

@@ -43,6 +43,8 @@ type trainLog struct {
 	diverged    bool
 	res         sandbox.Result
 	modelOK     bool
+	onLog       func(harnessEvent) // live loss points (listen)
+	onClock     func()             // once, when the training clock starts (listen)
 	// The runner's clock: budget and allowances, and the hard limit.
 	budget, startupAllow, saveAllow, limit time.Duration
 }
@@ -59,12 +61,18 @@ func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
 	case "imported":
 		first(&tl.imported, now)
 	case "clock_start":
+		if tl.clockStart.IsZero() && tl.onClock != nil {
+			go tl.onClock()
+		}
 		first(&tl.clockStart, now)
 	case "log":
 		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
 			tl.diverged = true
 		}
 		tl.loss.Add(research.LossPoint{Step: ev.Step, Loss: ev.Loss, Elapsed: ev.Elapsed})
+		if tl.onLog != nil {
+			tl.onLog(ev)
+		}
 	case "divergence":
 		tl.diverged = true
 	case "export_start":
@@ -77,6 +85,14 @@ func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
 		}
 	}
 	return ev, true
+}
+
+// listen passes each loss point from now on to fn, and calls clock (in
+// a goroutine of its own) when the training clock starts.
+func (tl *trainLog) listen(fn func(harnessEvent), clock func()) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.onLog, tl.onClock = fn, clock
 }
 
 // first sets *t to now unless it is set already.

@@ -9,9 +9,6 @@ package runner
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/pyenv"
@@ -20,21 +17,44 @@ import (
 	"github.com/autoresearch/autoresearch/internal/task"
 )
 
-// Executor runs one process to completion. The contract is sandbox.Run's:
-// a non-zero exit is a Result; an error means the process could not run
-// or ctx was cancelled, and in both cases nothing of it is left running.
+// Executor starts processes. The contract is sandbox.Start's: a gated
+// process waits for Go and its clock and deadline start there; Wait's
+// error means the process could not run or ctx was cancelled, and then
+// nothing of it is left running; a non-zero exit is a Result.
 type Executor interface {
-	Run(ctx context.Context, spec sandbox.Spec) (sandbox.Result, error)
+	Start(ctx context.Context, spec sandbox.Spec) (Process, error)
 }
 
-// Local runs processes on this machine with sandbox.Run.
+// Process is a started process (sandbox.Proc). Wait may be called more
+// than once and from several goroutines.
+type Process interface {
+	Go(msg []byte)
+	Wait() (sandbox.Result, error)
+	Kill()
+}
+
+// Local runs processes on this machine with sandbox.Start.
 type Local struct{}
 
 var _ Executor = Local{}
 
-// Run implements Executor.
-func (Local) Run(ctx context.Context, spec sandbox.Spec) (sandbox.Result, error) {
-	return sandbox.Run(ctx, spec)
+// Start implements Executor.
+func (Local) Start(ctx context.Context, spec sandbox.Spec) (Process, error) {
+	p, err := sandbox.Start(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// run runs spec to completion with exec.
+func run(ctx context.Context, exec Executor, spec sandbox.Spec) (sandbox.Result, error) {
+	p, err := exec.Start(ctx, spec)
+	if err != nil {
+		return sandbox.Result{}, err
+	}
+	p.Go(nil)
+	return p.Wait()
 }
 
 // Defaults for Config's allowances and limits. The start-up allowance
@@ -69,12 +89,17 @@ type Config struct {
 	// under a folder the sandbox shows: every place a task's data may be
 	// found, the prepared splits, the database.
 	Hidden         []string
-	WithTest       bool   // also evaluate on the test split
+	WithTest       bool   // evaluate finalists on the test split (research.Finalizer)
+	NoFreeze       bool   // evaluate the model as exported, not frozen for inference (to compare)
 	Device         string // "auto" (CUDA, MPS, CPU) or a torch device
 	WorkDir        string // workspaces are created here
 	KeepWorkspaces bool
-	Isolation      sandbox.Level // how both phases are confined (empty: none)
-	OnEvent        func(Event)   // progress; called from the runner's goroutines
+	// Warm keeps a train process that has imported torch ready for the
+	// next seed (started while this one trains, handed its seed and script
+	// on the runner's go): call Close when done.
+	Warm      bool
+	Isolation sandbox.Level // how both phases are confined (empty: none)
+	OnEvent   func(Event)   // progress; called from the runner's goroutines
 }
 
 // Event is progress of a running seed.
@@ -95,6 +120,9 @@ type Runner struct {
 	Splits  Splits
 	Exec    Executor
 	Cfg     Config
+
+	spares *spares // warm train processes (Cfg.Warm), created on first use (pool)
+	held   *held   // seeds' workspaces kept for their experiment's decision (holds)
 }
 
 var _ research.Runner = (*Runner)(nil)
@@ -157,21 +185,32 @@ func (r *Runner) Plan() research.Plan {
 }
 
 // RunSeed implements research.Runner: the train phase of s.Code with
-// s.Seed in a workspace of its own and, when it produced a model, the
-// evaluate phase. The workspace (seed-N, open to the sandbox's user) lies
-// in a private folder of its own, named after the task and the
-// experiment's ID (kept with Cfg.KeepWorkspaces).
+// s.Seed in a workspace of its own (a warm process's, see trainProc) and,
+// when it produced a model, the evaluate phase. The workspace lies in a
+// private folder of its own, kept with Cfg.KeepWorkspaces (and then
+// renamed <task>-<experiment ID>-seed-<seed>-...).
 func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
-	ws, err := os.MkdirTemp(r.Cfg.WorkDir, fmt.Sprintf("%s-%d-", r.Task.Name, s.ExperimentID))
+	t, err := r.trainProcess(ctx)
 	if err != nil {
-		return research.SeedRun{Seed: s.Seed}, fmt.Errorf("create workspace in %s: %w", r.Cfg.WorkDir, err)
+		return research.SeedRun{Seed: s.Seed}, err
 	}
-	if !r.Cfg.KeepWorkspaces {
-		defer os.RemoveAll(ws)
-	}
-	run, err := r.runSeed(ctx, filepath.Join(ws, fmt.Sprintf("seed-%d", s.Seed)), s)
+	run, err := r.runSeed(ctx, t, s)
+	r.release(t, s, run.OK && err == nil)
 	if err == nil {
 		r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseDone, Run: &run})
 	}
 	return run, err
+}
+
+// release ends t's process (if still there) and holds its workspace for
+// the experiment's decision when a finalist's test metric may be wanted
+// (Cfg.WithTest and the seed ok), else lets it go (dispose).
+func (r *Runner) release(t *trainProc, s research.SeedSpec, ok bool) {
+	t.proc.Kill()
+	<-t.done
+	if ok && r.Cfg.WithTest {
+		r.holds().hold(s, t)
+		return
+	}
+	r.dispose(t, s.ExperimentID, s.Seed)
 }

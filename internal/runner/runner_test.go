@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,21 +60,33 @@ func script(t *testing.T, name string) string {
 	return string(b)
 }
 
-// runSeeds runs code over r's seeds as the research pipeline does.
+// runSeeds runs code over r's seeds as the research pipeline does, the
+// test split evaluated (as for a finalist) when r's config asks for it.
 func runSeeds(ctx context.Context, r *Runner, code string, best *float64) (research.Outcome, error) {
-	return research.RunSeeds(ctx, r, r.Task.Direction, &research.Experiment{Code: code}, best)
+	e := &research.Experiment{Code: code}
+	out, err := research.RunSeeds(ctx, r, r.Task.Direction, e, best)
+	e.Outcome = out
+	research.Finalize(ctx, r, e, r.Cfg.WithTest && err == nil && out.Failure == "")
+	return e.Outcome, err
 }
 
 // TestRunnerConforms runs the runner contract's suite on the local
-// executor, without isolation and under full isolation.
+// executor, without isolation and under full isolation, and with warm
+// processes (as the commands run it).
 func TestRunnerConforms(t *testing.T) {
-	for _, level := range []sandbox.Level{sandbox.LevelNone, sandbox.LevelFull} {
-		t.Run(string(level), func(t *testing.T) {
+	for _, c := range []struct {
+		level sandbox.Level
+		warm  bool
+	}{{sandbox.LevelNone, false}, {sandbox.LevelFull, false}, {sandbox.LevelFull, true}} {
+		level := c.level
+		t.Run(fmt.Sprintf("%s-warm-%v", level, c.warm), func(t *testing.T) {
 			r := newTestRunner(t)
 			if level == sandbox.LevelFull {
 				testutil.Need(t, testutil.Bubblewrap)
 				r.Cfg.Isolation = level
 			}
+			r.Cfg.Warm = c.warm
+			t.Cleanup(func() { _ = r.Close() })
 			researchtest.RunnerSuite(t, researchtest.RunnerHarness{Runner: r,
 				Honest: script(t, "uniform.py"), Broken: script(t, "raises.py"), Hang: script(t, "sleep_forever.py"),
 				Started: func() bool { return len(testutil.ProcessesMatching("777.25")) > 0 },

@@ -9,39 +9,42 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/sandbox"
 )
 
-// runSeed runs the train phase then, if it produced a model, the evaluate
-// phase, in workspace dir.
-func (r *Runner) runSeed(ctx context.Context, dir string, s research.SeedSpec) (research.SeedRun, error) {
+// runSeed runs the train phase of t's process then, if it produced a
+// model, the evaluate phase, whose process warms up meanwhile.
+func (r *Runner) runSeed(ctx context.Context, t *trainProc, s research.SeedSpec) (research.SeedRun, error) {
 	run := research.SeedRun{Seed: s.Seed}
-	if err := r.setupWorkspace(dir, s.Code); err != nil {
-		return run, err
-	}
 	start := time.Now()
-	tr, err := r.train(ctx, dir, s)
-	run = tr.seedRun(s.Seed)
+	if err := os.WriteFile(filepath.Join(t.dir, "train.py"), []byte(s.Code), 0o644); err != nil { //nolint:gosec // G703: the runner's own workspace
+		return run, fmt.Errorf("write script: %w", err)
+	}
+	warm := r.warmUp(ctx, t.dir)
+	defer warm.end()
+	err := r.train(ctx, t, s, warm.start)
+	run = t.log.seedRun(s.Seed)
 	if err != nil {
 		return run, err
 	}
 	if run.Failure == "" {
-		err = r.evaluate(ctx, dir, s.ExperimentID, &run)
+		err = r.evaluateWarm(ctx, warm, s.ExperimentID, &run)
 	}
 	run.WallSeconds = time.Since(start).Seconds()
 	run.OK = run.Failure == "" && err == nil
 	return run, err
 }
 
-func (r *Runner) setupWorkspace(dir, code string) error {
+// setupWorkspace creates a train process's workspace; the script comes
+// at the go.
+func (r *Runner) setupWorkspace(dir string) error {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
 		return fmt.Errorf("create workspace: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "train.py"), []byte(code), 0o644); err != nil { //nolint:gosec // G703: dir is the runner's own new workspace
-		return fmt.Errorf("write script: %w", err)
 	}
 	if r.Cfg.Isolation == sandbox.LevelFull { // the split is mounted read-only over an empty file
 		return os.WriteFile(filepath.Join(dir, "train.pt"), nil, 0o644)
@@ -71,47 +74,32 @@ func linkOrCopy(src, dst string) error {
 	return out.Close()
 }
 
-func (r *Runner) train(ctx context.Context, dir string, s research.SeedSpec) (*trainLog, error) {
-	tl := &trainLog{budget: r.Cfg.budget(), saveAllow: r.Cfg.saveAllowance()}
-	var err error
-	if tl.startupAllow, err = r.startupAllowance(ctx); err != nil {
-		return tl, fmt.Errorf("start-up allowance: %w", err)
-	}
-	tl.limit = r.Cfg.trainLimit(tl.startupAllow)
-	iso, err := r.isolation(ctx, dir, sandbox.Bind{Src: r.Splits.Train, Dst: filepath.Join(dir, "train.pt")})
-	if err != nil {
-		return tl, fmt.Errorf("train phase view: %w", err)
-	}
-	spec := sandbox.Spec{
-		Args:      []string{r.Env.Python, "-u", r.Env.Script("ar_train.py"), "train.py"},
-		Dir:       dir,
-		Env:       r.trainEnv(dir, s.Seed, tl.startupAllow),
-		Timeout:   tl.limit,
-		Isolation: iso,
-		OnEvent: func(line []byte) {
-			if ev, ok := tl.add(line); ok && ev.Event == "log" {
-				r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseTraining, Step: ev.Step, Loss: ev.Loss})
-			}
-		},
-	}
+// train lets t's process go with seed s and waits for it; ctx's end
+// kills it (a warm process outlives the seed that started it). clock is
+// called when the script's training clock starts.
+func (r *Runner) train(ctx context.Context, t *trainProc, s research.SeedSpec, clock func()) error {
+	t.log.listen(func(ev harnessEvent) {
+		r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseTraining, Step: ev.Step, Loss: ev.Loss})
+	}, clock)
 	r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseTraining})
-	res, err := r.Exec.Run(ctx, spec)
-	tl.res = res
-	tl.modelOK = fileExists(filepath.Join(dir, "model.pt")) && fileExists(filepath.Join(dir, "model.pt.json"))
-	return tl, err
+	stop := context.AfterFunc(ctx, t.proc.Kill)
+	defer stop()
+	t.proc.Go(r.goMessage(s.Seed, t.log.startupAllow))
+	res, err := t.proc.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	t.log.res = res
+	t.log.modelOK = fileExists(filepath.Join(t.dir, "model.pt")) && fileExists(filepath.Join(t.dir, "model.pt.json"))
+	return err
 }
 
-// trainEnv is the train process's environment. The start time and the
-// start-up allowance let the harness end an honest script's training in
-// time even when its start-up was slow.
-func (r *Runner) trainEnv(dir string, seed int64, startup time.Duration) []string {
-	seconds := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
+// trainEnv is the train process's environment at its start; the seed and
+// the runner's clock come at the go (goMessage).
+func (r *Runner) trainEnv(dir string) []string {
 	return r.Env.ChildEnv(
 		"HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"),
-		"AUTORESEARCH_SEED="+strconv.FormatInt(seed, 10),
-		"AUTORESEARCH_BUDGET="+strconv.FormatFloat(r.Cfg.TrainSeconds, 'g', -1, 64),
-		"AUTORESEARCH_STARTED="+strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
-		"AUTORESEARCH_STARTUP_ALLOWANCE="+seconds(startup),
+		"AUTORESEARCH_GO_FD="+strconv.Itoa(sandbox.GoFD),
 		"AUTORESEARCH_TASK="+r.Task.Name,
 		"AUTORESEARCH_TRAIN_DATA=train.pt",
 		"AUTORESEARCH_MODEL=model.pt",
@@ -141,51 +129,111 @@ type evalResult struct {
 	EvalSeconds float64                    `json:"eval_seconds"`
 }
 
-// evaluate runs the trusted evaluator on the seed's model. Under full
-// isolation it must seal the model's process, elsewhere it seals it where
-// the machine allows.
-func (r *Runner) evaluate(ctx context.Context, dir string, experiment int64, run *research.SeedRun) error {
-	seal := "best"
-	if r.Cfg.Isolation == sandbox.LevelFull {
-		seal = "required"
-	}
-	args := []string{r.Env.Python, r.Env.Script("ar_eval.py"), r.TaskDir, "model.pt", r.device(), seal, "val=" + r.Splits.Val}
-	data := []sandbox.Bind{same(r.TaskDir), same(r.Splits.Val)}
-	if r.Cfg.WithTest {
-		args = append(args, "test="+r.Splits.Test)
-		data = append(data, same(r.Splits.Test))
-	}
-	iso, err := r.isolation(ctx, dir, data...)
+// evalProc is a seed's evaluate phase: started gated while the seed
+// trains (imports, the model process's warm-up, the held-out splits),
+// let go once the model is there.
+type evalProc struct {
+	proc     Process
+	split    string // the name of the split it evaluates on
+	mustSeal bool
+	result   *evalResult // the first result line; read after Wait
+}
+
+// startEval starts the trusted evaluator for the model that will be in
+// dir, on one split (NAME=PATH). Under full isolation it must seal the
+// model's process, elsewhere it seals it where the machine allows.
+func (r *Runner) startEval(ctx context.Context, dir, split string) (*evalProc, error) {
+	name, path, _ := strings.Cut(split, "=")
+	e := &evalProc{split: name, mustSeal: r.Cfg.Isolation == sandbox.LevelFull}
+	seal := map[bool]string{true: "required", false: "best"}[e.mustSeal]
+	args := []string{r.Env.Python, r.Env.Script("ar_eval.py"), r.TaskDir, "model.pt", r.device(), seal, split}
+	iso, err := r.isolation(ctx, dir, same(r.TaskDir), same(path))
 	if err != nil {
-		return fmt.Errorf("evaluate phase view: %w", err)
+		return nil, fmt.Errorf("evaluate phase view: %w", err)
 	}
-	var result *evalResult
-	spec := sandbox.Spec{
-		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout, Isolation: iso,
-		Env: r.Env.ChildEnv("HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp")),
+	e.proc, err = r.Exec.Start(ctx, sandbox.Spec{
+		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout, Isolation: iso, Gated: true,
+		Env: r.Env.ChildEnv("HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"), "AUTORESEARCH_GO_FD="+strconv.Itoa(sandbox.GoFD),
+			"AUTORESEARCH_EVAL_FREEZE="+map[bool]string{true: "0", false: "1"}[r.Cfg.NoFreeze]),
 		OnEvent: func(line []byte) {
 			var er evalResult
-			if result == nil && json.Unmarshal(line, &er) == nil {
-				result = &er
+			if e.result == nil && json.Unmarshal(line, &er) == nil {
+				e.result = &er
 			}
 		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the evaluator: %w", err)
 	}
+	return e, nil
+}
+
+// warmStart starts, once, what the next steps need warm: the seed's
+// evaluator and a spare train process for a later seed (Cfg.Warm). It
+// waits for the script's training clock, so that their imports do not
+// slow its start-up, which has an allowance (on a CPU they share the cores
+// with the training, on a GPU machine hardly).
+type warmStart struct {
+	once  sync.Once
+	done  chan struct{}
+	start func()
+	eval  *evalProc
+	err   error
+}
+
+// warmUp prepares the warm start of dir's seed.
+func (r *Runner) warmUp(ctx context.Context, dir string) *warmStart {
+	w := &warmStart{done: make(chan struct{})}
+	w.start = func() {
+		w.once.Do(func() {
+			defer close(w.done)
+			w.eval, w.err = r.startEval(ctx, dir, "val="+r.Splits.Val)
+			r.refill(ctx)
+		})
+	}
+	return w
+}
+
+// end stops the evaluator if it was started (and keeps it from starting).
+func (w *warmStart) end() {
+	w.once.Do(func() { close(w.done) })
+	<-w.done
+	if w.eval != nil {
+		w.eval.proc.Kill()
+		_, _ = w.eval.proc.Wait()
+	}
+}
+
+// evaluateWarm evaluates with w's evaluator (starting it now if the
+// training clock never started).
+func (r *Runner) evaluateWarm(ctx context.Context, w *warmStart, experiment int64, run *research.SeedRun) error {
+	w.start()
+	<-w.done
+	if w.err != nil {
+		return w.err
+	}
+	return r.evaluate(ctx, w.eval, experiment, run)
+}
+
+// evaluate lets the seed's evaluator go and turns its answer into the
+// seed's metric or failure.
+func (r *Runner) evaluate(ctx context.Context, e *evalProc, experiment int64, run *research.SeedRun) error {
 	r.emit(Event{ExperimentID: experiment, Seed: run.Seed, Phase: research.PhaseEvaluating})
-	start := time.Now()
-	res, err := r.Exec.Run(ctx, spec)
-	run.EvalSeconds = time.Since(start).Seconds()
+	e.proc.Go([]byte("{}"))
+	res, err := e.proc.Wait()
+	run.EvalSeconds = res.Wall.Seconds()
 	if err != nil {
 		return err
 	}
-	applyEval(run, result, res, seal == "required")
-	return nil
+	applyEval(run, e.result, res, e.mustSeal, e.split)
+	return ctx.Err()
 }
 
-// applyEval turns the evaluator's answer into the seed's metric or
-// failure; a metric that had to be sealed and was not is a failure. Under
-// full isolation (mustSeal) the evaluator must seal the model's process,
-// or the seed fails: a metric there is sealed.
-func applyEval(run *research.SeedRun, result *evalResult, res sandbox.Result, mustSeal bool) {
+// applyEval turns the evaluator's answer on split into the seed's metric
+// or failure; a metric that had to be sealed and was not is a failure.
+// Under full isolation (mustSeal) the evaluator must seal the model's
+// process, or the seed fails: a metric there is sealed.
+func applyEval(run *research.SeedRun, result *evalResult, res sandbox.Result, mustSeal bool, split string) {
 	switch {
 	case res.TimedOut:
 		run.Failure, run.Excerpt = research.FailTimeout, "evaluation did not finish in time"
@@ -198,10 +246,9 @@ func applyEval(run *research.SeedRun, result *evalResult, res sandbox.Result, mu
 	case mustSeal && !result.Sealed:
 		run.Failure, run.Excerpt = research.FailCrash, "evaluation: the model's process was not sealed"
 	default:
-		run.Metric, run.Failure = metricValue(result.Metrics["val"])
+		run.Metric, run.Failure = metricValue(result.Metrics[split])
 		if run.Failure == "" {
 			run.Sealed = mustSeal
-			run.TestMetric, _ = metricValue(result.Metrics["test"])
 		} else {
 			run.Excerpt = "the evaluated metric is not a finite number"
 		}

@@ -104,7 +104,7 @@ func (s *suite) prove(t *testing.T, a adversary, r *Runner) {
 				limit, out.Mean, out.Failure, err, out.Excerpt)
 		}
 	case "model-runs-unsealed", "model-load-fails-unsealed":
-		models, _ := filepath.Glob(filepath.Join(r.Cfg.WorkDir, "*", "seed-*", "model.pt"))
+		models, _ := filepath.Glob(filepath.Join(r.Cfg.WorkDir, "*", "seed", "model.pt"))
 		if len(models) != 1 {
 			t.Fatalf("want the kept model, found %v", models)
 		}

@@ -8,12 +8,15 @@ package sandbox
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -31,10 +34,18 @@ type Spec struct {
 	OnEvent func(line []byte)
 	// Isolation confines the process (the zero value: LevelNone, no limits).
 	Isolation Isolation
+	// Gated: the process starts now but is meant to wait for Go, reading
+	// its GoFD (one line, then end of file); Timeout and Result.Started
+	// count from Go. Its set-up (say, imports) is then off the clock.
+	Gated bool
 }
 
-// EventsFD is the child's file descriptor of the events pipe.
-const EventsFD = 3
+// EventsFD is the child's file descriptor of the events pipe; GoFD is
+// the gate's, in a gated process.
+const (
+	EventsFD = 3
+	GoFD     = 4
+)
 
 // MaxEventLine bounds one event line; longer lines are cut.
 const MaxEventLine = 8192
@@ -54,56 +65,143 @@ type Result struct {
 // the process could not be started or ctx was cancelled (the process group
 // is killed first in both cases); a non-zero exit is a Result.
 func Run(ctx context.Context, spec Spec) (Result, error) {
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if spec.Timeout > 0 {
-		runCtx, cancel = context.WithTimeout(runCtx, spec.Timeout)
-		defer cancel()
+	p, err := Start(ctx, spec)
+	if err != nil {
+		return Result{}, err
 	}
-	out := NewBoundedBuffer(spec.OutputLimit)
+	p.Go(nil)
+	return p.Wait()
+}
+
+// Proc is a started process. A gated one (Spec.Gated) waits for Go; its
+// deadline and its Result's Started count from Go, not from its start.
+type Proc struct {
+	ctx      context.Context
+	spec     Spec
+	cmd      *exec.Cmd
+	cancel   context.CancelFunc
+	timedOut atomic.Bool
+	timer    *time.Timer
+	output   *childPipe
+	events   *childPipe
+	out      *BoundedBuffer
+	gate     *os.File // the write end of the child's GoFD (gated only)
+	once     sync.Once
+	started  time.Time
+	waitOnce sync.Once
+	res      Result
+	err      error
+}
+
+// Start starts the process. Unless it is gated, its clock starts now;
+// call Go (a no-op's worth for an ungated one) and then Wait.
+func Start(ctx context.Context, spec Spec) (*Proc, error) {
 	args, attr, err := isolate(ctx, spec)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	cmd := exec.CommandContext(runCtx, args[0], args[1:]...)
-	cmd.Dir, cmd.Env = spec.Dir, spec.Env
-	cmd.SysProcAttr = attr
-	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
-	cmd.WaitDelay = 2 * time.Second
-	// Output and events travel on pipes of our own, so that Wait returns
-	// when the process ends, not when the last holder of a pipe does.
-	output, err := newPipe(func(r io.Reader) { _, _ = io.Copy(out, r) })
+	runCtx, cancel := context.WithCancel(ctx)
+	p := &Proc{ctx: ctx, spec: spec, cancel: cancel, out: NewBoundedBuffer(spec.OutputLimit)}
+	p.cmd = exec.CommandContext(runCtx, args[0], args[1:]...)
+	p.cmd.Dir, p.cmd.Env, p.cmd.SysProcAttr = spec.Dir, spec.Env, attr
+	p.cmd.Cancel = func() error { return killGroup(p.cmd.Process.Pid) }
+	p.cmd.WaitDelay = 2 * time.Second
+	if err := p.start(); err != nil {
+		cancel()
+		return nil, err
+	}
+	return p, nil
+}
+
+// start wires the pipes and starts the command. Output and events travel
+// on pipes of our own, so that Wait returns when the process ends, not
+// when the last holder of a pipe does.
+func (p *Proc) start() error {
+	var err error
+	if p.output, err = newPipe(func(r io.Reader) { _, _ = io.Copy(p.out, r) }); err != nil {
+		return err
+	}
+	if p.events, err = newPipe(readEvents(p.spec.OnEvent)); err != nil {
+		p.output.close()
+		return err
+	}
+	files := []*os.File{p.events.w}
+	var gateR *os.File
+	if p.spec.Gated {
+		if gateR, p.gate, err = os.Pipe(); err != nil {
+			p.output.close()
+			p.events.close()
+			return fmt.Errorf("pipe: %w", err)
+		}
+		files = append(files, gateR)
+	}
+	p.cmd.Stdout, p.cmd.Stderr, p.cmd.ExtraFiles = p.output.w, p.output.w, files
+	p.started = time.Now()
+	err = p.cmd.Start()
+	if gateR != nil {
+		gateR.Close() // the child holds its own copy
+	}
 	if err != nil {
-		return Result{}, err
+		p.output.close()
+		p.events.close()
+		if p.gate != nil {
+			p.gate.Close()
+		}
+		return fmt.Errorf("start %s: %w", p.spec.Args[0], err)
 	}
-	events, err := newPipe(readEvents(spec.OnEvent))
-	if err != nil {
-		output.close()
-		return Result{}, err
+	p.output.started()
+	p.events.started()
+	return nil
+}
+
+// Go lets a gated process go on, handing it msg (one line on its GoFD,
+// then end of file), and starts the deadline. Only the first call counts.
+// A process that died meanwhile is found out by Wait.
+func (p *Proc) Go(msg []byte) {
+	p.once.Do(func() {
+		if p.gate != nil {
+			p.started = time.Now()
+			_, _ = p.gate.Write(append(bytes.TrimRight(msg, "\n"), '\n'))
+			p.gate.Close()
+		}
+		if p.spec.Timeout > 0 {
+			p.timer = time.AfterFunc(p.spec.Timeout, func() {
+				p.timedOut.Store(true)
+				p.cancel()
+			})
+		}
+	})
+}
+
+// Kill ends the process group now (Wait still reaps it).
+func (p *Proc) Kill() { p.cancel() }
+
+// Wait waits for the process to end and says how it ended (see Run).
+// Calling it again returns the same.
+func (p *Proc) Wait() (Result, error) {
+	p.waitOnce.Do(func() { p.res, p.err = p.wait() })
+	return p.res, p.err
+}
+
+func (p *Proc) wait() (Result, error) {
+	defer p.cancel()
+	waitErr := p.cmd.Wait()
+	if p.timer != nil {
+		p.timer.Stop()
 	}
-	cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = output.w, output.w, []*os.File{events.w}
-	res := Result{Started: time.Now()}
-	if err := cmd.Start(); err != nil {
-		output.close()
-		events.close()
-		return res, fmt.Errorf("start %s: %w", spec.Args[0], err)
-	}
-	output.started()
-	events.started()
-	waitErr := cmd.Wait()
-	res.Ended = time.Now()
-	_ = killGroup(cmd.Process.Pid) // whatever the process left behind in its group
-	output.wait()
-	events.wait()
+	res := Result{Started: p.started, Ended: time.Now()}
+	_ = killGroup(p.cmd.Process.Pid) // whatever the process left behind in its group
+	p.output.wait()
+	p.events.wait()
 	res.Wall = time.Since(res.Started)
-	res.Output = out.String()
-	res.fill(cmd.ProcessState)
-	if ctx.Err() != nil {
-		return res, ctx.Err()
+	res.Output = p.out.String()
+	res.fill(p.cmd.ProcessState)
+	if p.ctx.Err() != nil {
+		return res, p.ctx.Err()
 	}
-	res.TimedOut = runCtx.Err() != nil
-	if waitErr != nil && cmd.ProcessState == nil {
-		return res, fmt.Errorf("wait for %s: %w", spec.Args[0], waitErr)
+	res.TimedOut = p.timedOut.Load()
+	if waitErr != nil && p.cmd.ProcessState == nil {
+		return res, fmt.Errorf("wait for %s: %w", p.spec.Args[0], waitErr)
 	}
 	return res, nil
 }

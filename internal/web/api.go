@@ -97,18 +97,23 @@ func columns(pts []research.Point, best []*float64, settled int64, d research.Di
 
 type experimentDetail struct {
 	row
-	Hypothesis string             `json:"hypothesis"`
-	Excerpt    string             `json:"failure_excerpt"`
-	Test       *float64           `json:"test_metric"`
-	Cost       research.Cost      `json:"cost"`
-	Code       string             `json:"code"`
-	Diff       string             `json:"diff"`
-	Seeds      []research.SeedRun `json:"seeds"`
+	Hypothesis string              `json:"hypothesis"`
+	Excerpt    string              `json:"failure_excerpt"`
+	Test       *float64            `json:"test_metric"`
+	Cost       research.Cost       `json:"cost"`
+	Code       string              `json:"code"`
+	Diff       string              `json:"diff"`
+	Seeds      []research.SeedRun  `json:"seeds"`
+	Times      []research.SeedTime `json:"seed_times"` // where each seed's time went (Seeds' order)
 }
 
 func detail(e research.Experiment) experimentDetail {
-	return experimentDetail{row: toRow(e), Hypothesis: e.Hypothesis, Excerpt: e.Outcome.Excerpt,
+	d := experimentDetail{row: toRow(e), Hypothesis: e.Hypothesis, Excerpt: e.Outcome.Excerpt,
 		Test: e.Outcome.Test, Cost: e.Cost, Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds}
+	for _, s := range e.Outcome.Seeds {
+		d.Times = append(d.Times, s.Time(e.TrainSeconds))
+	}
+	return d
 }
 
 // pageQuery reads ?sort=&desc=&offset=&limit= (default: newest 100 first).

@@ -22,7 +22,7 @@ import (
 //go:embed templates/*.html static/*
 var files embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{"fmt4": render.Metric, "diffLines": render.DiffLines}).ParseFS(files, "templates/*.html"))
+var pages = template.Must(template.New("").Funcs(template.FuncMap{"fmt4": render.Metric, "diffLines": render.DiffLines, "percent": render.Percent}).ParseFS(files, "templates/*.html"))
 
 // Store is what the dashboard reads. Every read is bounded (one page of
 // rows, aggregates in SQL, chart points after a number) so that pages

@@ -1,0 +1,91 @@
+package sandbox_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/sandbox"
+	"github.com/autoresearch/autoresearch/internal/testutil"
+)
+
+// A gated process reads its go on GoFD; its clock and deadline start there,
+// not at its start.
+func TestGatedProcessStartsItsClockAtGo(t *testing.T) {
+	for _, level := range []sandbox.Level{sandbox.LevelNone, sandbox.LevelPartial, sandbox.LevelFull} {
+		t.Run(string(level), func(t *testing.T) {
+			switch level {
+			case sandbox.LevelFull:
+				testutil.Need(t, testutil.Bubblewrap)
+			case sandbox.LevelPartial:
+				testutil.Need(t, testutil.Namespaces)
+			}
+			ws := t.TempDir()
+			p, err := sandbox.Start(context.Background(), sandbox.Spec{
+				Args:      []string{"sh", "-c", `read -r line <&4; echo "got $line"; sleep 0.3`},
+				Dir:       ws,
+				Env:       sandbox.Env(),
+				Timeout:   2 * time.Second,
+				Gated:     true,
+				Isolation: sandbox.Isolation{Level: level, View: shell(ws)},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2500 * time.Millisecond) // longer than the timeout: it has not started yet
+			before := time.Now()
+			p.Go([]byte(`{"seed": 7}`))
+			res, err := p.Wait()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.TimedOut || res.ExitCode != 0 || !strings.Contains(res.Output, `got {"seed": 7}`) {
+				t.Fatalf("timed out %v, exit %d, output %q", res.TimedOut, res.ExitCode, res.Output)
+			}
+			if res.Started.Before(before) || res.Wall > 2*time.Second || res.Wall < 300*time.Millisecond {
+				t.Fatalf("clock from %v (go at %v), wall %v: want it from the go", res.Started, before, res.Wall)
+			}
+		})
+	}
+}
+
+// The deadline counts from the go.
+func TestGatedProcessDeadlineFromGo(t *testing.T) {
+	p, err := sandbox.Start(context.Background(), sandbox.Spec{
+		Args: []string{"sh", "-c", `read -r line <&4; sleep 30`}, Env: sandbox.Env(), Timeout: 300 * time.Millisecond, Gated: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Go(nil)
+	res, err := p.Wait()
+	if err != nil || !res.TimedOut || res.Wall > 5*time.Second {
+		t.Fatalf("err %v, timed out %v after %v: want killed at the deadline", err, res.TimedOut, res.Wall)
+	}
+}
+
+// A gated process dropped before its go is killed with its group, and
+// the gate closed without a word reads as end of file.
+func TestGatedProcessKilledBeforeGo(t *testing.T) {
+	marker := fmt.Sprintf("30.%d", time.Now().UnixNano()%1e9)
+	p, err := sandbox.Start(context.Background(), sandbox.Spec{
+		Args: []string{"sh", "-c", "sleep " + marker + " & read -r line <&4; sleep 30"}, Env: sandbox.Env(), Gated: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Kill()
+	res, err := p.Wait()
+	if err != nil || res.Signal != "killed" || res.Wall > 5*time.Second {
+		t.Fatalf("err %v, signal %q, wall %v: want it killed at once", err, res.Signal, res.Wall)
+	}
+	if left := testutil.ProcessesMatching(marker); len(left) > 0 {
+		t.Fatalf("%v outlived the kill", left)
+	}
+	again, _ := p.Wait()
+	if again.Ended != res.Ended {
+		t.Fatal("a second Wait must report the same end")
+	}
+}
