@@ -159,3 +159,19 @@ func TestReportOfTenThousandExperiments(t *testing.T) {
 		t.Fatal("unescaped payload in the report")
 	}
 }
+
+// TestTimeNotSpentTraining: the report sums where every seed's time went
+// (a finalist's test evaluation included) into one share.
+func TestTimeNotSpentTraining(t *testing.T) {
+	list := history(3, false)
+	list[0].TrainSeconds = 30
+	list[0].Outcome.Seeds = []research.SeedRun{
+		{Seed: 42, OK: true, Metric: f(3), TrainSeconds: 30.5, ExportSeconds: 0.1, EvalSeconds: 1, WallSeconds: 32, TestSeconds: 2},
+		{Seed: 137, OK: true, Metric: f(3), TrainSeconds: 30.5, ExportSeconds: 0.1, EvalSeconds: 1, WallSeconds: 32},
+	}
+	html := render(t, list)
+	// 60 s of training in 66 s.
+	if !strings.Contains(html, `<b id="not-training">9.1 %</b>time not spent training`) {
+		t.Fatalf("no share of the time not spent training, or a wrong one:\n%s", html[:min(len(html), 4000)])
+	}
+}

@@ -44,7 +44,9 @@ func add(t *testing.T, db *sqlite.DB, parent *int64, status research.Status, mea
 	} else {
 		// Only the proposed attempt ran unsealed (partial or no isolation).
 		e.Outcome = research.Outcome{Mean: f(mean), Std: f(0.01), Sealed: !strings.HasPrefix(desc, "attempt"), Seeds: []research.SeedRun{
-			{Seed: 42, OK: true, Metric: f(mean), Loss: loss}, {Seed: 137, OK: true, Metric: f(mean), Loss: loss[1:]}}}
+			{Seed: 42, OK: true, Metric: f(mean), Loss: loss, ImportSeconds: 0.05, StartupSeconds: 0.25, TrainSeconds: 30.2,
+				ExportSeconds: 0.1, EvalSeconds: 0.8, WallSeconds: 31.5, TestSeconds: 2},
+			{Seed: 137, OK: true, Metric: f(mean), Loss: loss[1:]}}}
 	}
 	if err := db.Finish(ctx, e); err != nil {
 		t.Fatal(err)
@@ -197,11 +199,11 @@ func checkSortAndPager(t *testing.T, b *browsertest.Browser) {
 
 func checkDetail(t *testing.T, b *browsertest.Browser, url string) {
 	t.Helper()
-	var code, diff string
+	var code, diff, times string
 	var spans, ink, imgs int
 	err := chromedp.Run(b.Ctx, chromedp.Navigate(url+"/tasks/shakespeare/experiments/4"), chromedp.WaitVisible("#code"),
 		chromedp.Sleep(300*time.Millisecond),
-		chromedp.Text("#code", &code), chromedp.Text("#diff", &diff),
+		chromedp.Text("#code", &code), chromedp.Text("#diff", &diff), chromedp.Text("#seed-times tbody tr:nth-child(2)", &times),
 		chromedp.Evaluate(`document.querySelectorAll("#code span").length`, &spans),
 		chromedp.Evaluate(inkJS("#loss-chart canvas"), &ink),
 		chromedp.Evaluate(`document.querySelectorAll("img").length`, &imgs))
@@ -213,6 +215,11 @@ func checkDetail(t *testing.T, b *browsertest.Browser, url string) {
 	}
 	if spans == 0 || ink < 500 || imgs != 0 {
 		t.Fatalf("highlight spans %d, loss chart ink %d, injected images %d", spans, ink, imgs)
+	}
+	// Seed 42: 30 s of training, 0.2 s overrun past the export, 2 s of test:
+	// 3.5 of 33.5 s not training.
+	if want := "42\t0.05\t0.20\t30.00\t0.10\t0.10\t0.80\t0.25\t2.00\t10.4 %"; strings.TrimSpace(times) != want {
+		t.Fatalf("where seed 42's time went: %q, want %q", times, want)
 	}
 	b.Screenshot(t, "dashboard-experiment.png")
 }
