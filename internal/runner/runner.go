@@ -47,16 +47,6 @@ func (Local) Start(ctx context.Context, spec sandbox.Spec) (Process, error) {
 	return p, nil
 }
 
-// run runs spec to completion with exec.
-func run(ctx context.Context, exec Executor, spec sandbox.Spec) (sandbox.Result, error) {
-	p, err := exec.Start(ctx, spec)
-	if err != nil {
-		return sandbox.Result{}, err
-	}
-	p.Go(nil)
-	return p.Wait()
-}
-
 // Defaults for Config's allowances and limits. The start-up allowance
 // covers what the built-in baselines need to start on a CPU (about 1-2 s
 // measured, docs/BENCHMARKS.md) with room for a busy machine; CUDA

@@ -86,7 +86,7 @@ func TestRunnerConforms(t *testing.T) {
 				r.Cfg.Isolation = level
 			}
 			r.Cfg.Warm = c.warm
-			t.Cleanup(func() { _ = r.Close() })
+			t.Cleanup(r.Close)
 			researchtest.RunnerSuite(t, researchtest.RunnerHarness{Runner: r,
 				Honest: script(t, "uniform.py"), Broken: script(t, "raises.py"), Hang: script(t, "sleep_forever.py"),
 				Started: func() bool { return len(testutil.ProcessesMatching("777.25")) > 0 },

@@ -222,10 +222,9 @@ func (r *Runner) refill(ctx context.Context) {
 // Close ends the warm processes waiting for a seed and lets go of the
 // workspaces held for decisions that never came. The runner must not be
 // used after.
-func (r *Runner) Close() error {
+func (r *Runner) Close() {
 	r.pool().close()
 	for _, k := range r.holds().take(-1) {
 		r.dispose(k.t, 0, k.seed)
 	}
-	return nil
 }
