@@ -22,6 +22,7 @@ import time
 import torch
 
 import ar_data
+import ar_gate
 import ar_modelproc
 import ar_seal
 
@@ -80,17 +81,6 @@ def evaluate_all(model, evaluate, model_path, splits):
     return metrics
 
 
-def wait_for_go():
-    """In a gated process (AUTORESEARCH_GO_FD): wait until the runner says
-    the model is there. End quietly when the gate closes without a word."""
-    fd = int(os.environ.pop("AUTORESEARCH_GO_FD", "-1"))
-    if fd < 0:
-        return
-    with os.fdopen(fd, "rb") as gate:
-        if not gate.readline().strip():
-            os._exit(0)
-
-
 def main():
     task_dir, model_path, device, seal = sys.argv[1:5]
     fd = int(os.environ["AUTORESEARCH_EVENTS_FD"])
@@ -102,7 +92,7 @@ def main():
     try:
         evaluate = load_task_evaluator(task_dir)
         splits = load_splits(sys.argv[5:])
-        wait_for_go()
+        ar_gate.wait()  # the model is there
         t0 = time.time()
         model.go()
         metrics = evaluate_all(model, evaluate, model_path, splits)
@@ -110,7 +100,8 @@ def main():
         model.kill()
         write_result(fd, {"failure": failure_kind(e), "message": f"{type(e).__name__}: {e}"[:2000]})
         return
-    write_result(fd, {"metrics": metrics, "sealed": bool(model.sealed), "eval_seconds": time.time() - t0})
+    write_result(fd, {"metrics": metrics, "sealed": bool(model.sealed), "frozen": model.frozen,
+                      "eval_seconds": time.time() - t0})
 
 
 if __name__ == "__main__":

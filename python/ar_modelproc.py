@@ -254,17 +254,25 @@ def _kind(e):
     return name if name.isidentifier() and len(name) <= 40 else "Exception"
 
 
+def _fast():
+    """Whether the model is run the fast way (frozen, optimised for
+    inference, its graph run as it is then); AUTORESEARCH_EVAL_FREEZE=0
+    runs it as exported, as the evaluator did before (to compare)."""
+    return os.environ.get("AUTORESEARCH_EVAL_FREEZE", "1") != "0"
+
+
 def for_inference(model):
     """The loaded model frozen and optimised for inference (batch norm
-    folded into convolutions, constants propagated), or as it is where
-    that fails or AUTORESEARCH_EVAL_FREEZE=0. Called sealed: it runs the
-    model's graph passes, which are the model's code."""
-    if os.environ.get("AUTORESEARCH_EVAL_FREEZE", "1") == "0":
-        return model
+    folded into convolutions, constants propagated) and True, or the model
+    as it is and False where that fails or it is not run the fast way.
+    Called sealed: it runs the model's graph passes, which are the model's
+    code."""
+    if not _fast():
+        return model, False
     try:
-        return torch.jit.optimize_for_inference(torch.jit.freeze(model))
+        return torch.jit.optimize_for_inference(torch.jit.freeze(model)), True
     except Exception:
-        return model
+        return model, False
 
 
 def _serve(req, rep, regions, model_path, device_name, threads, require):
@@ -289,12 +297,13 @@ def _serve(req, rep, regions, model_path, device_name, threads, require):
     try:
         model = torch.jit.load(io.BytesIO(blob), map_location=device)
         model.eval()
-        model = for_inference(model)
+        model, frozen = for_inference(model)
     except Exception as e:
         send(rep, {"error": "load", "kind": _kind(e)})
         return
     del blob
-    send(rep, {"loaded": True})
+    fast = _fast()
+    send(rep, {"loaded": True, "frozen": frozen})
     while True:
         try:
             header, payload = recv(req)
@@ -302,7 +311,9 @@ def _serve(req, rep, regions, model_path, device_name, threads, require):
             return
         x = to_tensor(header, payload, regions[0]).to(device)
         try:
-            with torch.no_grad():
+            # Fast: no profiling runs and re-optimisation by the graph
+            # executor (measured: 5-10 % less time, the first calls most).
+            with torch.no_grad(), torch.jit.optimized_execution(not fast):
                 out = model(x)
         except Exception as e:
             send(rep, {"error": "call", "kind": _kind(e)})
@@ -360,6 +371,7 @@ class SealedModel:
         self._status = None
         self._require = require_seal
         self.sealed = None
+        self.frozen = False
 
     def go(self):
         """Tell the model process the model is there: it reads the file,
@@ -386,6 +398,7 @@ class SealedModel:
         header, _ = self._answer()
         if "error" in header:
             raise ar_data.ModelOutputError(f"the exported model does not load ({_said(header)}); {WITHHELD}")
+        self.frozen = header.get("frozen") is True
         return sealed
 
     def _answer(self):

@@ -53,21 +53,19 @@ def classify(exc):
 
 
 def wait_for_go():
-    """In a gated process: import torch and load the training split, then
-    take this seed's settings from the gate. End quietly when the gate closes without a word (the
-    runner dropped this warm process)."""
-    fd = int(os.environ.pop("AUTORESEARCH_GO_FD", "-1"))
-    if fd < 0:
+    """In a gated process: import torch and load the training split, say
+    so, then take this seed's settings from the go."""
+    if "AUTORESEARCH_GO_FD" not in os.environ:
         return
     import json
 
     import ar_data  # imports torch: the point of a warm process
+    import ar_gate
     if os.environ.get("AUTORESEARCH_TRAIN_DATA"):
         ar_data.preload(os.environ["AUTORESEARCH_TRAIN_DATA"])
-    with os.fdopen(fd, "rb") as gate:
-        line = gate.readline()
-    if not line.strip():
-        os._exit(0)
+    if _fd >= 0:  # the runner counts what was done before the go against the start-up allowance
+        os.write(_fd, b'{"event": "ready"}\n')
+    line = ar_gate.wait()
     os.environ.update({str(k): str(v) for k, v in json.loads(line).get("env", {}).items()})
 
 

@@ -31,7 +31,7 @@ task = os.environ.get("AUTORESEARCH_TASK", "")
 _events_fd = int(os.environ.get("AUTORESEARCH_EVENTS_FD", "-1"))
 _model_path = os.environ.get("AUTORESEARCH_MODEL", "model.pt")
 _train_path = os.environ.get("AUTORESEARCH_TRAIN_DATA", "")
-# The runner's clock: when it started this process and how much start-up
+# The runner's clock: when it let this process go and how much start-up
 # it credits. Training must end by started + allowance + budget however
 # slow the start was, so time_left() counts down to that too.
 _started = float(os.environ.get("AUTORESEARCH_STARTED", "0"))
@@ -105,7 +105,7 @@ def time_left():
     """Seconds of training budget left; <= 0 means stop and save.
 
     The runner judges training time by its own clock, from this process's
-    start: when start-up took longer than its allowance, the excess comes
+    go: when start-up took longer than its allowance, the excess comes
     off the budget."""
     left = budget - elapsed()
     if _started > 0 and _t0 is not None:

@@ -73,10 +73,12 @@ func RunOne(ctx context.Context, store Store, runner Runner, g Goal, e *Experime
 	out, runErr := RunSeeds(ctx, runner, g.Direction, e, best)
 	e.Outcome, e.SeedsDone = out, out.SeedsOK()
 	if runErr != nil {
-		Finalize(ctx, runner, e, false)
+		_ = Finalize(ctx, runner, e, false)
 		return interrupted(ctx, store, e, runErr)
 	}
-	Finalize(ctx, runner, e, finalist(ctx, store, g, e))
+	if err := Finalize(ctx, runner, e, finalist(ctx, store, g, e)); err != nil && ctx.Err() == nil {
+		return interrupted(ctx, store, e, err) // the runner broke: recorded as failed, with why
+	}
 	return store.Decide(context.WithoutCancel(ctx), e) // the run is complete: Ctrl-C now must not lose it
 }
 
@@ -85,22 +87,33 @@ func RunOne(ctx context.Context, store Store, runner Runner, g Goal, e *Experime
 // held-out test split. Finalize sets the TestMetric (and TestSeconds) of
 // seeds when test is true, as far as it can (a seed it cannot evaluate
 // keeps none: the experiment's test mean is then missing, not wrong), and
-// lets go of what it kept of experimentID either way.
+// lets go of what it kept of experimentID either way. A seed whose model
+// fails on the test split (tampers, crashes, times out) fails: the
+// experiment fails with it. An error means the runner could not evaluate
+// (or ctx ended).
 type Finalizer interface {
 	Finalize(ctx context.Context, experimentID int64, seeds []SeedRun, test bool) error
 }
 
 // Finalize has a Finalizer runner evaluate e's seeds on the test split
 // (test) and let go of them; the test mean follows when every seed has
-// one. Other runners are left alone.
-func Finalize(ctx context.Context, runner Runner, e *Experiment, test bool) {
+// one, a seed that failed there fails e. Other runners are left alone.
+func Finalize(ctx context.Context, runner Runner, e *Experiment, test bool) error {
 	f, ok := runner.(Finalizer)
 	if !ok {
-		return
+		return nil
 	}
-	if f.Finalize(ctx, e.ID, e.Outcome.Seeds, test) == nil && test {
+	err := f.Finalize(ctx, e.ID, e.Outcome.Seeds, test)
+	for _, s := range e.Outcome.Seeds {
+		if !s.OK && e.Outcome.Failure == "" {
+			e.Outcome.Failure, e.Outcome.Excerpt = s.Failure, s.Excerpt
+			e.SeedsDone = e.Outcome.SeedsOK()
+		}
+	}
+	if test {
 		summarize(&e.Outcome)
 	}
+	return err
 }
 
 // finalist says whether e's test metric is wanted: a successful baseline,

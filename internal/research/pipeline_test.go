@@ -165,3 +165,74 @@ func TestRunSeedsHoldsTheRunnerToItsContract(t *testing.T) {
 		t.Fatal("a plan without seeds ran; want an error")
 	}
 }
+
+// finalRunner is a seedRunner that is also a Finalizer: it records which
+// experiments it was asked to evaluate on test, scores test v+1, and can
+// fail a seed there or fail to evaluate at all.
+type finalRunner struct {
+	*seedRunner
+	tested, released []int64
+	failSeed         int64
+	err              error
+}
+
+func (f *finalRunner) Finalize(_ context.Context, id int64, seeds []SeedRun, test bool) error {
+	f.released = append(f.released, id)
+	if !test {
+		return nil
+	}
+	f.tested = append(f.tested, id)
+	for i := range seeds {
+		v := *seeds[i].Metric + 1
+		seeds[i].TestMetric = &v
+		if seeds[i].Seed == f.failSeed {
+			seeds[i].OK, seeds[i].Failure, seeds[i].Excerpt = false, FailTamper, "on the test split: sealed"
+		}
+	}
+	return f.err
+}
+
+// TestOnlyFinalistsAreTested: the baseline and what beats the best are
+// evaluated on test (the test mean from it), a discarded experiment is
+// not; every experiment's seeds are let go; a seed that tampers on test
+// fails its experiment; a runner that cannot evaluate fails it too.
+func TestOnlyFinalistsAreTested(t *testing.T) {
+	ctx := context.Background()
+	st := &researchtest.MemStore{}
+	run := func(mode Mode, f *finalRunner) *Experiment {
+		t.Helper()
+		e := &Experiment{Task: "t", Mode: mode, Code: "x"}
+		if err := RunOne(ctx, st, f, minimize, e); !errors.Is(err, f.err) {
+			t.Fatalf("RunOne: %v, want %v (a runner's error is the caller's to see)", err, f.err)
+		}
+		return e
+	}
+	for _, c := range []struct {
+		mode   Mode
+		f      *finalRunner
+		want   Status
+		tested bool
+		test   float64
+	}{
+		{ModeBaseline, &finalRunner{seedRunner: constant(3, 1, 2)}, StatusKept, true, 4},
+		{ModeEval, &finalRunner{seedRunner: constant(3.2, 1, 2)}, StatusDiscarded, false, 0},
+		{ModeEval, &finalRunner{seedRunner: constant(2.8, 1, 2)}, StatusKept, true, 3.8},
+		{ModeEval, &finalRunner{seedRunner: constant(2.5, 1, 2), failSeed: 2}, StatusFailed, true, 0},
+		{ModeEval, &finalRunner{seedRunner: constant(2.4, 1, 2), err: errors.New("evaluator would not start")}, StatusFailed, true, 0},
+	} {
+		e := run(c.mode, c.f)
+		if e.Status != c.want || (len(c.f.tested) == 1) != c.tested || len(c.f.released) != 1 || c.f.released[0] != e.ID {
+			t.Fatalf("#%d (%s %g): %s, tested %v, released %v; want %s, tested %v", e.Seq, c.mode, *e.Outcome.Mean,
+				e.Status, c.f.tested, c.f.released, c.want, c.tested)
+		}
+		if c.test > 0 && (e.Outcome.Test == nil || *e.Outcome.Test != c.test) {
+			t.Fatalf("#%d: test mean %v, want %g", e.Seq, e.Outcome.Test, c.test)
+		}
+		if c.want == StatusFailed && e.Outcome.Excerpt == "" {
+			t.Fatalf("#%d failed without saying why", e.Seq)
+		}
+	}
+	if best, _ := st.Best(ctx, "t"); best.Seq != 3 {
+		t.Fatalf("best is #%d, want #3 (what failed on test is not kept)", best.Seq)
+	}
+}

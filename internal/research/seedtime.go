@@ -6,8 +6,10 @@ package research
 // started, Training up to the budget, Overrun past the budget other than
 // the export (the last step, the process's exit), Export, Evaluation
 // (the evaluate phase after the go), Other the rest of the seed's wall
-// time (workspace, waiting for a process, reaping), and Test a
-// finalist's test evaluation, which runs after the seeds.
+// time (taking or starting its process, waiting for its evaluator,
+// reaping), and Test a finalist's test evaluation, which runs after the
+// seeds. Start-up beyond its allowance is training by the runner's clock,
+// and shown there only. The phases sum to the wall time plus Test.
 type SeedTime struct {
 	Startup    float64 `json:"startup"`
 	Data       float64 `json:"data"`
@@ -28,7 +30,13 @@ func (s SeedRun) Time(budget float64) SeedTime {
 	trained := max(0, s.TrainSeconds-s.ExportSeconds)
 	t.Training = min(trained, budget)
 	t.Overrun = trained - t.Training
-	t.Other = max(0, s.WallSeconds-t.Startup-t.Data-t.Training-t.Overrun-t.Export-t.Evaluation)
+	t.Other = s.WallSeconds - t.Startup - t.Data - t.Training - t.Overrun - t.Export - t.Evaluation
+	if t.Other < 0 { // start-up past its allowance, which the runner's clock counts as training
+		cut := min(-t.Other, t.Data)
+		t.Data -= cut
+		t.Startup = max(0, t.Startup+t.Other+cut)
+		t.Other = 0
+	}
 	return t
 }
 

@@ -41,3 +41,13 @@ func TestNotTrainingIsTheShareOfEverySeedsTime(t *testing.T) {
 		t.Fatal("no seeds: 0")
 	}
 }
+
+func TestSeedTimeCountsNoSecondTwice(t *testing.T) {
+	// Start-up of 7 s against a 5 s allowance: the runner charged 2 s of
+	// it as training (trained 32.1 s: 30 of budget, 2 over, 0.1 of export).
+	s := SeedRun{ImportSeconds: 0.1, StartupSeconds: 7, TrainSeconds: 32.1, ExportSeconds: 0.1, EvalSeconds: 1, WallSeconds: 38.1}
+	got := s.Time(30)
+	if math.Abs(got.Total()-s.WallSeconds) > 1e-9 || got.Other != 0 || math.Abs(got.Data-4.9) > 1e-9 || got.Overrun != 2 {
+		t.Fatalf("%+v: want the phases to sum to the wall time, the 2 s charged shown as training only", got)
+	}
+}

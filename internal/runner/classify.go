@@ -33,6 +33,7 @@ type harnessEvent struct {
 // send it before it happens, so these moments bound its claims.
 type trainLog struct {
 	mu          sync.Mutex
+	ready       time.Time // the warm process had done its imports and waited for the go
 	imported    time.Time
 	clockStart  time.Time // the first clock_start
 	exportStart time.Time
@@ -45,8 +46,10 @@ type trainLog struct {
 	modelOK     bool
 	onLog       func(harnessEvent) // live loss points (listen)
 	onClock     func()             // once, when the training clock starts (listen)
-	// The runner's clock: budget and allowances, and the hard limit.
-	budget, startupAllow, saveAllow, limit time.Duration
+	// The runner's clock: budget and allowances, and the hard limit;
+	// preGo is the start-up the process did before its go (imports,
+	// data), which the start-up allowance no longer has to cover.
+	budget, startupAllow, saveAllow, limit, preGo time.Duration
 }
 
 func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
@@ -58,6 +61,8 @@ func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	switch ev.Event {
+	case "ready":
+		first(&tl.ready, now)
 	case "imported":
 		first(&tl.imported, now)
 	case "clock_start":
@@ -122,15 +127,39 @@ func (tl *trainLog) seedRun(seed int64) research.SeedRun {
 	return run
 }
 
-// startup is the start-up the runner credits: until the harness's
-// training clock started, at most the allowance (all of it when the
-// clock never started).
+// startup is the start-up the runner credits: from the go until the
+// harness's training clock started, at most the allowance less what the
+// process did before its go (all of that when the clock never started).
+// So a warm process's head start buys no training: the window before the
+// clock is what a process started at its go would have had.
 func (tl *trainLog) startup() time.Duration {
 	if tl.clockStart.IsZero() {
-		return tl.startupAllow
+		return tl.allowed()
 	}
-	return min(tl.clockStart.Sub(tl.res.Started), tl.startupAllow)
+	return min(tl.clockStart.Sub(tl.res.Started), tl.allowed())
 }
+
+// allowed is the start-up allowance left at the go.
+func (tl *trainLog) allowed() time.Duration { return max(0, tl.startupAllow-tl.preGo) }
+
+// atGo notes, at the go, how much of its start-up the process (started
+// at spawned) has done already: until it said it was ready, or until now.
+// The moment a process takes to be spawned (a cold one is let go at once)
+// is no head start.
+func (tl *trainLog) atGo(spawned, now time.Time) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	done := now
+	if !tl.ready.IsZero() && tl.ready.Before(now) {
+		done = tl.ready
+	}
+	if tl.preGo = min(max(0, done.Sub(spawned)), tl.startupAllow); tl.preGo < spawnTime {
+		tl.preGo = 0
+	}
+}
+
+// spawnTime is what starting a process in its sandbox takes at most.
+const spawnTime = 200 * time.Millisecond
 
 // trained is the training time as the runner judges it: the train
 // process's whole life, less the credited start-up.
@@ -151,15 +180,24 @@ func (tl *trainLog) overtime() string {
 	var start string
 	switch actual := tl.clockStart.Sub(tl.res.Started); {
 	case tl.clockStart.IsZero():
-		start = fmt.Sprintf("H.train_data() never called: the %s start-up allowance counted", secs(tl.startupAllow))
-	case actual > tl.startupAllow:
-		start = fmt.Sprintf("start-up %s, of which %s allowed", secs(actual), secs(tl.startupAllow))
+		start = fmt.Sprintf("H.train_data() never called: the %s start-up allowance counted%s", secs(tl.allowed()), tl.headStart())
+	case actual > tl.allowed():
+		start = fmt.Sprintf("start-up %s, of which %s allowed%s", secs(actual), secs(tl.allowed()), tl.headStart())
 	default:
 		start = "start-up " + secs(actual)
 	}
-	return fmt.Sprintf("trained %s on a %s budget (%s), by the runner's clock from the train process's start to its end; "+
+	return fmt.Sprintf("trained %s on a %s budget (%s), by the runner's clock from the train process's go to its end; "+
 		"%s were allowed to save: stop when H.time_left() <= 0, save the model and return", secs(trained),
 		secs(tl.budget), start, secs(tl.saveAllow))
+}
+
+// headStart says how much of the allowance went before the go, if any
+// to speak of.
+func (tl *trainLog) headStart() string {
+	if tl.preGo < 50*time.Millisecond {
+		return ""
+	}
+	return fmt.Sprintf(" (%s less the %s of start-up done before the go)", secs(tl.startupAllow), secs(tl.preGo))
 }
 
 // secs formats a duration as seconds with one decimal.

@@ -10,8 +10,8 @@ import (
 	"github.com/autoresearch/autoresearch/internal/sandbox"
 )
 
-// TestRunnersClock: training time is judged from the train process's
-// start to its end, less the start-up credited (until the harness's clock
+// TestRunnersClock: training time is judged from the train process's go
+// to its end, less the start-up credited (until the harness's clock
 // started, at most the allowance); beyond the budget and the save
 // allowance the seed is overtime, whatever the script's events claim.
 func TestRunnersClock(t *testing.T) {
@@ -84,5 +84,42 @@ func TestSlowStartHonestScriptIsOnTime(t *testing.T) {
 	}
 	if s := out.Seeds[0]; s.StartupSeconds < 3 || s.TrainSeconds > 4 {
 		t.Fatalf("start-up %.2f s (want > 3: the script slept), trained %.2f s (want <= 3 s budget + 1 s)", s.StartupSeconds, s.TrainSeconds)
+	}
+}
+
+// TestAWarmHeadStartBuysNoTraining: a warm process did its imports before
+// its go; that start-up comes off the allowance, so the window before the
+// clock is what a process started at its go would have had. A cold one
+// (let go as soon as it was spawned) keeps the whole allowance.
+func TestAWarmHeadStartBuysNoTraining(t *testing.T) {
+	s := func(v float64) time.Duration { return time.Duration(v * float64(time.Second)) }
+	spawned := time.Now()
+	for _, c := range []struct {
+		name          string
+		readyAt, goAt float64 // after spawned; readyAt < 0: not ready at the go
+		want          research.FailureKind
+		trained       float64
+		excerpt       string
+	}{
+		{"warm, trains 4.9 s before the clock", 1.5, 30, research.FailOvertime, 6.9, "of which 3.5 s allowed (5.0 s less the 1.5 s of start-up done before the go)"},
+		{"cold, the same script", -1, 0.01, "", 5.5, ""},
+		{"warm, still importing at the go", -1, 0.8, research.FailOvertime, 6.2, "less the 0.8 s"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			goAt := spawned.Add(s(c.goAt))
+			tl := &trainLog{budget: s(5), startupAllow: s(5), saveAllow: s(1), limit: s(40), modelOK: true,
+				res: sandbox.Result{Started: goAt, Ended: goAt.Add(s(4.9 + 5 + 0.5))}, clockStart: goAt.Add(s(4.9))}
+			if c.readyAt >= 0 {
+				tl.ready = spawned.Add(s(c.readyAt))
+			}
+			tl.atGo(spawned, goAt)
+			run := tl.seedRun(42)
+			if run.Failure != c.want || (c.excerpt != "" && !strings.Contains(run.Excerpt, c.excerpt)) {
+				t.Fatalf("failure %q, excerpt %q; want %q with %q", run.Failure, run.Excerpt, c.want, c.excerpt)
+			}
+			if d := run.TrainSeconds - c.trained; d > 0.001 || d < -0.001 {
+				t.Errorf("trained %.3f s, want %.3f", run.TrainSeconds, c.trained)
+			}
+		})
 	}
 }

@@ -19,8 +19,8 @@ var _ research.Finalizer = (*Runner)(nil)
 
 // heldSeed is a seed's workspace kept for its experiment's decision.
 type heldSeed struct {
-	seed int64
-	t    *trainProc
+	id, seed int64 // the experiment's ID and the seed
+	t        *trainProc
 }
 
 // held are the workspaces kept, by experiment ID.
@@ -45,7 +45,7 @@ func (r *Runner) holds() *held {
 func (h *held) hold(s research.SeedSpec, t *trainProc) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.seeds[s.ExperimentID] = append(h.seeds[s.ExperimentID], heldSeed{seed: s.Seed, t: t})
+	h.seeds[s.ExperimentID] = append(h.seeds[s.ExperimentID], heldSeed{id: s.ExperimentID, seed: s.Seed, t: t})
 }
 
 // take returns and forgets what is held of experiment id (every
@@ -88,27 +88,30 @@ func (r *Runner) testSeed(ctx context.Context, k heldSeed, seeds []research.Seed
 			continue
 		}
 		run := research.SeedRun{Seed: k.seed}
-		if err := r.evalOnce(ctx, k.t.dir, &run, "test="+r.Splits.Test); err != nil {
+		if _, err := r.evalOnce(ctx, k.t.dir, &run, "test="+r.Splits.Test); err != nil {
 			return err
 		}
 		seeds[i].TestMetric, seeds[i].TestSeconds = run.Metric, run.EvalSeconds
+		if run.Failure != "" { // the model that scored on val would not on test: no keep
+			seeds[i].OK, seeds[i].Failure, seeds[i].Excerpt = false, run.Failure, failureExcerpt("on the test split: "+run.Excerpt)
+		}
 	}
 	return nil
 }
 
 // evalOnce runs the trusted evaluator on dir's model over one split (its
 // metric becomes run's), started and let go at once; run's EvalSeconds
-// is then the whole process's.
-func (r *Runner) evalOnce(ctx context.Context, dir string, run *research.SeedRun, split string) error {
+// is then the whole process's. It returns what the evaluator said.
+func (r *Runner) evalOnce(ctx context.Context, dir string, run *research.SeedRun, split string) (*evalResult, error) {
 	start := time.Now()
 	e, err := r.startEval(ctx, dir, split)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer e.proc.Kill()
 	err = r.evaluate(ctx, e, 0, run)
 	run.EvalSeconds = time.Since(start).Seconds()
-	return err
+	return e.result, err
 }
 
 // dispose removes t's workspace, or names it after its seed when

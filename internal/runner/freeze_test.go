@@ -34,8 +34,12 @@ func checkFreezeAgrees(t *testing.T, r *Runner, tol float64) {
 	for _, frozen := range []bool{false, true} {
 		r.Cfg.NoFreeze = !frozen
 		var again research.SeedRun
-		if err := r.evalOnce(ctx, dirs[0], &again, "val="+r.Splits.Val); err != nil || again.Metric == nil {
+		said, err := r.evalOnce(ctx, dirs[0], &again, "val="+r.Splits.Val)
+		if err != nil || again.Metric == nil || said == nil {
 			t.Fatalf("frozen %v: %v %+v", frozen, err, again)
+		}
+		if said.Frozen != frozen {
+			t.Fatalf("asked for a frozen model %v, the evaluator says it was %v", frozen, said.Frozen)
 		}
 		metric[frozen] = *again.Metric
 	}

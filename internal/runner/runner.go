@@ -63,9 +63,10 @@ type Config struct {
 	TrainSeconds float64
 	Seeds        []int64
 	// The runner judges training time by its own clock, from the train
-	// process's start to its end: StartupAllowance (at most; less when the
-	// harness's training clock started sooner) covers interpreter start,
-	// imports and data loading (zero: the task's startup_seconds, else
+	// process's go to its end: StartupAllowance (at most; less when the
+	// harness's training clock started sooner, and less what a warm
+	// process did before its go) covers interpreter start, imports and
+	// data loading (zero: the task's startup_seconds, else
 	// DefaultStartupAllowance, plus CUDAStartup where CUDA is available),
 	// SaveAllowance the export after the budget (zero: max(1 s, 3 % of the
 	// budget)). Work past them is overtime. The process is killed
@@ -80,7 +81,7 @@ type Config struct {
 	// found, the prepared splits, the database.
 	Hidden         []string
 	WithTest       bool   // evaluate finalists on the test split (research.Finalizer)
-	NoFreeze       bool   // evaluate the model as exported, not frozen for inference (to compare)
+	NoFreeze       bool   // evaluate the model as exported, as the evaluator did before freezing it (to compare)
 	Device         string // "auto" (CUDA, MPS, CPU) or a torch device
 	WorkDir        string // workspaces are created here
 	KeepWorkspaces bool
@@ -180,11 +181,12 @@ func (r *Runner) Plan() research.Plan {
 // private folder of its own, kept with Cfg.KeepWorkspaces (and then
 // renamed <task>-<experiment ID>-seed-<seed>-...).
 func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
+	start := time.Now()
 	t, err := r.trainProcess(ctx)
 	if err != nil {
 		return research.SeedRun{Seed: s.Seed}, err
 	}
-	run, err := r.runSeed(ctx, t, s)
+	run, err := r.runSeed(ctx, t, s, start)
 	r.release(t, s, run.OK && err == nil)
 	if err == nil {
 		r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseDone, Run: &run})

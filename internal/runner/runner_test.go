@@ -66,7 +66,9 @@ func runSeeds(ctx context.Context, r *Runner, code string, best *float64) (resea
 	e := &research.Experiment{Code: code}
 	out, err := research.RunSeeds(ctx, r, r.Task.Direction, e, best)
 	e.Outcome = out
-	research.Finalize(ctx, r, e, r.Cfg.WithTest && err == nil && out.Failure == "")
+	if ferr := research.Finalize(ctx, r, e, r.Cfg.WithTest && err == nil && out.Failure == ""); err == nil {
+		err = ferr
+	}
 	return e.Outcome, err
 }
 

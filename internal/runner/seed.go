@@ -18,10 +18,10 @@ import (
 )
 
 // runSeed runs the train phase of t's process then, if it produced a
-// model, the evaluate phase, whose process warms up meanwhile.
-func (r *Runner) runSeed(ctx context.Context, t *trainProc, s research.SeedSpec) (research.SeedRun, error) {
+// model, the evaluate phase, whose process warms up meanwhile; the seed's
+// wall time counts from start.
+func (r *Runner) runSeed(ctx context.Context, t *trainProc, s research.SeedSpec, start time.Time) (research.SeedRun, error) {
 	run := research.SeedRun{Seed: s.Seed}
-	start := time.Now()
 	if err := os.WriteFile(filepath.Join(t.dir, "train.py"), []byte(s.Code), 0o644); err != nil { //nolint:gosec // G703: the runner's own workspace
 		return run, fmt.Errorf("write script: %w", err)
 	}
@@ -84,7 +84,8 @@ func (r *Runner) train(ctx context.Context, t *trainProc, s research.SeedSpec, c
 	r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseTraining})
 	stop := context.AfterFunc(ctx, t.proc.Kill)
 	defer stop()
-	t.proc.Go(r.goMessage(s.Seed, t.log.startupAllow))
+	t.log.atGo(t.spawned, time.Now())
+	t.proc.Go(r.goMessage(s.Seed, t.log.allowed()))
 	res, err := t.proc.Wait()
 	if err == nil {
 		err = ctx.Err()
@@ -126,6 +127,7 @@ type evalResult struct {
 	Failure     string                     `json:"failure"`
 	Message     string                     `json:"message"`
 	Sealed      bool                       `json:"sealed"`
+	Frozen      bool                       `json:"frozen"` // the model was frozen for inference
 	EvalSeconds float64                    `json:"eval_seconds"`
 }
 

@@ -20,12 +20,13 @@ import (
 // train off the clock, and the view, limits and deadline are the same as
 // a cold start's.
 type trainProc struct {
-	key  string // the settings it was started with (spares match on it)
-	root string // the private folder the workspace lies in
-	dir  string // the workspace
-	proc Process
-	log  *trainLog
-	done chan struct{} // closed once the process has ended
+	key     string    // the settings it was started with (spares match on it)
+	spawned time.Time // when it was started
+	root    string    // the private folder the workspace lies in
+	dir     string    // the workspace
+	proc    Process
+	log     *trainLog
+	done    chan struct{} // closed once the process has ended
 }
 
 // newTrainLog is an empty log of a train process with the runner's clock.
@@ -72,6 +73,7 @@ func (r *Runner) launchTrain(ctx context.Context, t *trainProc) (Process, error)
 	}
 	// Not ctx: a spare outlives the seed that started it; the seed that
 	// takes it kills it at its own ctx's end.
+	t.spawned = time.Now()
 	return r.Exec.Start(context.WithoutCancel(ctx), sandbox.Spec{
 		Args:      []string{r.Env.Python, "-u", r.Env.Script("ar_train.py"), "train.py"},
 		Dir:       t.dir,
@@ -127,7 +129,7 @@ type spares struct {
 	mu       sync.Mutex
 	procs    []*trainProc
 	closed   bool
-	starting sync.WaitGroup // spares being started
+	starting sync.WaitGroup // spares being started or dropped
 }
 
 // sparesMu guards the creation of a Runner's spares.
@@ -153,7 +155,7 @@ func (s *spares) take(key string) *trainProc {
 		switch {
 		case !t.alive():
 			s.procs = append(s.procs[:i], s.procs[i+1:]...)
-			go t.drop()
+			s.starting.Go(t.drop)
 		case t.key == key:
 			s.procs = append(s.procs[:i], s.procs[i+1:]...)
 			return t
@@ -225,6 +227,6 @@ func (r *Runner) refill(ctx context.Context) {
 func (r *Runner) Close() {
 	r.pool().close()
 	for _, k := range r.holds().take(-1) {
-		r.dispose(k.t, 0, k.seed)
+		r.dispose(k.t, k.id, k.seed)
 	}
 }

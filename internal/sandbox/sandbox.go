@@ -81,13 +81,14 @@ type Proc struct {
 	cmd      *exec.Cmd
 	cancel   context.CancelFunc
 	timedOut atomic.Bool
-	timer    *time.Timer
 	output   *childPipe
 	events   *childPipe
 	out      *BoundedBuffer
 	gate     *os.File // the write end of the child's GoFD (gated only)
 	once     sync.Once
+	mu       sync.Mutex // guards started and timer (Go and Wait may race)
 	started  time.Time
+	timer    *time.Timer
 	waitOnce sync.Once
 	res      Result
 	err      error
@@ -159,6 +160,8 @@ func (p *Proc) start() error {
 // A process that died meanwhile is found out by Wait.
 func (p *Proc) Go(msg []byte) {
 	p.once.Do(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
 		if p.gate != nil {
 			p.started = time.Now()
 			_, _ = p.gate.Write(append(bytes.TrimRight(msg, "\n"), '\n'))
@@ -186,10 +189,13 @@ func (p *Proc) Wait() (Result, error) {
 func (p *Proc) wait() (Result, error) {
 	defer p.cancel()
 	waitErr := p.cmd.Wait()
+	ended := time.Now()
+	p.mu.Lock()
 	if p.timer != nil {
 		p.timer.Stop()
 	}
-	res := Result{Started: p.started, Ended: time.Now()}
+	res := Result{Started: p.started, Ended: ended}
+	p.mu.Unlock()
 	_ = killGroup(p.cmd.Process.Pid) // whatever the process left behind in its group
 	p.output.wait()
 	p.events.wait()
