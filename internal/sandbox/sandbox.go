@@ -118,41 +118,60 @@ func Start(ctx context.Context, spec Spec) (*Proc, error) {
 // on pipes of our own, so that Wait returns when the process ends, not
 // when the last holder of a pipe does.
 func (p *Proc) start() error {
-	var err error
-	if p.output, err = newPipe(func(r io.Reader) { _, _ = io.Copy(p.out, r) }); err != nil {
+	gateR, err := p.pipes()
+	if err != nil {
 		return err
 	}
-	if p.events, err = newPipe(readEvents(p.spec.OnEvent)); err != nil {
-		p.output.close()
-		return err
-	}
-	files := []*os.File{p.events.w}
-	var gateR *os.File
-	if p.spec.Gated {
-		if gateR, p.gate, err = os.Pipe(); err != nil {
-			p.output.close()
-			p.events.close()
-			return fmt.Errorf("pipe: %w", err)
-		}
-		files = append(files, gateR)
-	}
-	p.cmd.Stdout, p.cmd.Stderr, p.cmd.ExtraFiles = p.output.w, p.output.w, files
 	p.started = time.Now()
 	err = p.cmd.Start()
 	if gateR != nil {
 		gateR.Close() // the child holds its own copy
 	}
 	if err != nil {
-		p.output.close()
-		p.events.close()
-		if p.gate != nil {
-			p.gate.Close()
-		}
+		p.closePipes()
 		return fmt.Errorf("start %s: %w", p.spec.Args[0], err)
 	}
 	p.output.started()
 	p.events.started()
 	return nil
+}
+
+// pipes makes the output and events pipes and, for a gated process, the
+// gate (whose read end it returns), and hands the child its ends.
+func (p *Proc) pipes() (*os.File, error) {
+	var err error
+	var gateR *os.File
+	p.output, err = newPipe(func(r io.Reader) { _, _ = io.Copy(p.out, r) })
+	if err == nil {
+		p.events, err = newPipe(readEvents(p.spec.OnEvent))
+	}
+	if err == nil && p.spec.Gated {
+		if gateR, p.gate, err = os.Pipe(); err != nil {
+			err = fmt.Errorf("pipe: %w", err)
+		}
+	}
+	if err != nil {
+		p.closePipes()
+		return nil, err
+	}
+	files := []*os.File{p.events.w}
+	if gateR != nil {
+		files = append(files, gateR)
+	}
+	p.cmd.Stdout, p.cmd.Stderr, p.cmd.ExtraFiles = p.output.w, p.output.w, files
+	return gateR, nil
+}
+
+// closePipes closes whatever pipes were made, when the process did not start.
+func (p *Proc) closePipes() {
+	for _, c := range []*childPipe{p.output, p.events} {
+		if c != nil {
+			c.close()
+		}
+	}
+	if p.gate != nil {
+		p.gate.Close()
+	}
 }
 
 // Go lets a gated process go on, handing it msg (one line on its GoFD,
