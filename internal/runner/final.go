@@ -104,7 +104,7 @@ func (r *Runner) testSeed(ctx context.Context, k heldSeed, seeds []research.Seed
 // is then the whole process's. It returns what the evaluator said.
 func (r *Runner) evalOnce(ctx context.Context, dir string, run *research.SeedRun, split string) (*evalResult, error) {
 	start := time.Now()
-	e, err := r.startEval(ctx, dir, split)
+	e, err := r.startEval(ctx, dir, split, false)
 	if err != nil {
 		return nil, err
 	}

@@ -142,9 +142,10 @@ type evalProc struct {
 }
 
 // startEval starts the trusted evaluator for the model that will be in
-// dir, on one split (NAME=PATH). Under full isolation it must seal the
+// dir, on one split (NAME=PATH), in the background when it will wait for
+// its go while a seed trains. Under full isolation it must seal the
 // model's process, elsewhere it seals it where the machine allows.
-func (r *Runner) startEval(ctx context.Context, dir, split string) (*evalProc, error) {
+func (r *Runner) startEval(ctx context.Context, dir, split string, background bool) (*evalProc, error) {
 	name, path, _ := strings.Cut(split, "=")
 	e := &evalProc{split: name, mustSeal: r.Cfg.Isolation == sandbox.LevelFull}
 	seal := map[bool]string{true: "required", false: "best"}[e.mustSeal]
@@ -154,7 +155,7 @@ func (r *Runner) startEval(ctx context.Context, dir, split string) (*evalProc, e
 		return nil, fmt.Errorf("evaluate phase view: %w", err)
 	}
 	e.proc, err = r.Exec.Start(ctx, sandbox.Spec{
-		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout, Isolation: iso, Gated: true,
+		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout, Isolation: iso, Gated: true, Background: background,
 		Env: r.Env.ChildEnv("HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"), "AUTORESEARCH_GO_FD="+strconv.Itoa(sandbox.GoFD),
 			"AUTORESEARCH_EVAL_FREEZE="+map[bool]string{true: "0", false: "1"}[r.Cfg.NoFreeze]),
 		OnEvent: func(line []byte) {
@@ -189,7 +190,7 @@ func (r *Runner) warmUp(ctx context.Context, dir string) *warmStart {
 	w.start = func() {
 		w.once.Do(func() {
 			defer close(w.done)
-			w.eval, w.err = r.startEval(ctx, dir, "val="+r.Splits.Val)
+			w.eval, w.err = r.startEval(ctx, dir, "val="+r.Splits.Val, true)
 			r.refill(ctx)
 		})
 	}

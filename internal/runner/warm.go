@@ -40,8 +40,9 @@ func (r *Runner) newTrainLog(ctx context.Context) (*trainLog, error) {
 	return tl, nil
 }
 
-// startTrain starts a gated train process in a new workspace.
-func (r *Runner) startTrain(ctx context.Context) (*trainProc, error) {
+// startTrain starts a gated train process in a new workspace; a spare
+// waits in the background (sandbox.Spec.Background) for its go.
+func (r *Runner) startTrain(ctx context.Context, spare bool) (*trainProc, error) {
 	tl, err := r.newTrainLog(ctx)
 	if err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func (r *Runner) startTrain(ctx context.Context) (*trainProc, error) {
 		return nil, fmt.Errorf("create workspace in %s: %w", r.Cfg.WorkDir, err)
 	}
 	t.dir = filepath.Join(t.root, "seed")
-	if t.proc, err = r.launchTrain(ctx, t); err != nil {
+	if t.proc, err = r.launchTrain(ctx, t, spare); err != nil {
 		os.RemoveAll(t.root)
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func (r *Runner) startTrain(ctx context.Context) (*trainProc, error) {
 }
 
 // launchTrain sets up t's workspace and starts its gated process.
-func (r *Runner) launchTrain(ctx context.Context, t *trainProc) (Process, error) {
+func (r *Runner) launchTrain(ctx context.Context, t *trainProc, spare bool) (Process, error) {
 	if err := r.setupWorkspace(t.dir); err != nil {
 		return nil, err
 	}
@@ -75,13 +76,14 @@ func (r *Runner) launchTrain(ctx context.Context, t *trainProc) (Process, error)
 	// takes it kills it at its own ctx's end.
 	t.spawned = time.Now()
 	return r.Exec.Start(context.WithoutCancel(ctx), sandbox.Spec{
-		Args:      []string{r.Env.Python, "-u", r.Env.Script("ar_train.py"), "train.py"},
-		Dir:       t.dir,
-		Env:       r.trainEnv(t.dir),
-		Timeout:   t.log.limit,
-		Isolation: iso,
-		Gated:     true,
-		OnEvent:   func(line []byte) { t.log.add(line) },
+		Args:       []string{r.Env.Python, "-u", r.Env.Script("ar_train.py"), "train.py"},
+		Dir:        t.dir,
+		Env:        r.trainEnv(t.dir),
+		Timeout:    t.log.limit,
+		Isolation:  iso,
+		Gated:      true,
+		Background: spare,
+		OnEvent:    func(line []byte) { t.log.add(line) },
 	})
 }
 
@@ -200,7 +202,7 @@ func (r *Runner) trainProcess(ctx context.Context) (*trainProc, error) {
 			return t, nil
 		}
 	}
-	return r.startTrain(ctx)
+	return r.startTrain(ctx, false)
 }
 
 // refill starts a spare for a later seed (Cfg.Warm), in the background:
@@ -214,7 +216,7 @@ func (r *Runner) refill(ctx context.Context) {
 	pool.starting.Add(1)
 	go func() {
 		defer pool.starting.Done()
-		t, err := r.startTrain(context.WithoutCancel(ctx))
+		t, err := r.startTrain(context.WithoutCancel(ctx), true)
 		if err == nil && !pool.put(t) {
 			t.drop()
 		}

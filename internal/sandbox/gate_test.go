@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +88,38 @@ func TestGatedProcessKilledBeforeGo(t *testing.T) {
 	again, _ := p.Wait()
 	if again.Ended != res.Ended {
 		t.Fatal("a second Wait must report the same end")
+	}
+}
+
+// A background process waits for its go at the lowest priority and gets
+// the caller's back at the go (as root; elsewhere it keeps the caller's
+// throughout), every process of its sandbox included.
+func TestBackgroundProcessGetsItsPriorityBackAtGo(t *testing.T) {
+	want := "19 0"
+	if os.Geteuid() != 0 {
+		want = "0 0"
+	}
+	for _, level := range []sandbox.Level{sandbox.LevelNone, sandbox.LevelFull} {
+		t.Run(string(level), func(t *testing.T) {
+			if level == sandbox.LevelFull {
+				testutil.Need(t, testutil.Bubblewrap)
+			}
+			ws := t.TempDir()
+			nice := `sh -c 'set -- $(cut -d")" -f2 /proc/self/stat); echo ${17}'`
+			p, err := sandbox.Start(context.Background(), sandbox.Spec{
+				Args: []string{"sh", "-c", "sleep 0.3; n1=$(" + nice + "); read -r line <&4; n2=$(" + nice + "); echo \"$n1 $n2\""},
+				Dir:  ws, Env: sandbox.Env(), Gated: true, Background: true,
+				Isolation: sandbox.Isolation{Level: level, View: shell(ws)},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second)
+			p.Go(nil)
+			res, err := p.Wait()
+			if err != nil || res.ExitCode != 0 || strings.TrimSpace(res.Output) != want {
+				t.Fatalf("nice before and after the go: %q (exit %d, %v), want %q", res.Output, res.ExitCode, err, want)
+			}
+		})
 	}
 }
