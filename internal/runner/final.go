@@ -48,21 +48,24 @@ func (h *held) hold(s research.SeedSpec, t *trainProc) {
 	h.seeds[s.ExperimentID] = append(h.seeds[s.ExperimentID], heldSeed{id: s.ExperimentID, seed: s.Seed, t: t})
 }
 
-// take returns and forgets what is held of experiment id (every
-// experiment's when id is -1).
+// take returns and forgets what is held of experiment id.
 func (h *held) take(id int64) []heldSeed {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if id != -1 {
-		got := h.seeds[id]
-		delete(h.seeds, id)
-		return got
-	}
+	got := h.seeds[id]
+	delete(h.seeds, id)
+	return got
+}
+
+// takeAll returns and forgets everything held.
+func (h *held) takeAll() []heldSeed {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	var all []heldSeed
-	for k, v := range h.seeds {
+	for _, v := range h.seeds {
 		all = append(all, v...)
-		delete(h.seeds, k)
 	}
+	clear(h.seeds)
 	return all
 }
 

@@ -228,7 +228,7 @@ func (r *Runner) refill(ctx context.Context) {
 // used after.
 func (r *Runner) Close() {
 	r.pool().close()
-	for _, k := range r.holds().take(-1) {
+	for _, k := range r.holds().takeAll() {
 		r.dispose(k.t, k.id, k.seed)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,25 +14,18 @@ import (
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
 
-// seedLogger logs its seed as the step of its one loss point: the seed a
-// warm process trains with must be the one handed over at the go.
-const seedLogger = `import torch
-import harness as H
-
-
-class Uniform(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.bias = torch.nn.Parameter(torch.zeros(256))
-
-    def forward(self, x):
-        return self.bias.expand(x.shape[0], x.shape[1], 256)
-
-
-data = H.train_data()
-H.log(H.seed, 5.5)
-H.save_model(Uniform(), data[:64].view(2, 32))
-`
+// seedLogger is uniform.py logging its seed as the step of its one loss
+// point: the seed a warm process trains with must be the one handed over
+// at the go.
+func seedLogger(t *testing.T) string {
+	t.Helper()
+	code := script(t, "uniform.py")
+	logged := strings.Replace(code, "H.log(0, 5.5)", "H.log(H.seed, 5.5)", 1)
+	if logged == code {
+		t.Fatal("uniform.py no longer logs H.log(0, 5.5): update seedLogger")
+	}
+	return logged
+}
 
 // spare waits until r holds a warm train process and returns it.
 func spare(t *testing.T, r *Runner) *trainProc {
@@ -63,13 +57,13 @@ func TestWarmProcessServesTheNextSeed(t *testing.T) {
 				testutil.Need(t, testutil.Bubblewrap)
 			}
 			r.Cfg.Isolation, r.Cfg.Warm = level, true
-			ctx := context.Background()
-			first, err := r.RunSeed(ctx, research.SeedSpec{ExperimentID: 1, Code: seedLogger, Seed: 3})
+			ctx, code := context.Background(), seedLogger(t)
+			first, err := r.RunSeed(ctx, research.SeedSpec{ExperimentID: 1, Code: code, Seed: 3})
 			if err != nil || !first.OK {
 				t.Fatalf("seed 3: %v %+v", err, first)
 			}
 			warm := spare(t, r)
-			second, err := r.RunSeed(ctx, research.SeedSpec{ExperimentID: 1, Code: seedLogger, Seed: 5})
+			second, err := r.RunSeed(ctx, research.SeedSpec{ExperimentID: 1, Code: code, Seed: 5})
 			if err != nil || !second.OK {
 				t.Fatalf("seed 5: %v %+v", err, second)
 			}

@@ -17,12 +17,7 @@ import (
 func TestGatedProcessStartsItsClockAtGo(t *testing.T) {
 	for _, level := range []sandbox.Level{sandbox.LevelNone, sandbox.LevelPartial, sandbox.LevelFull} {
 		t.Run(string(level), func(t *testing.T) {
-			switch level {
-			case sandbox.LevelFull:
-				testutil.Need(t, testutil.Bubblewrap)
-			case sandbox.LevelPartial:
-				testutil.Need(t, testutil.Namespaces)
-			}
+			needLevel(t, level)
 			ws := t.TempDir()
 			p, err := sandbox.Start(context.Background(), sandbox.Spec{
 				Args:      []string{"sh", "-c", `read -r line <&4; echo "got $line"; sleep 0.3`},
@@ -101,9 +96,7 @@ func TestBackgroundProcessGetsItsPriorityBackAtGo(t *testing.T) {
 	}
 	for _, level := range []sandbox.Level{sandbox.LevelNone, sandbox.LevelFull} {
 		t.Run(string(level), func(t *testing.T) {
-			if level == sandbox.LevelFull {
-				testutil.Need(t, testutil.Bubblewrap)
-			}
+			needLevel(t, level)
 			ws := t.TempDir()
 			nice := `sh -c 'set -- $(cut -d")" -f2 /proc/self/stat); echo ${17}'`
 			p, err := sandbox.Start(context.Background(), sandbox.Spec{
