@@ -75,6 +75,18 @@ def batches(x, batch_size):
         yield b, valid
 
 
+def batch_outputs(model, x, batch_size, device):
+    """Yield (start, output, n_valid) for x in batches of batch_size (the
+    last padded, as batches does), in order. The evaluator's sealed model
+    has several calls in flight (its map); any other callable is called one
+    batch at a time."""
+    parts = list(batches(x, batch_size))
+    inputs = (b.to(device) for b, _ in parts)
+    outputs = model.map(inputs) if hasattr(model, "map") else map(model, inputs)
+    for i, ((_, valid), out) in enumerate(zip(parts, outputs)):
+        yield i * batch_size, out, valid
+
+
 def check_output(out, shape):
     if not isinstance(out, torch.Tensor):
         raise ModelOutputError(f"model returned {type(out).__name__}, expected a tensor of shape {shape}")

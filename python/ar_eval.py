@@ -101,7 +101,7 @@ def main():
         write_result(fd, {"failure": failure_kind(e), "message": f"{type(e).__name__}: {e}"[:2000]})
         return
     write_result(fd, {"metrics": metrics, "sealed": bool(model.sealed), "frozen": model.frozen,
-                      "eval_seconds": time.time() - t0})
+                      "workers": model.workers, "eval_seconds": time.time() - t0})
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ def error_rate(model, data, meta, device, num_classes):
         raise ar_data.ModelOutputError(f"model input shape {shape} does not match images {list(x.shape[1:])}")
     bsz = min(shape[0], 1024)
     wrong = 0
-    for start, (xb, valid) in zip(range(0, len(x), bsz), ar_data.batches(x, bsz)):
-        logits = ar_data.check_output(model(xb.to(device)), [bsz, num_classes])[:valid]
+    for start, out, valid in ar_data.batch_outputs(model, x, bsz, device):
+        logits = ar_data.check_output(out, [bsz, num_classes])[:valid]
         wrong += (logits.argmax(1).cpu() != y[start:start + valid]).sum().item()
     return wrong / len(x)

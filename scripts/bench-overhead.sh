@@ -15,18 +15,21 @@
 # Prints a Markdown table of medians over the seeds, with the last
 # training step each seed logged (what the budget bought).
 #
-#   scripts/bench-overhead.sh [BINARY]      SEEDS=5 TASKS="shakespeare fashion-mnist" BUDGET=
+# MODES="no-test" runs only the first.
+#
+#   scripts/bench-overhead.sh [BINARY]      SEEDS=5 TASKS="shakespeare fashion-mnist" MODES="no-test test" BUDGET=
 set -euo pipefail
 bin=${1:-bin/autoresearch}
 seeds=${SEEDS:-5}
 tasks=${TASKS:-shakespeare fashion-mnist}
+modes=${MODES:-no-test test}
 budget=${BUDGET:+--train-seconds $BUDGET}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 list=$(seq -s, 101 $((100 + seeds)))
 
 for t in $tasks; do
-  for mode in no-test test; do
+  for mode in $modes; do
     flag=$([ "$mode" = no-test ] && echo --no-test || true)
     start=$(date +%s.%N)
     # shellcheck disable=SC2086 # $budget and $flag are word lists
@@ -36,13 +39,13 @@ for t in $tasks; do
   done
 done
 
-python3 - "$work" $tasks <<'PY'
+python3 - "$work" "$modes" $tasks <<'PY'
 import json, statistics, sys
-work, tasks = sys.argv[1], sys.argv[2:]
+work, modes, tasks = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
 print("| task | split | budget s | seeds | wall s | overhead s | overhead % | start-up s | data s | past budget s | (export s) | eval s | other s | test s per seed | invocation s | last step logged |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for t in tasks:
-    for mode in ("no-test", "test"):
+    for mode in modes:
         rows = []
         for e in json.load(open(f"{work}/{t}.{mode}.json")):
             for s in e["seeds"] or []:

@@ -88,7 +88,7 @@ func TestCIFARDownloadParseAndTrain(t *testing.T) {
 	if *out.Mean < 0 || *out.Mean > 1 || out.Test == nil {
 		t.Fatalf("error rate %v, test %v", *out.Mean, out.Test)
 	}
-	checkFreezeAgrees(t, r, 1.0/valImages(t, r))
+	checkFastAgrees(t, r, 1.0/valImages(t, r))
 }
 
 func checkShapes(t *testing.T, python, lib string, s Splits, want string) {

@@ -81,7 +81,7 @@ type Config struct {
 	// found, the prepared splits, the database.
 	Hidden         []string
 	WithTest       bool   // evaluate finalists on the test split (research.Finalizer)
-	NoFreeze       bool   // evaluate the model as exported, as the evaluator did before freezing it (to compare)
+	PlainEval      bool   // evaluate the model as exported, one call at a time, as the evaluator did before it was made fast (to compare)
 	Device         string // "auto" (CUDA, MPS, CPU) or a torch device
 	WorkDir        string // workspaces are created here
 	KeepWorkspaces bool

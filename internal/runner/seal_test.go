@@ -99,7 +99,7 @@ func TestSealKills(t *testing.T) {
 // be refused before it becomes a tensor.
 const checkProbe = `
 import json, torch
-import ar_modelproc as m
+import ar_wire as m
 bad = [
     ({"dtype": "float32", "shape": [2, 2]}, bytearray(15)),
     ({"dtype": "object", "shape": [1]}, bytearray(8)),

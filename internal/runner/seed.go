@@ -127,7 +127,8 @@ type evalResult struct {
 	Failure     string                     `json:"failure"`
 	Message     string                     `json:"message"`
 	Sealed      bool                       `json:"sealed"`
-	Frozen      bool                       `json:"frozen"` // the model was frozen for inference
+	Frozen      bool                       `json:"frozen"`  // the model was frozen for inference
+	Workers     int                        `json:"workers"` // calls the model process ran side by side
 	EvalSeconds float64                    `json:"eval_seconds"`
 }
 
@@ -157,7 +158,7 @@ func (r *Runner) startEval(ctx context.Context, dir, split string, background bo
 	e.proc, err = r.Exec.Start(ctx, sandbox.Spec{
 		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout, Isolation: iso, Gated: true, Background: background,
 		Env: r.Env.ChildEnv("HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"), "AUTORESEARCH_GO_FD="+strconv.Itoa(sandbox.GoFD),
-			"AUTORESEARCH_EVAL_FREEZE="+map[bool]string{true: "0", false: "1"}[r.Cfg.NoFreeze]),
+			"AUTORESEARCH_EVAL_FAST="+map[bool]string{true: "0", false: "1"}[r.Cfg.PlainEval]),
 		OnEvent: func(line []byte) {
 			var er evalResult
 			if e.result == nil && json.Unmarshal(line, &er) == nil {

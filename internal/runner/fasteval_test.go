@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,10 +16,11 @@ import (
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
 
-// checkFreezeAgrees trains r's task's baseline for one seed and evaluates
-// its model on the validation split as exported and frozen for inference
-// (the evaluator's way): the metrics must agree within tol.
-func checkFreezeAgrees(t *testing.T, r *Runner, tol float64) {
+// checkFastAgrees trains r's task's baseline for one seed and evaluates
+// its model on the validation split the plain way (as exported, one call
+// at a time) and the fast way (frozen for inference, calls side by side
+// on every core): the metrics must agree within tol.
+func checkFastAgrees(t *testing.T, r *Runner, tol float64) {
 	t.Helper()
 	r.Cfg.KeepWorkspaces, r.Cfg.Seeds, r.Cfg.WithTest = true, []int64{42}, false
 	ctx := context.Background()
@@ -31,39 +33,42 @@ func checkFreezeAgrees(t *testing.T, r *Runner, tol float64) {
 		t.Fatalf("want the kept workspace, found %v", dirs)
 	}
 	metric := map[bool]float64{}
-	for _, frozen := range []bool{false, true} {
-		r.Cfg.NoFreeze = !frozen
+	for _, fast := range []bool{false, true} {
+		r.Cfg.PlainEval = !fast
 		var again research.SeedRun
 		said, err := r.evalOnce(ctx, dirs[0], &again, "val="+r.Splits.Val)
 		if err != nil || again.Metric == nil || said == nil {
-			t.Fatalf("frozen %v: %v %+v", frozen, err, again)
+			t.Fatalf("fast %v: %v %+v", fast, err, again)
 		}
-		if said.Frozen != frozen {
-			t.Fatalf("asked for a frozen model %v, the evaluator says it was %v", frozen, said.Frozen)
+		if said.Frozen != fast {
+			t.Fatalf("asked for a frozen model %v, the evaluator says it was %v", fast, said.Frozen)
 		}
-		metric[frozen] = *again.Metric
+		if want := map[bool]int{false: 1, true: min(runtime.NumCPU(), 8)}[fast]; said.Workers != want {
+			t.Fatalf("fast %v: the model process ran %d calls side by side, want %d", fast, said.Workers, want)
+		}
+		metric[fast] = *again.Metric
 	}
 	if d := math.Abs(metric[true] - metric[false]); d > tol {
-		t.Fatalf("frozen %v, as exported %v: differ by %g, more than %g", metric[true], metric[false], d, tol)
+		t.Fatalf("fast %v, plain %v: differ by %g, more than %g", metric[true], metric[false], d, tol)
 	}
-	t.Logf("%s: frozen %.6f, as exported %.6f", r.Task.Name, metric[true], metric[false])
+	t.Logf("%s: fast %.6f, plain %.6f", r.Task.Name, metric[true], metric[false])
 }
 
-// Freezing and optimising the model for inference leaves each built-in
-// task's metric as it was: bits per byte within 1e-4, error rates within
-// one image (cifar10, on its small real-format archive, in
-// TestCIFARDownloadParseAndTrain).
-func TestFrozenEvaluationAgrees(t *testing.T) {
+// The fast evaluator (the model frozen and optimised for inference, calls
+// side by side) leaves each built-in task's metric as it was: bits per
+// byte within 1e-4, error rates within one image (cifar10, on its small
+// real-format archive, in TestCIFARDownloadParseAndTrain).
+func TestFastEvaluationAgrees(t *testing.T) {
 	testutil.Need(t, testutil.FashionMNIST)
 	t.Run("shakespeare", func(t *testing.T) {
 		r := newTestRunner(t)
 		r.Cfg.TrainSeconds = 3
-		checkFreezeAgrees(t, r, 1e-4)
+		checkFastAgrees(t, r, 1e-4)
 	})
 	t.Run("fashion-mnist", func(t *testing.T) {
 		r := newRunnerFor(t, "fashion-mnist", &task.Resolver{})
 		r.Cfg.TrainSeconds = 3
-		checkFreezeAgrees(t, r, 1.0/valImages(t, r))
+		checkFastAgrees(t, r, 1.0/valImages(t, r))
 	})
 }
 

@@ -1,0 +1,73 @@
+package runner
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/autoresearch/autoresearch/internal/testutil"
+)
+
+// sideBySideProbe runs a model whose calls take as long as their input's
+// first number says, with calls side by side: a slow call ahead of quick
+// ones. Each answer must still be its own input's (the model doubles it),
+// in the order asked; a call made while a map is in flight gets its own
+// answer; a failing call's error names its own input; the process runs
+// the calls it said it would, side by side.
+const sideBySideProbe = `
+import os, sys, tempfile, torch
+import ar_data, ar_modelproc
+
+class Slow(torch.nn.Module):
+    def forward(self, x):
+        if bool(x[0, 0] < 0):
+            raise ValueError("negative")
+        w = torch.ones(64, 64) / 64
+        y = torch.ones(64, 64)
+        for _ in range(int(x[0, 0])):
+            y = torch.tanh(y @ w)
+        return x * 2 + 0 * y.sum()
+
+path = os.path.join(tempfile.mkdtemp(), "model.pt")
+torch.jit.script(Slow()).save(path)
+m = ar_modelproc.SealedModel(path, "cpu", 2, False)
+m.go()
+m.ready()
+inputs = [torch.full((1, 3), float(n)) for n in (4000, 0, 1, 0, 2000, 0, 3)]
+got, inner = [], None
+for i, out in enumerate(m.map(iter(inputs))):
+    got.append(out)
+    if i == 1:
+        inner = m(torch.full((1, 3), 7.0))
+ok = all(torch.equal(o, x * 2) for o, x in zip(got, inputs)) and len(got) == len(inputs)
+print("order", "ok" if ok else [o[0, 0].item() for o in got])
+print("inner", "ok" if torch.equal(inner, torch.full((1, 3), 14.0)) else inner)
+try:
+    list(m.map(iter([torch.full((1, 2), 3000.0), torch.full((2, 5), -1.0), torch.zeros(1, 2)])))
+    print("error none")
+except ar_data.ModelOutputError as e:
+    print("error", "ok" if "shape [2, 5]" in str(e) else e)
+print("after", "ok" if torch.equal(m(torch.ones(1, 1)), torch.full((1, 1), 2.0)) else "wrong")
+print("workers", m.workers)
+m.finish()
+`
+
+func TestModelCallsSideBySide(t *testing.T) {
+	env := testutil.Env(t)
+	probe := filepath.Join(t.TempDir(), "probe.py") // TorchScript compiles from a file's source
+	if err := os.WriteFile(probe, []byte(sideBySideProbe), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(env.Python, probe)
+	cmd.Env = append(env.ChildEnv(), "AUTORESEARCH_EVAL_FAST=1")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	want := "order ok\ninner ok\nerror ok\nafter ok\nworkers 2"
+	if got := strings.TrimSpace(string(b)); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
