@@ -25,6 +25,7 @@ import ar_data
 import ar_gate
 import ar_modelproc
 import ar_seal
+import ar_sealed
 
 # What the evaluator reports for each way an evaluation can fail.
 FAILURES = (
@@ -87,7 +88,7 @@ def main():
     threads = int(os.environ.get("AUTORESEARCH_THREADS", "0")) or (os.cpu_count() or 1)
     # Forked first, before this process reads any held-out data; it warms
     # up and waits to be told to load the model.
-    model = ar_modelproc.SealedModel(model_path, device, threads, seal == "required")
+    model = ar_sealed.SealedModel(model_path, device, threads, seal == "required")
     torch.set_num_threads(threads)
     try:
         evaluate = load_task_evaluator(task_dir)

@@ -14,24 +14,17 @@ error messages and its prints could carry the held-out inputs it was shown
 (into the database and the next proposal's prompt), so the evaluator says
 only what kind of error the model raised, on what input shape.
 
-On the CPU the fast way runs calls side by side, one per core on a thread
-each, and the evaluator keeps that many in flight (map): the batches of a
-small model are too small for one call to use every core. Answers come
-back in the order asked; the wire is ar_wire.
+Each process answers one call at a time; ar_sealed runs several side by
+side. The wire is ar_wire.
 """
-import collections
 import ctypes
 import io
-import itertools
 import mmap
 import os
-import queue
 import signal
 import stat
 import sys
-import threading
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
@@ -39,7 +32,6 @@ import ar_data
 import ar_seal
 import ar_wire
 
-MAX_WORKERS = 8  # calls side by side at most (each holds its batch's activations)
 
 class SealViolation(RuntimeError):
     """The model tried something the seal forbids and was killed for it."""
@@ -128,11 +120,12 @@ def _kind(e):
     return name if name.isidentifier() and len(name) <= 40 else "Exception"
 
 
-def _fast():
+def fast():
     """Whether the model is run the fast way (frozen, optimised for
-    inference, its graph run as it is then, calls side by side on the
-    CPU); AUTORESEARCH_EVAL_FAST=0 runs it as exported, one call at a
-    time, as the evaluator did before (to compare)."""
+    inference, its graph run as it is then; on the CPU, model processes
+    side by side, see ar_sealed); AUTORESEARCH_EVAL_FAST=0 runs it as
+    exported in one process, one call at a time, as the evaluator did
+    before (to compare)."""
     return os.environ.get("AUTORESEARCH_EVAL_FAST", "1") != "0"
 
 
@@ -142,7 +135,7 @@ def for_inference(model):
     as it is and False where that fails or it is not run the fast way.
     Called sealed: it runs the model's graph passes, which are the model's
     code."""
-    if not _fast():
+    if not fast():
         return model, False
     try:
         return torch.jit.optimize_for_inference(torch.jit.freeze(model)), True
@@ -150,89 +143,19 @@ def for_inference(model):
         return model, False
 
 
-def plan(device, threads):
-    """How the model process runs calls: (how many side by side, threads
-    per call). On the CPU the fast way runs one call per core, one thread
-    each (measured on 2 cores: the val split 30-40 % faster than one call
-    on two threads); on a device, or the plain way, one call at a time
-    with every thread."""
-    if device.type != "cpu" or not _fast() or threads < 2:
-        return 1, threads
-    workers = min(threads, MAX_WORKERS)
-    return workers, max(1, threads // workers)
-
-
-def _start_pool(workers, device):
-    """The threads that run calls side by side, started and warmed up
-    before the seal (each runs the warm-up at once: a barrier keeps them
-    apart)."""
-    pool = ThreadPoolExecutor(workers)
-    barrier = threading.Barrier(workers)
-
-    def warm():
-        _warm_up(device)
-        barrier.wait()
-
-    for f in [pool.submit(warm) for _ in range(workers)]:
-        f.result()
-    return pool
-
-
-def _caller(model, device, fast):
-    """The function that answers one request (its header, its payload, the
-    slot its input is in) with a reply header and the output, or None."""
-    def call(header, payload, slot):
-        x = ar_wire.to_tensor(header, payload, slot).to(device)
-        try:
-            # Fast: no profiling runs and re-optimisation by the graph
-            # executor (measured: 5-10 % less time, the first calls most).
-            with torch.no_grad(), torch.jit.optimized_execution(not fast):
-                out = model(x)
-        except Exception as e:
-            return {"error": "call", "kind": _kind(e)}, None
-        if not isinstance(out, torch.Tensor) or out.dtype not in ar_wire.NAMES or out.layout != torch.strided:
-            what = f"a {out.dtype} tensor" if isinstance(out, torch.Tensor) else f"a {_kind(out)}"
-            return {"error": "output", "kind": what[:80]}, None
-        return {}, out
-    return call
-
-
-def _requests(req):
-    """Yield (header, payload) for each request until the evaluator closes
-    its end."""
-    while True:
-        try:
-            yield ar_wire.recv(req)
-        except ar_wire.Closed:
-            return
-
-
-def _answer_in_turn(req, rep, call, ins, outs):
-    for header, payload in _requests(req):
-        slot = header.get("slot", 0)
-        ar_wire.send(rep, *call(header, payload, ins[slot]), outs[slot])
-
-
-def _answer_side_by_side(req, rep, call, ins, outs, pool):
-    """Run the calls on the pool as they come; a sender thread answers
-    them in the order asked."""
-    answers = queue.SimpleQueue()
-    sender = threading.Thread(target=_send_answers, args=(rep, answers, outs), daemon=True)
-    sender.start()
-    for header, payload in _requests(req):
-        slot = header.get("slot", 0)
-        answers.put((pool.submit(call, header, payload, ins[slot]), slot))
-    answers.put(None)
-    sender.join()
-
-
-def _send_answers(rep, answers, outs):
+def _call(model, device, quick, x):
+    """One call of the model on x: (reply header, output tensor or None)."""
     try:
-        while (item := answers.get()) is not None:
-            future, slot = item
-            ar_wire.send(rep, *future.result(), outs[slot])
-    except BaseException:
-        os._exit(70)  # the evaluator sees the process end, never a missing answer
+        # Fast: no profiling runs and re-optimisation by the graph
+        # executor (measured: 5-10 % less time, the first calls most).
+        with torch.no_grad(), torch.jit.optimized_execution(not quick):
+            out = model(x.to(device))
+    except Exception as e:
+        return {"error": "call", "kind": _kind(e)}, None
+    if not isinstance(out, torch.Tensor) or out.dtype not in ar_wire.NAMES or out.layout != torch.strided:
+        what = f"a {out.dtype} tensor" if isinstance(out, torch.Tensor) else f"a {_kind(out)}"
+        return {"error": "output", "kind": what[:80]}, None
+    return {}, out
 
 
 def _load(blob, device):
@@ -245,20 +168,20 @@ def _load(blob, device):
 
 def _serve(req, rep, shared, model_path, device_name, threads, require):
     _close_all_but({req, rep})  # before any device opens descriptors of its own
+    torch.set_num_threads(threads)
     device = ar_data.pick_device(device_name)
-    workers, per_call = plan(device, threads)
-    torch.set_num_threads(per_call)
     _warm_up(device)
-    pool = _start_pool(workers, device) if workers > 1 else None
-    if next(_requests(req), None) is None:  # the evaluator's go: the model is there
+    try:
+        ar_wire.recv(req)  # the evaluator's go: the model is there
+    except ar_wire.Closed:
         return
     blob = _read_model(model_path)
     _silence()
     try:
         ar_seal.seal()
-        ar_wire.send(rep, {"hello": True, "sealed": True, "workers": workers})
+        ar_wire.send(rep, {"hello": True, "sealed": True})
     except ar_seal.SealError as e:
-        ar_wire.send(rep, {"hello": True, "sealed": False, "workers": workers, "why": str(e)[:500]})
+        ar_wire.send(rep, {"hello": True, "sealed": False, "why": str(e)[:500]})
         if require:
             return
     # From here on the process runs untrusted code.
@@ -268,13 +191,15 @@ def _serve(req, rep, shared, model_path, device_name, threads, require):
         ar_wire.send(rep, {"error": "load", "kind": _kind(e)})
         return
     del blob
+    quick = fast()
     ar_wire.send(rep, {"loaded": True, "frozen": frozen})
-    call = _caller(model, device, _fast())
-    ins, outs = ar_wire.slots(shared, 0, workers), ar_wire.slots(shared, ar_wire.Region.SIZE, workers)
-    if pool is None:
-        _answer_in_turn(req, rep, call, ins, outs)
-    else:
-        _answer_side_by_side(req, rep, call, ins, outs, pool)
+    inputs, outputs = ar_wire.Region(shared, 0), ar_wire.Region(shared, ar_wire.Region.SIZE)
+    while True:
+        try:
+            header, payload = ar_wire.recv(req)
+        except ar_wire.Closed:
+            return
+        ar_wire.send(rep, *_call(model, device, quick, ar_wire.to_tensor(header, payload, inputs)), outputs)
 
 
 WITHHELD = "what the model says is withheld: its text never leaves its sealed process"
@@ -295,24 +220,33 @@ def _said(header):
     return kind if kind in _ERRORS or kind in _OUTPUTS else "an error"
 
 
-class SealedModel:
-    """The evaluator's handle on the model process: call it like the model,
-    or map it over batches to have several calls in flight.
+class CallFailed(ar_data.ModelOutputError):
+    """The model raised, or returned something that is not a tensor, on
+    one call (the process goes on answering)."""
+
+
+class ModelProcess:
+    """The evaluator's handle on one model process, which answers one call
+    at a time: ask, then take the answer, before asking again.
 
     Start it before loading any held-out data: the process is forked from
-    this one and must not inherit what the evaluator holds."""
+    this one and must not inherit what the evaluator holds, nor see what
+    another model process is asked: the shared memory of those forked
+    before it (unmap) is unmapped in it."""
 
-    def __init__(self, model_path, device_name, threads, require_seal):
+    def __init__(self, model_path, device_name, threads, require_seal, unmap=()):
         req_r, self._req = os.pipe()
         self._rep, rep_w = os.pipe()
         for fd in (self._req, rep_w):
             ar_wire.grow_pipe(fd)
-        self._shared = mmap.mmap(-1, 2 * ar_wire.Region.SIZE)  # inputs, outputs; pages taken when touched
+        self.shared = mmap.mmap(-1, 2 * ar_wire.Region.SIZE)  # inputs, outputs; pages taken when touched
         self.pid = os.fork()
         if self.pid == 0:  # the model process
             code = 0
             try:
-                _serve(req_r, rep_w, self._shared, model_path, device_name, threads, require_seal)
+                for other in unmap:
+                    other.close()
+                _serve(req_r, rep_w, self.shared, model_path, device_name, threads, require_seal)
             except BaseException:
                 traceback.print_exc()
                 code = 70
@@ -320,50 +254,32 @@ class SealedModel:
             os._exit(code)
         os.close(req_r)
         os.close(rep_w)
+        self._inputs = ar_wire.Region(self.shared, 0)
+        self._outputs = ar_wire.Region(self.shared, ar_wire.Region.SIZE)
         self._status = None
-        self._require = require_seal
-        self.sealed = None
-        self.frozen = False
-        self.workers = 1
-        self._flight = collections.deque()  # (ticket, slot, input shape), in the order asked
-        self._answers = {}  # ticket: the output, or the error it raised
-        self._abandoned = set()  # tickets nobody will ask for
-        self._tickets = itertools.count()
+        self._asked = None  # the shape of the input asked about, until its answer is taken
 
     def go(self):
         """Tell the model process the model is there: it reads the file,
-        seals itself and loads the model (ready() waits for that)."""
+        seals itself and loads the model (hello() waits for that)."""
         try:
             ar_wire.send(self._req, {"go": True})
         except BrokenPipeError:
-            pass  # ended already: ready() says how
+            pass  # ended already: hello() says how
 
-    def ready(self):
-        """Wait until the model process has sealed itself and loaded the
-        model; raise if it could not."""
-        if self.sealed is None:
-            self.sealed = self._hello(self._require)
-
-    def _hello(self, require):
-        """Read the process's two first messages: sealed (and how many
-        calls it runs side by side: said before any untrusted code ran),
-        then loaded."""
+    def hello(self, require):
+        """Read the process's two first messages, sealed then loaded:
+        (sealed, frozen). Raises if it could not."""
         header, _ = self._answer()
         if not header.get("hello"):
             raise ModelDied("the model process did not start")
         sealed = header.get("sealed") is True
         if require and not sealed:
             raise ar_seal.SealError(f"cannot seal the model process: {header.get('why')}")
-        workers = header.get("workers")
-        self.workers = workers if type(workers) is int and 1 <= workers <= MAX_WORKERS else 1
-        self._ins = ar_wire.slots(self._shared, 0, self.workers)
-        self._outs = ar_wire.slots(self._shared, ar_wire.Region.SIZE, self.workers)
-        self._free = list(range(self.workers))
         header, _ = self._answer()
         if "error" in header:
             raise ar_data.ModelOutputError(f"the exported model does not load ({_said(header)}); {WITHHELD}")
-        self.frozen = header.get("frozen") is True
-        return sealed
+        return sealed, header.get("frozen") is True
 
     def _answer(self):
         try:
@@ -384,78 +300,35 @@ class SealedModel:
             raise ModelDied(f"the model process was killed by {signal.Signals(os.WTERMSIG(status)).name}")
         raise ModelDied(f"the model process exited with status {os.waitstatus_to_exitcode(status)}")
 
-    def __call__(self, x):
-        self.ready()
-        return self._result(self._ask(x))
+    @property
+    def busy(self):
+        return self._asked is not None
 
-    def map(self, inputs):
-        """Yield the model's output for each of inputs, in order, with up to
-        self.workers calls in flight."""
-        self.ready()
-        window = collections.deque()
+    def ask(self, x):
+        """Send x to the model process, which must not be busy."""
+        assert self._asked is None, "ask before the last answer was taken"
         try:
-            for x in inputs:
-                window.append(self._ask(x))
-                if len(window) >= self.workers:
-                    yield self._result(window.popleft())
-            while window:
-                yield self._result(window.popleft())
-        finally:
-            self._abandoned.update(window)
-
-    def _ask(self, x):
-        """Send x to the model process (waiting for a free slot); return
-        the ticket its answer will be kept under."""
-        if not self._free:
-            self._take()
-        slot = self._free.pop()
-        try:
-            ar_wire.send(self._req, {"slot": slot}, x, self._ins[slot])
+            ar_wire.send(self._req, {}, x, self._inputs)
         except BrokenPipeError:
             self._ended()
-        ticket = next(self._tickets)
-        self._flight.append((ticket, slot, list(x.shape)))
-        return ticket
+        self._asked = list(x.shape)
 
-    def _take(self):
-        """Read the oldest answer in flight, keep it under its ticket and
-        free its slot."""
-        ticket, slot, shape = self._flight.popleft()
-        try:
-            out = self._output(slot, shape)
-        except ar_data.ModelOutputError as e:
-            out = e
-        self._free.append(slot)
-        if ticket in self._abandoned:
-            self._abandoned.discard(ticket)
-        else:
-            self._answers[ticket] = out
-
-    def _result(self, ticket):
-        while ticket not in self._answers:
-            self._take()
-        out = self._answers.pop(ticket)
-        if isinstance(out, Exception):
-            raise out
-        return out
-
-    def _output(self, slot, shape):
-        """The next answer, the output of a call on an input of shape whose
-        output is in slot: checked, and copied out of the slot (the model
-        may write there again)."""
+    def take(self):
+        """The answer to the last input asked about: checked, and copied
+        out of the shared memory (the model may write there again). Raises
+        CallFailed when the model failed on that input, other errors when
+        the process broke."""
+        shape, self._asked = self._asked, None
         header, payload = self._answer()
         if header.get("error") == "output":
-            raise ar_data.ModelOutputError(f"the model returned {_said(header)}, not a strided tensor of numbers")
+            raise CallFailed(f"the model returned {_said(header)}, not a strided tensor of numbers")
         if "error" in header:
-            raise ar_data.ModelOutputError(f"the exported model failed on an input of shape {shape} "
-                                           f"({_said(header)}); {WITHHELD}")
+            raise CallFailed(f"the exported model failed on an input of shape {shape} ({_said(header)}); {WITHHELD}")
         try:
-            return ar_wire.to_tensor(header, payload, self._outs[slot]).clone()
+            return ar_wire.to_tensor(header, payload, self._outputs).clone()
         except ValueError as e:
+            self.kill()
             raise ar_data.ModelOutputError(f"model output: {e}")
-
-    def eval(self):
-        return self
 
     def finish(self):
         """End the process once every answer is in. An attempt the seal

@@ -2,9 +2,9 @@
 
 Each way: a 4-byte little-endian header length, a JSON header, then
 header["nbytes"] bytes of raw tensor data (C order) - or, for a tensor
-that fits, none, and header["in_region"]: the data is in a slot of shared
-memory mapped before the fork (inputs in the evaluator's half, outputs in
-the model's; a pipe would copy them in 1 MiB turns). What is read is
+that fits, none, and header["in_region"]: the data is in the sender's
+half of a shared memory region mapped before the fork (inputs one way,
+outputs the other; a pipe would copy them in 1 MiB turns). What is read is
 checked (header size, dtype, shape, byte count) before it becomes a
 tensor: the model process runs untrusted code.
 """
@@ -66,26 +66,20 @@ def _tensor_bytes(t):
 
 
 class Region:
-    """A slot of the shared memory: where one side puts one tensor."""
+    """One half of the shared memory: where one side puts its tensors."""
 
-    SIZE = 64 << 20  # the most one direction's slots hold together
+    SIZE = 64 << 20
 
-    def __init__(self, mm, offset, size=SIZE):
-        self.mm, self.offset, self.size = mm, offset, size
+    def __init__(self, mm, offset):
+        self.mm, self.offset = mm, offset
 
     def put(self, t):
         dst = torch.frombuffer(self.mm, dtype=t.dtype, count=t.numel(), offset=self.offset)
         dst.copy_(t.reshape(-1))
 
     def view(self, dtype, numel, shape):
-        """A tensor over the slot's bytes (no copy)."""
+        """A tensor over the region's bytes (no copy)."""
         return torch.frombuffer(self.mm, dtype=dtype, count=numel, offset=self.offset).view(shape)
-
-
-def slots(mm, offset, n):
-    """n slots sharing one direction's Region.SIZE bytes of mm from offset."""
-    size = Region.SIZE // n // 64 * 64
-    return [Region(mm, offset + i * size, size) for i in range(n)]
 
 
 def send(fd, header, tensor=None, region=None):
@@ -95,7 +89,7 @@ def send(fd, header, tensor=None, region=None):
     if tensor is not None:
         tensor = tensor.detach().to("cpu").contiguous()
         header = dict(header, dtype=NAMES[tensor.dtype], shape=list(tensor.shape))
-        if region is not None and 0 < tensor.numel() * tensor.element_size() <= region.size:
+        if region is not None and 0 < tensor.numel() * tensor.element_size() <= Region.SIZE:
             region.put(tensor)
             header["in_region"], tensor = True, None
     payload = _tensor_bytes(tensor) if tensor is not None else b""
@@ -135,7 +129,7 @@ def to_tensor(header, payload, region=None):
         numel *= d
     itemsize = torch.empty((), dtype=dtype).element_size()
     if header.get("in_region") is True:
-        if region is None or len(payload) or not 0 < numel * itemsize <= region.size:
+        if region is None or len(payload) or not 0 < numel * itemsize <= Region.SIZE:
             raise ValueError(f"a {header['dtype']} tensor of shape {shape} cannot be in the shared region")
         return region.view(dtype, numel, shape)
     if numel * itemsize != len(payload):

@@ -21,7 +21,7 @@ import time
 import torch
 
 import ar_data
-import ar_modelproc
+import ar_sealed
 
 
 def evaluator(task_dir):
@@ -36,7 +36,7 @@ def once(how, task_dir, model_path, split):
     threads = int(os.environ.get("AUTORESEARCH_THREADS", "0")) or (os.cpu_count() or 1)
     t0 = time.perf_counter()
     if how == "sealed":  # forked first, as the evaluator does
-        model = ar_modelproc.SealedModel(model_path, "cpu", threads, True)
+        model = ar_sealed.SealedModel(model_path, "cpu", threads, True)
     torch.set_num_threads(threads)
     evaluate = evaluator(task_dir)
     with open(model_path + ".json") as f:

@@ -11,14 +11,17 @@ import (
 )
 
 // sideBySideProbe runs a model whose calls take as long as their input's
-// first number says, with calls side by side: a slow call ahead of quick
-// ones. Each answer must still be its own input's (the model doubles it),
-// in the order asked; a call made while a map is in flight gets its own
-// answer; a failing call's error names its own input; the process runs
-// the calls it said it would, side by side.
+// first number says, in model processes side by side: a slow call ahead
+// of quick ones. Each answer must still be its own input's (the model
+// doubles it), in the order asked; a call made while a map is in flight
+// gets its own answer; a failing call's error names its own input; every
+// process is kept busy at once; batch_outputs pads the last batch and
+// says where each starts; and each process maps only its own
+// shared memory (it cannot see what another is asked). One process per
+// core up to 8 on the CPU, one on a device or the plain way.
 const sideBySideProbe = `
 import os, sys, tempfile, torch
-import ar_data, ar_modelproc
+import ar_data, ar_modelproc, ar_sealed, ar_wire
 
 class Slow(torch.nn.Module):
     def forward(self, x):
@@ -32,7 +35,14 @@ class Slow(torch.nn.Module):
 
 path = os.path.join(tempfile.mkdtemp(), "model.pt")
 torch.jit.script(Slow()).save(path)
-m = ar_modelproc.SealedModel(path, "cpu", 2, False)
+m = ar_sealed.SealedModel(path, "cpu", 2, False)
+busiest, ask = 0, m._ask
+def counting_ask(x):
+    global busiest
+    ticket = ask(x)
+    busiest = max(busiest, sum(p.busy for p in m._procs))
+    return ticket
+m._ask = counting_ask
 m.go()
 m.ready()
 inputs = [torch.full((1, 3), float(n)) for n in (4000, 0, 1, 0, 2000, 0, 3)]
@@ -50,8 +60,24 @@ try:
 except ar_data.ModelOutputError as e:
     print("error", "ok" if "shape [2, 5]" in str(e) else e)
 print("after", "ok" if torch.equal(m(torch.ones(1, 1)), torch.full((1, 1), 2.0)) else "wrong")
-print("workers", m.workers)
+rows = torch.arange(7.0).view(7, 1).expand(7, 3).contiguous()
+parts = [(s, o.tolist(), v) for s, o, v in ar_data.batch_outputs(m, rows, 3, torch.device("cpu"))]
+want = [(0, [[0.0] * 3, [2.0] * 3, [4.0] * 3], 3), (3, [[6.0] * 3, [8.0] * 3, [10.0] * 3], 3), (6, [[12.0] * 3] * 3, 1)]
+print("batches", "ok" if parts == want else parts)
+print("workers", m.workers, "busy at once", busiest)
+def shared_maps(pid):
+    size = 2 * ar_wire.Region.SIZE
+    n = 0
+    for line in open(f"/proc/{pid}/maps"):
+        span, name = line.split()[0], line.split()[-1]
+        lo, hi = (int(v, 16) for v in span.split("-"))
+        n += hi - lo == size and "zero" in line
+    return n
+print("shared maps", [shared_maps(p.pid) for p in m._procs])
 m.finish()
+plan = [ar_sealed.workers_for(*a) for a in (("cpu", 16), ("cpu", 3), ("cpu", 1), ("cuda", 16), ("cuda:1", 4), ("mps", 8))]
+os.environ["AUTORESEARCH_EVAL_FAST"] = "0"
+print("plan", plan, ar_sealed.workers_for("cpu", 16))
 `
 
 func TestModelCallsSideBySide(t *testing.T) {
@@ -66,7 +92,7 @@ func TestModelCallsSideBySide(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
-	want := "order ok\ninner ok\nerror ok\nafter ok\nworkers 2"
+	want := "order ok\ninner ok\nerror ok\nafter ok\nbatches ok\nworkers 2 busy at once 2\nshared maps [1, 1]\nplan [8, 3, 1, 1, 1, 1] 1"
 	if got := strings.TrimSpace(string(b)); got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}

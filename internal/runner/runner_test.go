@@ -112,6 +112,7 @@ func TestFailureKinds(t *testing.T) {
 		{"no_save.py", research.FailExport, "save_model"},
 		{"oom.py", research.FailOOM, "MemoryError"},
 		{"lookahead.py", research.FailExport, "not causal"},
+		{"lookahead_late.py", research.FailExport, "not causal"},
 	}
 	for _, c := range cases {
 		t.Run(c.script, func(t *testing.T) {
@@ -129,6 +130,25 @@ func TestFailureKinds(t *testing.T) {
 				t.Errorf("a failed run has a metric: %v", *out.Mean)
 			}
 		})
+	}
+}
+
+// TestTheNextWindowTellsNothing: a causal model that predicts each
+// window's last byte from the next window in its batch (what follows it
+// in the split, were windows scored in order) scores worse than a uniform
+// guess (8 bits per byte): the evaluator scores windows in an order the
+// model cannot know.
+func TestTheNextWindowTellsNothing(t *testing.T) {
+	r := newTestRunner(t)
+	out, err := runSeeds(context.Background(), r, script(t, "peek_next_window.py"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Mean == nil {
+		t.Fatalf("want a metric, got %q: %s", out.Failure, out.Excerpt)
+	}
+	if *out.Mean <= 8 {
+		t.Fatalf("val_bpb %.3f: below a uniform guess, the next window told the model something", *out.Mean)
 	}
 }
 
