@@ -1,0 +1,127 @@
+package research
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestPooledNoise(t *testing.T) {
+	n := PooledNoise([]float64{1, 3}, []float64{5}, []float64{10, 12, 14})
+	// (2 + 8) / (1 + 2): a group of one adds nothing.
+	if n.DF != 3 || math.Abs(n.Std-math.Sqrt(10.0/3)) > 1e-12 {
+		t.Fatalf("pooled %+v, want std %.4f on 3 df", n, math.Sqrt(10.0/3))
+	}
+	if n := PooledNoise([]float64{1}, nil); n.DF != 0 || n.Std != 0 {
+		t.Fatalf("no repeated measurement: %+v, want none", n)
+	}
+}
+
+// TestTheMeanRuleIsTheOriginal: --accept mean keeps and drops exactly as
+// the rule before the noise floor did, noise or not.
+func TestTheMeanRuleIsTheOriginal(t *testing.T) {
+	noise := Noise{Std: 1, DF: 10}
+	for _, c := range []struct {
+		d          Direction
+		seeds      []float64
+		best       []float64
+		keep, drop bool
+	}{
+		{Minimize, []float64{2.99, 3.0}, []float64{3, 3}, true, false},
+		{Minimize, []float64{3, 3}, []float64{3, 3}, false, false},
+		{Minimize, []float64{3.01}, []float64{3}, false, true},
+		{Maximize, []float64{0.81}, []float64{0.8, 0.8}, true, false},
+		{Maximize, []float64{0.79}, []float64{0.8}, false, true},
+		{Maximize, []float64{0.5}, nil, true, false},
+	} {
+		ev := Evidence{Seeds: c.seeds, Best: c.best, Noise: noise, MaxSeeds: 9}
+		if got := AcceptMean.Judge(c.d, ev); (got == Keep) != c.keep || got == MoreSeeds {
+			t.Errorf("%s %v against %v: %s, want keep %v", c.d, c.seeds, c.best, got, c.keep)
+		}
+		if got := AcceptMean.Drop(c.d, c.seeds[0], c.best, noise); got != c.drop {
+			t.Errorf("%s first %v against %v: drop %v, want %v", c.d, c.seeds[0], c.best, got, c.drop)
+		}
+	}
+}
+
+// TestTheMarginRuleWeighsTheNoise: the same means are kept on a quiet
+// machine and not on a noisy one; ahead but unclear earns seeds up to
+// the cap; without a noise floor the rule is the mean rule.
+func TestTheMarginRuleWeighsTheNoise(t *testing.T) {
+	ev := Evidence{Seeds: []float64{0.10, 0.10}, Best: []float64{0.11, 0.11, 0.11, 0.11, 0.11}, MaxSeeds: 4}
+	for _, c := range []struct {
+		noise Noise
+		seeds int
+		want  Verdict
+	}{
+		{Noise{Std: 0.001, DF: 8}, 2, Keep},
+		{Noise{Std: 0.01, DF: 8}, 2, MoreSeeds},
+		{Noise{Std: 0.01, DF: 8}, 4, Discard},
+		{Noise{}, 2, Keep},
+	} {
+		ev.Noise, ev.Seeds = c.noise, []float64{0.10, 0.10, 0.10, 0.10}[:c.seeds]
+		if got := AcceptMargin.Judge(Minimize, ev); got != c.want {
+			t.Errorf("noise %+v, %d seeds: %s, want %s", c.noise, c.seeds, got, c.want)
+		}
+	}
+	if AcceptMargin.Judge(Maximize, Evidence{Seeds: []float64{0.9}, Best: []float64{0.91, 0.9}, Noise: Noise{Std: 0.01, DF: 8}, MaxSeeds: 9}) != Discard {
+		t.Error("behind the best: discard, whatever the seeds left")
+	}
+	if AcceptMargin.Drop(Minimize, 0.115, ev.Best, Noise{Std: 0.01, DF: 8}) {
+		t.Error("half a noise floor behind the best: not a clear margin, keep running")
+	}
+	if !AcceptMargin.Drop(Minimize, 0.13, ev.Best, Noise{Std: 0.01, DF: 8}) {
+		t.Error("two noise floors behind the best: drop")
+	}
+}
+
+// simulate runs experiments of a change whose true effect is effect noise
+// floors (positive: better; the metric is minimised) against a baseline
+// measured with 5 seeds, each with fresh noise from a fixed RNG, as the
+// loop runs them: one seed, the drop check, the planned second seed, then
+// seeds while the rule asks for more (at most 4). It returns the share
+// kept and the seeds spent on average.
+func simulate(rule AcceptRule, effect float64, n int) (kept, seeds float64) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	draw := func(mean float64) float64 { return mean + rng.NormFloat64() }
+	for range n {
+		base := []float64{draw(0), draw(0), draw(0), draw(0), draw(0)}
+		noise := PooledNoise(base)
+		ev := Evidence{Seeds: []float64{draw(-effect)}, Best: base, Noise: noise, MaxSeeds: 4}
+		if !rule.Drop(Minimize, ev.Seeds[0], base, noise) {
+			ev.Seeds = append(ev.Seeds, draw(-effect))
+			v := rule.Judge(Minimize, ev)
+			for ; v == MoreSeeds; v = rule.Judge(Minimize, ev) {
+				ev.Seeds = append(ev.Seeds, draw(-effect))
+			}
+			if v == Keep {
+				kept++
+			}
+		}
+		seeds += float64(len(ev.Seeds))
+	}
+	return kept / float64(n), seeds / float64(n)
+}
+
+// TestMarginRuleErrorRates: over 4,000 simulated experiments each, an
+// unchanged script is kept at most 5 % of the time and a change 3 noise
+// floors better at least 80 %; the mean rule keeps the unchanged script
+// about half the time (the simulation can tell the two apart).
+func TestMarginRuleErrorRates(t *testing.T) {
+	const n = 4000
+	falseKeep, nullSeeds := simulate(AcceptMargin, 0, n)
+	power, realSeeds := simulate(AcceptMargin, 3, n)
+	oldFalse, oldSeeds := simulate(AcceptMean, 0, n)
+	oldPower, _ := simulate(AcceptMean, 3, n)
+	t.Logf("margin: false keeps %.3f (%.2f seeds), power at 3 sigma %.3f (%.2f seeds); mean: false keeps %.3f (%.2f seeds), power %.3f",
+		falseKeep, nullSeeds, power, realSeeds, oldFalse, oldSeeds, oldPower)
+	if falseKeep > 0.05 {
+		t.Errorf("the margin rule keeps %.1f %% of unchanged scripts, want at most 5 %%", 100*falseKeep)
+	}
+	if power < 0.8 {
+		t.Errorf("the margin rule keeps %.1f %% of changes 3 noise floors better, want at least 80 %%", 100*power)
+	}
+	if oldFalse < 0.3 {
+		t.Errorf("the mean rule keeps %.1f %% of unchanged scripts: the simulation should show it near half", 100*oldFalse)
+	}
+}
