@@ -1,6 +1,7 @@
 """Trusted evaluate phase: computes the task's metric on the held-out splits
 with the task's own evaluate.py, while the exported model runs sealed in a
-process of its own (ar_modelproc) that never sees a label and cannot open a
+process of its own (ar_modelproc; several side by side on the CPU,
+ar_sealed) that never sees a label and cannot open a
 file or a socket.
 
     ar_eval.py TASK_DIR MODEL DEVICE SEAL NAME=SPLIT...
@@ -86,8 +87,8 @@ def main():
     task_dir, model_path, device, seal = sys.argv[1:5]
     fd = int(os.environ["AUTORESEARCH_EVENTS_FD"])
     threads = int(os.environ.get("AUTORESEARCH_THREADS", "0")) or (os.cpu_count() or 1)
-    # Forked first, before this process reads any held-out data; it warms
-    # up and waits to be told to load the model.
+    # Forked first, before this process reads any held-out data; they warm
+    # up and wait to be told to load the model.
     model = ar_sealed.SealedModel(model_path, device, threads, seal == "required")
     torch.set_num_threads(threads)
     try:

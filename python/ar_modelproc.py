@@ -334,6 +334,8 @@ class ModelProcess:
         """End the process once every answer is in. An attempt the seal
         caught meanwhile (in a thread of the model's, say) still fails the
         evaluation; one it would make later cannot change an answer."""
+        if self._status is not None:
+            self._ended()
         pid, status = os.waitpid(self.pid, os.WNOHANG)
         if pid:
             self._status = status

@@ -14,7 +14,8 @@ import struct
 
 # System calls that open, create, rename or remove files, make sockets, run
 # programs, mount, or reach into another process (its memory, its
-# descriptors, its registers through perf), by architecture: (AUDIT_ARCH,
+# descriptors, its registers through perf, System V or POSIX IPC that a
+# sibling model process could share), by architecture: (AUDIT_ARCH,
 # the seccomp call's number, denied calls). A call that is not listed,
 # read and write on the pipes, memory, threads and clocks among them, is
 # allowed.
@@ -29,6 +30,9 @@ _TABLES = {
         "execve": 59, "execveat": 322, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
         "pidfd_open": 434, "pidfd_getfd": 438, "perf_event_open": 298, "io_uring_setup": 425,
         "io_uring_enter": 426, "io_uring_register": 427, "bpf": 321,
+        "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
+        "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
+        "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245,
     }),
     "aarch64": (0xC00000B7, 277, {
         "openat": 56, "openat2": 437, "open_by_handle_at": 265, "name_to_handle_at": 264,
@@ -39,6 +43,9 @@ _TABLES = {
         "process_vm_readv": 270, "process_vm_writev": 271, "pidfd_open": 434, "pidfd_getfd": 438,
         "perf_event_open": 241, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
         "bpf": 280,
+        "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182, "mq_timedreceive": 183, "mq_notify": 184,
+        "mq_getsetattr": 185, "msgget": 186, "msgctl": 187, "msgrcv": 188, "msgsnd": 189, "semget": 190,
+        "semctl": 191, "semtimedop": 192, "semop": 193, "shmget": 194, "shmctl": 195, "shmat": 196, "shmdt": 197,
     }),
 }
 

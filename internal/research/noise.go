@@ -18,9 +18,12 @@ type Noise struct {
 
 // PooledNoise pools the variances of groups of repeated measurements, each
 // group one script's seed metrics (a group of one tells nothing).
-func PooledNoise(groups ...[]float64) Noise {
-	var ss float64
-	df := 0
+func PooledNoise(groups ...[]float64) Noise { return Noise{}.With(groups...) }
+
+// With is n pooled with more groups of repeated measurements.
+func (n Noise) With(groups ...[]float64) Noise {
+	ss := n.Std * n.Std * float64(n.DF)
+	df := n.DF
 	for _, g := range groups {
 		if len(g) < 2 {
 			continue
@@ -63,13 +66,12 @@ const (
 )
 
 // The margin rule's error rates. A change that is no better is kept at
-// most keepAlpha of the time at each look (at most three looks: the
-// planned seeds, then each seed added up to the cap, which keeps the
-// whole run under 5 %, TestMarginRuleErrorRates); a first seed is dropped
-// when a change that is no better would be that far behind the best only
-// dropAlpha of the time.
+// most keepAlpha of the time in all, spread over the looks (one for each
+// seed count from 2 to the cap: TestMarginRuleErrorRates); a first seed
+// is dropped when a change that is no better would be that far behind the
+// best only dropAlpha of the time.
 const (
-	keepAlpha = 0.02
+	keepAlpha = 0.05
 	dropAlpha = 0.2
 )
 
@@ -85,8 +87,10 @@ type Evidence struct {
 
 // Judge decides an experiment under r: keep, discard, or (the margin rule,
 // below the cap) more seeds when it is ahead of the best but not yet
-// clearly. Without a noise floor (no script measured twice yet) the
-// margin rule judges as the mean rule does.
+// clearly. The margin rule pools the experiment's own seeds into the noise
+// floor (a change that makes results noisier is judged by that too).
+// Without a noise floor (no script measured twice yet, or none that
+// varied) it judges as the mean rule does.
 func (r AcceptRule) Judge(d Direction, ev Evidence) Verdict {
 	if len(ev.Best) == 0 {
 		return Keep
@@ -94,12 +98,14 @@ func (r AcceptRule) Judge(d Direction, ev Evidence) Verdict {
 	mean, _ := MeanStd(ev.Seeds)
 	best, _ := MeanStd(ev.Best)
 	ahead := d.improvement(mean, best)
-	if r == AcceptMean || ev.Noise.DF == 0 {
+	noise := ev.Noise.With(ev.Seeds)
+	if r == AcceptMean || noise.DF == 0 || noise.Std == 0 {
 		return map[bool]Verdict{true: Keep, false: Discard}[ahead > 0]
 	}
-	se := ev.Noise.Std * math.Sqrt(1/float64(len(ev.Seeds))+1/float64(len(ev.Best)))
+	se := noise.Std * math.Sqrt(1/float64(len(ev.Seeds))+1/float64(len(ev.Best)))
+	looks := max(1, ev.MaxSeeds-1)
 	switch {
-	case ahead > ev.Noise.critical(keepAlpha)*se:
+	case ahead > noise.critical(keepAlpha/float64(looks))*se:
 		return Keep
 	case ahead > 0 && len(ev.Seeds) < ev.MaxSeeds:
 		return MoreSeeds
@@ -117,7 +123,7 @@ func (r AcceptRule) Drop(d Direction, first float64, best []float64, noise Noise
 	}
 	mean, _ := MeanStd(best)
 	behind := -d.improvement(first, mean)
-	if r == AcceptMean || noise.DF == 0 {
+	if r == AcceptMean || noise.DF == 0 || noise.Std == 0 {
 		return behind > 0
 	}
 	return behind > noise.critical(dropAlpha)*noise.Std*math.Sqrt(1+1/float64(len(best)))

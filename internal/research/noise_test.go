@@ -106,7 +106,7 @@ func simulate(rule AcceptRule, effect float64, n int) (kept, seeds float64) {
 // TestMarginRuleErrorRates: over 4,000 simulated experiments each, an
 // unchanged script is kept at most 5 % of the time and a change 3 noise
 // floors better at least 80 %; the mean rule keeps the unchanged script
-// about half the time (the simulation can tell the two apart).
+// about 40 % of the time (the simulation can tell the two apart).
 func TestMarginRuleErrorRates(t *testing.T) {
 	const n = 4000
 	falseKeep, nullSeeds := simulate(AcceptMargin, 0, n)

@@ -36,13 +36,13 @@ class Slow(torch.nn.Module):
 path = os.path.join(tempfile.mkdtemp(), "model.pt")
 torch.jit.script(Slow()).save(path)
 m = ar_sealed.SealedModel(path, "cpu", 2, False)
-busiest, ask = 0, m._ask
+busiest, ask = 0, m._scoring._ask
 def counting_ask(x):
     global busiest
     ticket = ask(x)
     busiest = max(busiest, sum(p.busy for p in m._procs))
     return ticket
-m._ask = counting_ask
+m._scoring._ask = counting_ask
 m.go()
 m.ready()
 inputs = [torch.full((1, 3), float(n)) for n in (4000, 0, 1, 0, 2000, 0, 3)]
@@ -74,6 +74,8 @@ def shared_maps(pid):
         n += hi - lo == size and "zero" in line
     return n
 print("shared maps", [shared_maps(p.pid) for p in m._procs])
+f = m.fresh()
+print("fresh", "ok" if not m._procs[-1].busy and torch.equal(f(torch.ones(1, 2)), torch.full((1, 2), 2.0)) and busiest <= 2 else "wrong")
 m.finish()
 plan = [ar_sealed.workers_for(*a) for a in (("cpu", 16), ("cpu", 3), ("cpu", 1), ("cuda", 16), ("cuda:1", 4), ("mps", 8))]
 os.environ["AUTORESEARCH_EVAL_FAST"] = "0"
@@ -92,7 +94,7 @@ func TestModelCallsSideBySide(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
-	want := "order ok\ninner ok\nerror ok\nafter ok\nbatches ok\nworkers 2 busy at once 2\nshared maps [1, 1]\nplan [8, 3, 1, 1, 1, 1] 1"
+	want := "order ok\ninner ok\nerror ok\nafter ok\nbatches ok\nworkers 2 busy at once 2\nshared maps [1, 1, 1]\nfresh ok\nplan [8, 3, 1, 1, 1, 1] 1"
 	if got := strings.TrimSpace(string(b)); got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}

@@ -113,6 +113,7 @@ func TestFailureKinds(t *testing.T) {
 		{"oom.py", research.FailOOM, "MemoryError"},
 		{"lookahead.py", research.FailExport, "not causal"},
 		{"lookahead_late.py", research.FailExport, "not causal"},
+		{"lookahead_offset.py", research.FailExport, "not causal"},
 	}
 	for _, c := range cases {
 		t.Run(c.script, func(t *testing.T) {

@@ -47,6 +47,8 @@ actions = {
     "ptrace_parent": ptrace_parent,
     "read_parent_memory": read_parent,
     "perf_on_parent": perf_on_parent,
+    "sysv_shared_memory": lambda: libc.shmget(0, 4096, 0o1600),
+    "posix_queue": lambda: libc.mq_open(b"/q", 0o100 | 2, 0o600, None),
 }
 out = {}
 for name, act in actions.items():
@@ -90,8 +92,8 @@ func TestSealKills(t *testing.T) {
 			t.Errorf("%s: ended with %d, want %d", action, code, want)
 		}
 	}
-	if len(got) != 14 {
-		t.Errorf("%d actions reported, want 14: %v", len(got), got)
+	if len(got) != 16 {
+		t.Errorf("%d actions reported, want 16: %v", len(got), got)
 	}
 }
 
