@@ -19,7 +19,6 @@ side. The wire is ar_wire.
 """
 import ctypes
 import io
-import mmap
 import os
 import signal
 import stat
@@ -193,7 +192,7 @@ def _serve(req, rep, shared, model_path, device_name, threads, require):
     del blob
     quick = fast()
     ar_wire.send(rep, {"loaded": True, "frozen": frozen})
-    inputs, outputs = ar_wire.Region(shared, 0), ar_wire.Region(shared, ar_wire.Region.SIZE)
+    inputs, outputs = ar_wire.halves(shared)
     while True:
         try:
             header, payload = ar_wire.recv(req)
@@ -239,7 +238,7 @@ class ModelProcess:
         self._rep, rep_w = os.pipe()
         for fd in (self._req, rep_w):
             ar_wire.grow_pipe(fd)
-        self.shared = mmap.mmap(-1, 2 * ar_wire.Region.SIZE)  # inputs, outputs; pages taken when touched
+        self.shared = ar_wire.shared_memory()
         self.pid = os.fork()
         if self.pid == 0:  # the model process
             code = 0
@@ -254,8 +253,7 @@ class ModelProcess:
             os._exit(code)
         os.close(req_r)
         os.close(rep_w)
-        self._inputs = ar_wire.Region(self.shared, 0)
-        self._outputs = ar_wire.Region(self.shared, ar_wire.Region.SIZE)
+        self._inputs, self._outputs = ar_wire.halves(self.shared)
         self._status = None
         self._asked = None  # the shape of the input asked about, until its answer is taken
 

@@ -11,6 +11,7 @@ tensor: the model process runs untrusted code.
 import ctypes
 import fcntl
 import json
+import mmap
 import os
 import struct
 
@@ -80,6 +81,18 @@ class Region:
     def view(self, dtype, numel, shape):
         """A tensor over the region's bytes (no copy)."""
         return torch.frombuffer(self.mm, dtype=dtype, count=numel, offset=self.offset).view(shape)
+
+
+def shared_memory():
+    """The memory one model process and the evaluator share, mapped before
+    the fork: pages are taken only when touched."""
+    return mmap.mmap(-1, 2 * Region.SIZE)
+
+
+def halves(mm):
+    """(inputs, outputs): the evaluator's half of shared_memory() and the
+    model process's."""
+    return Region(mm, 0), Region(mm, Region.SIZE)
 
 
 def send(fd, header, tensor=None, region=None):
