@@ -92,7 +92,10 @@ type Evidence struct {
 // Without a noise floor (no script measured twice yet, or none that
 // varied) it judges as the mean rule does.
 func (r AcceptRule) Judge(d Direction, ev Evidence) Verdict {
-	if len(ev.Best) == 0 {
+	switch {
+	case len(ev.Seeds) == 0:
+		return Discard
+	case len(ev.Best) == 0:
 		return Keep
 	}
 	mean, _ := MeanStd(ev.Seeds)

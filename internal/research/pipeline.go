@@ -7,33 +7,38 @@ import (
 )
 
 // Store records experiments. SetGoal records the task's goal (every later
-// Best and Decide of the task ranks by it); a goal other than the one
-// recorded is an error wrapping ErrGoalChanged (CheckGoal) once the task
-// has experiments. Best returns the kept experiment ahead of all others
-// by Direction.Ahead under that goal (a store may rank tasks recorded
-// before goals existed by what it can tell of them), or nil and no error
-// when the task has none. Create assigns ID, Seq and CreatedAt
-// and computes the diff against the parent; Finish records the outcome
-// of an experiment whose status is already set. Decide
-// records a completed run's outcome and its status, set by Conclude
-// against the task's best at that moment, and stamps FinishedAt, in one
-// step that no other decision on the task interleaves with (experiments
-// in flight, other processes on the same database): so each kept
-// experiment beats every one kept before it.
+// Best, Standing and Decide of the task ranks by it); a goal other than
+// the one recorded is an error wrapping ErrGoalChanged (CheckGoal) once
+// the task has experiments. Best returns the kept experiment ahead of all
+// others by Direction.Ahead under that goal (a store may rank tasks
+// recorded before goals existed by what it can tell of them), or nil and
+// no error when the task has none; Standing returns the task's standing
+// (NewStanding with that best). Create assigns ID, Seq and CreatedAt and
+// computes the diff against the parent; Finish records the outcome of an
+// experiment whose status is already set. Decide records a completed
+// run's outcome and its status, set by Conclude against the task's
+// standing at that moment, and stamps FinishedAt, in one step that no
+// other decision on the task interleaves with (experiments in flight,
+// other processes on the same database): so each kept experiment beats
+// every one kept before it.
 type Store interface {
 	SetGoal(ctx context.Context, task string, g Goal) error
 	Best(ctx context.Context, task string) (*Experiment, error)
+	Standing(ctx context.Context, task string) (Standing, error)
 	Create(ctx context.Context, e *Experiment) error
 	Finish(ctx context.Context, e *Experiment) error
 	Decide(ctx context.Context, e *Experiment) error
 }
 
-// Conclude sets e's status from its outcome with the acceptance rule.
-func Conclude(e *Experiment, d Direction, best *float64) {
+// Conclude sets e's status from its outcome with e's acceptance rule
+// against st: kept only when the rule keeps it now (an experiment the
+// rule would still give more seeds, the best having moved meanwhile, is
+// discarded: it did not show it is better).
+func Conclude(e *Experiment, d Direction, st Standing) {
 	switch {
 	case e.Outcome.Failure != "":
 		e.Status = StatusFailed
-	case e.Outcome.Mean != nil && Accept(d, *e.Outcome.Mean, best):
+	case e.Outcome.Mean != nil && e.Rule.Judge(d, st.evidence(e, &e.Outcome)) == Keep:
 		e.Status = StatusKept
 	default:
 		e.Status = StatusDiscarded
@@ -41,36 +46,34 @@ func Conclude(e *Experiment, d Direction, best *float64) {
 }
 
 // RunOne takes one script through the whole pipeline: it records the
-// task's goal and e as running, runs e's seeds (RunSeeds), and has the
-// store decide keep or discard against the task's best when the run ends
-// (not the best when it started: others may have finished meanwhile).
+// task's goal and e as running, runs e's seeds (RunSeeds: its planned
+// seeds and those its rule asks for, AcceptMargin unless e says), and has
+// the store decide keep or discard against the task's standing when the
+// run ends (not when it started: others may have finished meanwhile).
 // When ctx is cancelled mid-run, e is recorded as interrupted and ctx's
 // error returned.
 func RunOne(ctx context.Context, store Store, runner Runner, g Goal, e *Experiment) error {
 	if err := store.SetGoal(ctx, e.Task, g); err != nil {
 		return err
 	}
-	bestExp, err := store.Best(ctx, e.Task)
+	st, err := store.Standing(ctx, e.Task)
 	if err != nil {
 		return err
 	}
-	var best *float64
-	if bestExp != nil {
-		best = bestExp.Outcome.Mean
-		if e.ParentID == nil && e.Mode == ModeEval {
-			e.ParentID = &bestExp.ID // a user's script is judged against, and diffed with, the best
-		}
+	if st.BestID != 0 && e.ParentID == nil && e.Mode == ModeEval {
+		e.ParentID = &st.BestID // a user's script is judged against, and diffed with, the best
 	}
 	plan := runner.Plan()
+	if e.Rule == "" {
+		e.Rule = AcceptMargin
+	}
 	e.Status = StatusRunning
-	e.TrainSeconds, e.SeedsPlanned = plan.TrainSeconds, len(plan.Seeds)
+	e.TrainSeconds = plan.TrainSeconds
+	e.SeedsPlanned, e.SeedsMax = plan.seeds(e)
 	if err := store.Create(ctx, e); err != nil {
 		return err
 	}
-	if e.Mode == ModeBaseline {
-		best = nil // a baseline measurement always runs every seed
-	}
-	out, runErr := RunSeeds(ctx, runner, g.Direction, e, best)
+	out, runErr := RunSeeds(ctx, runner, g.Direction, e, st)
 	e.Outcome, e.SeedsDone = out, out.SeedsOK()
 	if runErr != nil {
 		_ = Finalize(ctx, runner, e, false)
@@ -117,7 +120,7 @@ func Finalize(ctx context.Context, runner Runner, e *Experiment, test bool) erro
 }
 
 // finalist says whether e's test metric is wanted: a successful baseline,
-// or an experiment that beats the best now. Its decision comes later and
+// or an experiment that its rule keeps against the standing now. Its decision comes later and
 // only against a best at least as good, so every kept experiment is a
 // finalist (a finalist overtaken meanwhile is discarded with its test
 // metric: more evaluation, never less).
@@ -128,15 +131,11 @@ func finalist(ctx context.Context, store Store, g Goal, e *Experiment) bool {
 	if e.Mode == ModeBaseline {
 		return true
 	}
-	best, err := store.Best(ctx, e.Task)
+	st, err := store.Standing(ctx, e.Task)
 	if err != nil {
 		return true // better a test evaluation too many than a kept experiment without one
 	}
-	var mean *float64
-	if best != nil {
-		mean = best.Outcome.Mean
-	}
-	return Accept(g.Direction, *e.Outcome.Mean, mean)
+	return e.Rule.Judge(g.Direction, st.evidence(e, &e.Outcome)) == Keep
 }
 
 // interrupted records e, whose run ended with runErr (cancelled: the

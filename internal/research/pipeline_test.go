@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 
@@ -24,9 +25,14 @@ type seedRunner struct {
 	metric map[int64]float64
 	err    error
 	asked  []SeedSpec
+	plan   Plan // its seed counts (the budget and seeds are set here)
 }
 
-func (r *seedRunner) Plan() Plan { return Plan{TrainSeconds: 30, Seeds: r.seeds} }
+func (r *seedRunner) Plan() Plan {
+	p := r.plan
+	p.TrainSeconds, p.Seeds = 30, r.seeds
+	return p
+}
 
 func (r *seedRunner) RunSeed(_ context.Context, s SeedSpec) (SeedRun, error) {
 	r.mu.Lock()
@@ -102,25 +108,25 @@ func TestRunOneShortCircuitsExceptForBaselines(t *testing.T) {
 func TestRunSeedsAggregates(t *testing.T) {
 	ctx := context.Background()
 	r := &seedRunner{seeds: []int64{1, 2, 3}, sealed: true, metric: map[int64]float64{1: 1, 2: 2, 3: 3}}
-	out, err := RunSeeds(ctx, r, Minimize, &Experiment{ID: 7, Code: "c"}, nil)
+	out, err := RunSeeds(ctx, r, Minimize, &Experiment{ID: 7, Code: "c"}, Standing{})
 	if err != nil || *out.Mean != 2 || *out.Std != 1 || *out.Test != 2 || !out.Sealed || out.SeedsOK() != 3 {
 		t.Fatalf("outcome %+v, %v; want mean 2, std 1, test 2, sealed", out, err)
 	}
 	r.sealed = false // seed 2 now runs unsealed
-	if out, _ := RunSeeds(ctx, r, Minimize, &Experiment{}, nil); out.Sealed {
+	if out, _ := RunSeeds(ctx, r, Minimize, &Experiment{}, Standing{}); out.Sealed {
 		t.Fatal("one unsealed seed of three: the outcome must not be sealed")
 	}
 	if r.asked[2] != (SeedSpec{ExperimentID: 7, Code: "c", Seed: 3}) {
 		t.Fatalf("third spec %+v", r.asked[2])
 	}
 	r = &seedRunner{seeds: []int64{1, 2, 3}, sealed: true, metric: map[int64]float64{1: 1}}
-	out, _ = RunSeeds(ctx, r, Minimize, &Experiment{}, nil)
+	out, _ = RunSeeds(ctx, r, Minimize, &Experiment{}, Standing{})
 	if len(r.asked) != 2 || out.Failure != FailCrash || out.Excerpt != "boom" || out.Mean != nil || out.Sealed {
 		t.Fatalf("a failed second seed: asked %d, outcome %+v; want stop there, failed, no mean, unsealed", len(r.asked), out)
 	}
-	best := 1.5
+	best := Standing{BestID: 1, BestSeeds: []float64{1.5}} // no noise floor yet: the mean rule's drop
 	r = &seedRunner{seeds: []int64{1, 2}, metric: map[int64]float64{1: 1, 2: 3}}
-	if out, _ = RunSeeds(ctx, r, Maximize, &Experiment{}, &best); len(out.Seeds) != 1 || *out.Mean != 1 {
+	if out, _ = RunSeeds(ctx, r, Maximize, &Experiment{}, best); len(out.Seeds) != 1 || *out.Mean != 1 {
 		t.Fatalf("maximizing, first seed 1 below best 1.5: %d seeds, want the short-circuit after 1", len(out.Seeds))
 	}
 }
@@ -157,11 +163,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestRunSeedsHoldsTheRunnerToItsContract(t *testing.T) {
 	nan := &seedRunner{seeds: []int64{1}, metric: map[int64]float64{1: math.NaN()}}
-	out, err := RunSeeds(context.Background(), nan, Minimize, &Experiment{}, nil)
+	out, err := RunSeeds(context.Background(), nan, Minimize, &Experiment{}, Standing{})
 	if err != nil || out.Failure != FailDivergence || out.Mean != nil {
 		t.Fatalf("a NaN metric reported OK: %+v, %v; want a divergence failure, no mean", out, err)
 	}
-	if _, err := RunSeeds(context.Background(), &seedRunner{}, Minimize, &Experiment{}, nil); err == nil {
+	if _, err := RunSeeds(context.Background(), &seedRunner{}, Minimize, &Experiment{}, Standing{}); err == nil {
 		t.Fatal("a plan without seeds ran; want an error")
 	}
 }
@@ -234,5 +240,68 @@ func TestOnlyFinalistsAreTested(t *testing.T) {
 	}
 	if best, _ := st.Best(ctx, "t"); best.Seq != 3 {
 		t.Fatalf("best is #%d, want #3 (what failed on test is not kept)", best.Seq)
+	}
+}
+
+// table scores each seed from a map; a seed missing from it fails.
+func table(seeds []int64, metric map[int64]float64) *seedRunner {
+	return &seedRunner{seeds: seeds, metric: metric}
+}
+
+// TestMarginRuleSeeds: on a task whose baseline measured a noise floor,
+// a change ahead of the best by less than the noise allows earns seeds
+// after the planned ones (numbered after the plan's) up to the cap, and
+// is discarded if still unclear; a change clearly ahead is kept on its
+// planned seeds; a first seed a little behind the best (2.5 now) is not
+// dropped, one far behind is; under --accept mean the same unclear change is kept on its
+// planned seeds alone.
+func TestMarginRuleSeeds(t *testing.T) {
+	ctx := context.Background()
+	st := &researchtest.MemStore{}
+	base := table([]int64{1, 2}, map[int64]float64{1: 3.0, 2: 3.2, 3: 2.9, 4: 3.1, 5: 3.0}) // std 0.114
+	base.plan = Plan{BaselineSeeds: 5}
+	b := &Experiment{Task: "t", Mode: ModeBaseline}
+	if err := RunOne(ctx, st, base, minimize, b); err != nil || len(base.asked) != 5 || b.SeedsPlanned != 5 {
+		t.Fatalf("baseline: %v, ran %d seeds (planned %d); want 5", err, len(base.asked), b.SeedsPlanned)
+	}
+	for _, c := range []struct {
+		name   string
+		rule   AcceptRule
+		metric map[int64]float64
+		seeds  []int64
+		want   Status
+	}{
+		{"unclear", AcceptMargin, map[int64]float64{1: 3.0, 2: 3.0, 3: 3.0, 4: 3.0}, []int64{1, 2, 3, 4}, StatusDiscarded},
+		{"unclear, mean rule", AcceptMean, map[int64]float64{1: 3.0, 2: 3.0, 3: 3.0, 4: 3.0}, []int64{1, 2}, StatusKept},
+		{"clear", AcceptMargin, map[int64]float64{1: 2.5, 2: 2.5}, []int64{1, 2}, StatusKept},
+		{"a little behind", AcceptMargin, map[int64]float64{1: 2.55, 2: 2.55}, []int64{1, 2}, StatusDiscarded},
+		{"far behind", AcceptMargin, map[int64]float64{1: 3.5, 2: 2.0}, []int64{1}, StatusDiscarded},
+	} {
+		r := table([]int64{1, 2}, c.metric)
+		e := &Experiment{Task: "t", Mode: ModeEval, Rule: c.rule}
+		if err := RunOne(ctx, st, r, minimize, e); err != nil {
+			t.Fatal(err)
+		}
+		var asked []int64
+		for _, s := range r.asked {
+			asked = append(asked, s.Seed)
+		}
+		if e.Status != c.want || !slices.Equal(asked, c.seeds) || e.SeedsPlanned != 2 {
+			t.Errorf("%s: %s after seeds %v (planned %d, at most %d); want %s after %v", c.name, e.Status, asked, e.SeedsPlanned, e.SeedsMax, c.want, c.seeds)
+		}
+	}
+}
+
+func TestPlanSeedsAfterThePlanned(t *testing.T) {
+	p := Plan{Seeds: []int64{42, 44, 43}}
+	var got []int64
+	for i := range 6 {
+		got = append(got, p.Seed(i))
+	}
+	if want := []int64{42, 44, 43, 45, 46, 47}; !slices.Equal(got, want) {
+		t.Fatalf("seeds %v, want %v", got, want)
+	}
+	if got := (Plan{Seeds: []int64{7, 8}}).Seed(2); got != 9 {
+		t.Fatalf("third seed after 7, 8: %d, want 9", got)
 	}
 }

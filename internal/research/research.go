@@ -166,9 +166,11 @@ type Experiment struct {
 	Code         string
 	Diff         string
 	Status       Status
-	TrainSeconds float64 // the budget it ran under
-	SeedsPlanned int
-	SeedsDone    int // seeds that produced a metric
+	TrainSeconds float64    // the budget it ran under
+	Rule         AcceptRule // how it was judged ("": recorded before rules were)
+	SeedsPlanned int        // the seeds it runs unless dropped after its first
+	SeedsMax     int        // the seeds its rule may give it (0: recorded before rules were)
+	SeedsDone    int        // seeds that produced a metric
 	Outcome      Outcome
 	Cost         Cost
 	CreatedAt    time.Time

@@ -90,19 +90,6 @@ func (d Direction) BestSoFar(prev *float64, p Point) *float64 {
 	return p.Mean
 }
 
-// Accept is the acceptance rule: keep when the mean over seeds beats the
-// best mean so far, or when there is no best yet.
-func Accept(d Direction, mean float64, best *float64) bool {
-	return best == nil || d.Better(mean, *best)
-}
-
-// ShortCircuit reports whether the remaining seeds can be skipped: the
-// first seed's metric is already worse than the best mean, so the
-// experiment cannot reasonably be kept.
-func ShortCircuit(d Direction, first float64, best *float64) bool {
-	return best != nil && d.Better(*best, first)
-}
-
 // MeanStd returns the mean and the sample standard deviation (0 for a
 // single value) of xs, which must not be empty.
 func MeanStd(xs []float64) (mean, std float64) {

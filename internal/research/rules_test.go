@@ -7,34 +7,6 @@ import (
 
 func ptr(v float64) *float64 { return &v }
 
-func TestAcceptAndShortCircuit(t *testing.T) {
-	cases := []struct {
-		name      string
-		d         Direction
-		value     float64
-		best      *float64
-		accept    bool
-		shortStop bool
-	}{
-		{"no best yet", Minimize, 3, nil, true, false},
-		{"better when minimizing", Minimize, 2.9, ptr(3), true, false},
-		{"equal is not better", Minimize, 3, ptr(3), false, false},
-		{"worse when minimizing", Minimize, 3.1, ptr(3), false, true},
-		{"better when maximizing", Maximize, 0.9, ptr(0.8), true, false},
-		{"worse when maximizing", Maximize, 0.7, ptr(0.8), false, true},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := Accept(c.d, c.value, c.best); got != c.accept {
-				t.Errorf("Accept = %v, want %v", got, c.accept)
-			}
-			if got := ShortCircuit(c.d, c.value, c.best); got != c.shortStop {
-				t.Errorf("ShortCircuit = %v, want %v", got, c.shortStop)
-			}
-		})
-	}
-}
-
 func TestMeanStd(t *testing.T) {
 	cases := []struct {
 		xs        []float64

@@ -4,13 +4,50 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 )
 
-// Plan is how a runner runs every experiment: the training budget and
-// the seeds in order.
+// Plan is how a runner runs every experiment: the training budget, the
+// seeds in order, how many of them a baseline runs (at least every
+// planned seed) and how many an experiment may get when the margin rule
+// asks for more (at least every planned seed; 0: twice as many).
 type Plan struct {
-	TrainSeconds float64
-	Seeds        []int64
+	TrainSeconds  float64
+	Seeds         []int64
+	BaselineSeeds int
+	MaxSeeds      int
+}
+
+// Seed is the i-th seed (from 0): the planned ones, then the numbers after
+// the last planned one that are not planned already.
+func (p Plan) Seed(i int) int64 {
+	if i < len(p.Seeds) {
+		return p.Seeds[i]
+	}
+	next := p.Seeds[len(p.Seeds)-1]
+	for n := len(p.Seeds) - 1; n < i; {
+		next++
+		if !slices.Contains(p.Seeds, next) {
+			n++
+		}
+	}
+	return next
+}
+
+// seeds is how many seeds e runs at least (planned) and at most under
+// its rule.
+func (p Plan) seeds(e *Experiment) (planned, most int) {
+	planned = len(p.Seeds)
+	if e.Mode == ModeBaseline {
+		return max(planned, p.BaselineSeeds), max(planned, p.BaselineSeeds)
+	}
+	if e.Rule == AcceptMean {
+		return planned, planned
+	}
+	if p.MaxSeeds == 0 {
+		return planned, 2 * planned
+	}
+	return planned, max(planned, p.MaxSeeds)
 }
 
 // SeedSpec is one seed of one recorded experiment to run.
@@ -31,19 +68,25 @@ type Runner interface {
 	RunSeed(ctx context.Context, s SeedSpec) (SeedRun, error)
 }
 
-// RunSeeds runs e's code over the runner's seeds in order: it stops at
-// the first failure, or after the first seed when that is already worse
-// than best (ShortCircuit; best nil runs every seed), and aggregates the
-// seeds into an Outcome. On a runner error it returns the seeds finished
-// so far and the error.
-func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, best *float64) (Outcome, error) {
+// RunSeeds runs e's code over seeds in the plan's order, e.SeedsPlanned of
+// them and then more while e's rule finds it ahead of the best but not
+// clearly (MoreSeeds, up to e.SeedsMax). It stops at the first failure,
+// or after the first seed when the rule drops it (Drop: already behind
+// the best by a clear margin; a baseline runs every seed), and
+// aggregates the seeds into an Outcome. On a runner error it returns the
+// seeds finished so far and the error. An e without SeedsPlanned gets
+// the plan's for it.
+func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, st Standing) (Outcome, error) {
 	plan := r.Plan()
 	var out Outcome
 	if len(plan.Seeds) == 0 {
 		return out, errors.New("the runner plans no seed")
 	}
-	for i, seed := range plan.Seeds {
-		run, err := r.RunSeed(ctx, SeedSpec{ExperimentID: e.ID, Code: e.Code, Seed: seed})
+	if e.SeedsPlanned == 0 {
+		e.SeedsPlanned, e.SeedsMax = plan.seeds(e)
+	}
+	for i := 0; more(d, e, st, &out, i); i++ {
+		run, err := r.RunSeed(ctx, SeedSpec{ExperimentID: e.ID, Code: e.Code, Seed: plan.Seed(i)})
 		if err != nil {
 			return out, err
 		}
@@ -51,14 +94,25 @@ func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, best *f
 		out.Seeds = append(out.Seeds, run)
 		if !run.OK {
 			out.Failure, out.Excerpt = run.Failure, run.Excerpt
-			break
-		}
-		if i == 0 && ShortCircuit(d, *run.Metric, best) {
-			break
 		}
 	}
 	summarize(&out)
 	return out, nil
+}
+
+// more says whether e, with out's seeds, runs an i-th seed.
+func more(d Direction, e *Experiment, st Standing, out *Outcome, i int) bool {
+	switch {
+	case out.Failure != "":
+		return false
+	case i == 0:
+		return true
+	case i == 1 && e.Mode != ModeBaseline && e.Rule.Drop(d, *out.Seeds[0].Metric, st.BestSeeds, st.Noise):
+		return false
+	case i < e.SeedsPlanned:
+		return true
+	}
+	return i < e.SeedsMax && e.Rule.Judge(d, st.evidence(e, out)) == MoreSeeds
 }
 
 // checkSeed holds a runner to the contract: a seed reported OK has a

@@ -34,7 +34,7 @@ func TestAdversarialSuite(t *testing.T) {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".py"), func(t *testing.T) {
 			a := loadAdversary(t, f, s.subst)
 			r := s.runner(t, a)
-			out, err := runSeeds(context.Background(), r, a.code, nil)
+			out, err := runSeeds(context.Background(), r, a.code)
 			if err != nil {
 				t.Fatalf("the runner stopped: %v", err)
 			}

@@ -79,7 +79,7 @@ func TestTheClockTakesArrivalTimes(t *testing.T) {
 func TestSlowStartHonestScriptIsOnTime(t *testing.T) {
 	r := newTestRunner(t)
 	r.Cfg.TrainSeconds, r.Cfg.StartupAllowance, r.Cfg.SaveAllowance = 5, time.Second, time.Second
-	out, err := runSeeds(context.Background(), r, script(t, "slow_start.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "slow_start.py"))
 	if err != nil {
 		t.Fatal(err)
 	}

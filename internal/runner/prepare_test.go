@@ -81,7 +81,7 @@ func TestCIFARDownloadParseAndTrain(t *testing.T) {
 	r := &Runner{Env: env, Task: tk, TaskDir: tk.Source, Splits: splits, Exec: Local{}, Cfg: Config{
 		TrainSeconds: 1, Seeds: []int64{42}, StartupAllowance: 10 * time.Second, SaveAllowance: 5 * time.Second,
 		EvalTimeout: time.Minute, Device: "cpu", WorkDir: t.TempDir(), WithTest: true}}
-	out, err := runSeeds(context.Background(), r, tk.Baseline, nil)
+	out, err := runSeeds(context.Background(), r, tk.Baseline)
 	if err != nil || out.Failure != "" {
 		t.Fatalf("baseline on mini CIFAR: err %v failure %q\n%s", err, out.Failure, out.Excerpt)
 	}

@@ -62,9 +62,9 @@ func script(t *testing.T, name string) string {
 
 // runSeeds runs code over r's seeds as the research pipeline does, the
 // test split evaluated (as for a finalist) when r's config asks for it.
-func runSeeds(ctx context.Context, r *Runner, code string, best *float64) (research.Outcome, error) {
+func runSeeds(ctx context.Context, r *Runner, code string) (research.Outcome, error) {
 	e := &research.Experiment{Code: code}
-	out, err := research.RunSeeds(ctx, r, r.Task.Direction, e, best)
+	out, err := research.RunSeeds(ctx, r, r.Task.Direction, e, research.Standing{})
 	e.Outcome = out
 	if ferr := research.Finalize(ctx, r, e, r.Cfg.WithTest && err == nil && out.Failure == ""); err == nil {
 		err = ferr
@@ -117,7 +117,7 @@ func TestFailureKinds(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.script, func(t *testing.T) {
-			out, err := runSeeds(context.Background(), r, script(t, c.script), nil)
+			out, err := runSeeds(context.Background(), r, script(t, c.script))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,7 +141,7 @@ func TestFailureKinds(t *testing.T) {
 // model cannot know.
 func TestTheNextWindowTellsNothing(t *testing.T) {
 	r := newTestRunner(t)
-	out, err := runSeeds(context.Background(), r, script(t, "peek_next_window.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "peek_next_window.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestTheNextWindowTellsNothing(t *testing.T) {
 
 func TestFakeMetricIsIgnored(t *testing.T) {
 	r := newTestRunner(t)
-	out, err := runSeeds(context.Background(), r, script(t, "fake_metric.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "fake_metric.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestTrainPhaseSeesOnlyTrainingSplitAndNoSecrets(t *testing.T) {
 	t.Setenv("MY_SERVICE_TOKEN", "canary-token")
 	r := newTestRunner(t, 42, 137)
 	r.Cfg.WithTest = true
-	out, err := runSeeds(context.Background(), r, script(t, "told_nothing.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "told_nothing.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestTrainPhaseSeesOnlyTrainingSplitAndNoSecrets(t *testing.T) {
 func TestUniformMetricAndTimings(t *testing.T) {
 	r := newTestRunner(t, 42, 137)
 	r.Cfg.WithTest = true
-	out, err := runSeeds(context.Background(), r, script(t, "uniform.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "uniform.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestTimeoutKillsEverything(t *testing.T) {
 	r := newTestRunner(t)
 	r.Cfg.StartupAllowance, r.Cfg.SaveAllowance, r.Cfg.KillGrace = 3*time.Second, time.Second, time.Second
 	start := time.Now()
-	out, err := runSeeds(context.Background(), r, script(t, "sleep_forever.py"), nil)
+	out, err := runSeeds(context.Background(), r, script(t, "sleep_forever.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestCancelKillsEverything(t *testing.T) {
 		}
 		cancel()
 	}()
-	_, err := runSeeds(ctx, r, script(t, "sleep_forever.py"), nil)
+	_, err := runSeeds(ctx, r, script(t, "sleep_forever.py"))
 	if err == nil {
 		t.Fatal("want the context's error")
 	}

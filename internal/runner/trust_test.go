@@ -98,7 +98,7 @@ func (s *suite) prove(t *testing.T, a adversary, r *Runner) {
 		}
 		open := *r
 		open.Cfg.Isolation, open.Cfg.Hidden = sandbox.LevelNone, nil
-		out, err := runSeeds(context.Background(), &open, a.code, nil)
+		out, err := runSeeds(context.Background(), &open, a.code)
 		if err != nil || out.Mean == nil || *out.Mean >= limit {
 			t.Fatalf("without isolation the attack should score below %g, got %v (%q, %v): it proves nothing\n%s",
 				limit, out.Mean, out.Failure, err, out.Excerpt)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -42,11 +41,11 @@ func (d *DB) Create(ctx context.Context, e *research.Experiment) error {
 
 func insertExperiment(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO experiments
-		(task, seq, parent_id, mode, category, description, hypothesis, status, train_seconds, seeds_planned,
+		(task, seq, parent_id, mode, category, description, hypothesis, status, train_seconds, seeds_planned, accept_rule, seeds_max,
 		 proposer, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, propose_seconds, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Task, e.Seq, e.ParentID, e.Mode, e.Category, research.Clip(e.Description, maxText), research.Clip(e.Hypothesis, maxText),
-		e.Status, e.TrainSeconds, e.SeedsPlanned, e.Cost.Proposer, e.Cost.Model, e.Cost.InputTokens, e.Cost.OutputTokens,
+		e.Status, e.TrainSeconds, e.SeedsPlanned, e.Rule, e.SeedsMax, e.Cost.Proposer, e.Cost.Model, e.Cost.InputTokens, e.Cost.OutputTokens,
 		e.Cost.CacheReadTokens, e.Cost.CacheWriteTokens, e.Cost.USD, e.Cost.ProposeSeconds, e.CreatedAt.Format(time.RFC3339Nano))
 	if err != nil {
 		return err
@@ -130,7 +129,7 @@ func insertSeed(ctx context.Context, tx *sql.Tx, expID int64, s research.SeedRun
 }
 
 // Decide records e's outcome with its status decided, inside the write,
-// against the task's best at that moment by its recorded goal (see
+// against the task's standing at that moment by its recorded goal (see
 // research.Store).
 func (d *DB) Decide(ctx context.Context, e *research.Experiment) error {
 	return d.record(ctx, e, func(tx *sql.Tx) error {
@@ -141,12 +140,11 @@ func (d *DB) Decide(ctx context.Context, e *research.Experiment) error {
 		if g == nil {
 			return fmt.Errorf("task %s has no goal recorded (SetGoal first)", e.Task)
 		}
-		var best *float64
-		err = tx.QueryRowContext(ctx, `SELECT e.metric_mean FROM experiments e `+bestClause(*g), e.Task).Scan(&best)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		st, err := standing(ctx, tx, e.Task, *g)
+		if err != nil {
 			return err
 		}
-		research.Conclude(e, g.Direction, best)
+		research.Conclude(e, g.Direction, st)
 		now := time.Now()
 		e.FinishedAt = &now
 		return nil

@@ -17,7 +17,7 @@ const experimentCols = `e.id, e.task, e.seq, e.parent_id, (SELECT p.seq FROM exp
 	e.mode, e.category, e.description, e.hypothesis, e.status,
 	e.train_seconds, e.seeds_planned, e.seeds_done, e.metric_mean, e.metric_std, e.test_metric, e.failure_kind, e.failure_excerpt,
 	e.proposer, e.model, e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_tokens, e.cost_usd, e.propose_seconds,
-	e.created_at, e.finished_at, e.sealed`
+	e.created_at, e.finished_at, e.sealed, e.accept_rule, e.seeds_max`
 
 // query reads experiments (light) with a clause that follows FROM experiments e.
 func (d *DB) query(ctx context.Context, clause string, args ...any) ([]research.Experiment, error) {
@@ -46,7 +46,7 @@ func scanExperiment(rows *sql.Rows) (research.Experiment, error) {
 	err := rows.Scan(&e.ID, &e.Task, &e.Seq, &e.ParentID, &e.ParentSeq, &e.Mode, &e.Category, &e.Description, &e.Hypothesis,
 		&e.Status, &e.TrainSeconds, &e.SeedsPlanned, &e.SeedsDone, &o.Mean, &o.Std, &o.Test, &o.Failure, &o.Excerpt,
 		&c.Proposer, &c.Model, &c.InputTokens, &c.OutputTokens, &c.CacheReadTokens, &c.CacheWriteTokens, &c.USD,
-		&c.ProposeSeconds, &created, &finished, &o.Sealed)
+		&c.ProposeSeconds, &created, &finished, &o.Sealed, &e.Rule, &e.SeedsMax)
 	if err != nil {
 		return e, err
 	}

@@ -81,6 +81,30 @@ func (m *MemStore) best(task string) (*research.Experiment, error) {
 	return &c, nil
 }
 
+// Standing implements research.Store.
+func (m *MemStore) Standing(_ context.Context, task string) (research.Standing, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.standing(task)
+}
+
+func (m *MemStore) standing(task string) (research.Standing, error) {
+	best, err := m.best(task)
+	if err != nil {
+		return research.Standing{}, err
+	}
+	var all []research.Experiment
+	for _, e := range m.exps {
+		if e.Task == task {
+			all = append(all, *e)
+		}
+	}
+	if best != nil {
+		best.Outcome.Seeds = m.exps[best.ID-1].Outcome.Seeds
+	}
+	return research.NewStanding(best, all), nil
+}
+
 // Create implements research.Store.
 func (m *MemStore) Create(_ context.Context, e *research.Experiment) error {
 	m.mu.Lock()
@@ -131,15 +155,11 @@ func (m *MemStore) Decide(_ context.Context, e *research.Experiment) error {
 	if !ok {
 		return fmt.Errorf("decide experiment %d: task %s has no goal recorded (SetGoal first)", e.Seq, e.Task)
 	}
-	best, err := m.best(e.Task)
+	st, err := m.standing(e.Task)
 	if err != nil {
 		return err
 	}
-	var mean *float64
-	if best != nil {
-		mean = best.Outcome.Mean
-	}
-	research.Conclude(e, g.Direction, mean)
+	research.Conclude(e, g.Direction, st)
 	now := time.Now()
 	e.FinishedAt = &now
 	return m.finish(e)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -30,6 +31,7 @@ func StoreSuite(t *testing.T, open func(t *testing.T) research.LoopStore) {
 		{"OutcomeRoundTrip", outcomeRoundTrip},
 		{"MarkInterrupted", markInterrupted},
 		{"ConcurrentDecisions", concurrentDecisions},
+		{"StandingAndNoiseFloor", standingAndNoise},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
@@ -305,4 +307,50 @@ func describe(e *research.Experiment) string {
 		return "none"
 	}
 	return fmt.Sprintf("#%d (%v)", e.Seq, e.Outcome.Mean)
+}
+
+// seeded has the store decide a new experiment of mode with one seed per
+// metric (nil: that seed failed, and the experiment with it).
+func seeded(t *testing.T, s research.Store, mode research.Mode, metrics ...*float64) *research.Experiment {
+	t.Helper()
+	e := create(t, s, "n", "x", nil)
+	e.Mode, e.Rule = mode, research.AcceptMean
+	for i, m := range metrics {
+		run := research.SeedRun{Seed: int64(i + 1), OK: m != nil, Metric: m}
+		if m == nil {
+			run.Failure, e.Outcome.Failure = research.FailCrash, research.FailCrash
+		}
+		e.Outcome.Seeds = append(e.Outcome.Seeds, run)
+	}
+	if e.Outcome.Failure == "" {
+		mean, std := research.MeanStd(e.Outcome.Metrics())
+		e.Outcome.Mean, e.Outcome.Std = &mean, &std
+	}
+	e.SeedsDone = e.Outcome.SeedsOK()
+	must(t, s.Decide(bg, e))
+	return e
+}
+
+// standingAndNoise: the standing names the best with its seed metrics and
+// pools the noise floor over baselines and kept experiments only (not a
+// discarded or failed one's seeds).
+func standingAndNoise(t *testing.T, s research.LoopStore) {
+	must(t, s.SetGoal(bg, "n", minimum))
+	st, err := s.Standing(bg, "n")
+	if err != nil || st.BestID != 0 || st.Noise.DF != 0 {
+		t.Fatalf("an empty task's standing %+v, %v; want none", st, err)
+	}
+	seeded(t, s, research.ModeBaseline, f(1), f(3))
+	seeded(t, s, research.ModeEval, f(5), f(25))   // discarded: its spread is not the floor's
+	seeded(t, s, research.ModeBaseline, f(9), nil) // failed
+	kept := seeded(t, s, research.ModeEval, f(0.5), f(0.7), f(0.9))
+	st, err = s.Standing(bg, "n")
+	must(t, err)
+	want := research.PooledNoise([]float64{1, 3}, []float64{0.5, 0.7, 0.9})
+	if st.BestID != kept.ID || math.Abs(*st.BestMean-0.7) > 1e-12 || !slices.Equal(st.BestSeeds, []float64{0.5, 0.7, 0.9}) {
+		t.Fatalf("standing %+v; want best #%d with seeds 0.5, 0.7, 0.9", st, kept.Seq)
+	}
+	if st.Noise.DF != want.DF || math.Abs(st.Noise.Std-want.Std) > 1e-12 {
+		t.Fatalf("noise floor %+v, want %+v (the baseline's and the kept one's seeds)", st.Noise, want)
+	}
 }

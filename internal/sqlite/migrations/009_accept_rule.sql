@@ -1,0 +1,8 @@
+-- The rule each experiment was judged by ("margin": its improvement over
+-- the best had to exceed what the task's noise floor gives by chance;
+-- "mean": its mean had to beat the best mean at all) and the seeds that
+-- rule could give it when its first ones were promising but not
+-- conclusive. Rows decided before rules existed have '' and 0: they were
+-- judged by the mean rule on their planned seeds.
+ALTER TABLE experiments ADD COLUMN accept_rule TEXT NOT NULL DEFAULT '';
+ALTER TABLE experiments ADD COLUMN seeds_max INTEGER NOT NULL DEFAULT 0;

@@ -1,0 +1,80 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+)
+
+// reader is what reads of many rows need of a *sql.DB or a *sql.Tx.
+type reader interface {
+	querier
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// Standing implements research.Store: the task's best by its ranking goal
+// and its noise floor, now.
+func (d *DB) Standing(ctx context.Context, task string) (research.Standing, error) {
+	g, err := d.rankingGoal(ctx, task)
+	if err != nil {
+		return research.Standing{}, err
+	}
+	return standing(ctx, d.db, task, g)
+}
+
+// measuredClause selects the experiments whose seeds may measure the noise
+// floor (research.Measures has the last word) and the best among them.
+const measuredClause = `WHERE e.task = ? AND (e.mode = 'baseline' OR e.status = 'kept') AND e.metric_mean IS NOT NULL`
+
+// standing reads the task's standing ranked by g through q (inside a
+// decision's write, or not).
+func standing(ctx context.Context, q reader, task string, g research.Goal) (research.Standing, error) {
+	var bestID int64
+	err := q.QueryRowContext(ctx, `SELECT e.id FROM experiments e `+bestClause(g), task).Scan(&bestID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return research.Standing{}, fmt.Errorf("%w: read the best of task %s: %w", ErrOpen, task, err)
+	}
+	list, err := measured(ctx, q, task)
+	if err != nil {
+		return research.Standing{}, fmt.Errorf("%w: read the noise floor of task %s: %w", ErrOpen, task, err)
+	}
+	var best *research.Experiment
+	for i := range list {
+		if list[i].ID == bestID {
+			best = &list[i]
+		}
+	}
+	return research.NewStanding(best, list), nil
+}
+
+// measured reads the experiments of measuredClause with what
+// research.Measures and NewStanding read: mode, status, failure, mean and
+// the seeds' metrics.
+func measured(ctx context.Context, q reader, task string) ([]research.Experiment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT e.id, e.mode, e.status, e.failure_kind, e.metric_mean, s.ok, s.metric
+		FROM experiments e LEFT JOIN seed_runs s ON s.experiment_id = e.id `+measuredClause+` ORDER BY e.id, s.id`, task)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []research.Experiment
+	for rows.Next() {
+		var e research.Experiment
+		var ok sql.NullBool
+		var metric *float64
+		if err := rows.Scan(&e.ID, &e.Mode, &e.Status, &e.Outcome.Failure, &e.Outcome.Mean, &ok, &metric); err != nil {
+			return nil, err
+		}
+		if n := len(list); n == 0 || list[n-1].ID != e.ID {
+			list = append(list, e)
+		}
+		if ok.Valid {
+			last := &list[len(list)-1]
+			last.Outcome.Seeds = append(last.Outcome.Seeds, research.SeedRun{OK: ok.Bool, Metric: metric})
+		}
+	}
+	return list, rows.Err()
+}
