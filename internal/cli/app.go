@@ -11,6 +11,7 @@ import (
 
 	"github.com/autoresearch/autoresearch/internal/cache"
 	"github.com/autoresearch/autoresearch/internal/pyenv"
+	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/runner"
 	"github.com/autoresearch/autoresearch/internal/sandbox"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
@@ -45,7 +46,13 @@ type runOpts struct {
 	SaveAllow      time.Duration
 	KeepWorkspaces bool
 	Isolation      string
+	Accept         string
+	MaxSeeds       int
 }
+
+// baselineSeeds is how many seeds a baseline runs when --seeds does not
+// say: enough to measure the task's noise floor on this machine.
+const baselineSeeds = 5
 
 func (o *runOpts) validate() error {
 	switch {
@@ -53,6 +60,12 @@ func (o *runOpts) validate() error {
 		return usageErr(fmt.Errorf("--train-seconds %g is out of range (0 < s <= 604800)", o.TrainSeconds))
 	case o.StartupAllow < 0 || o.SaveAllow < 0 || o.StartupAllow > time.Hour || o.SaveAllow > time.Hour:
 		return usageErr(fmt.Errorf("--startup-allowance and --save-allowance must be between 0 (the default) and 1h"))
+	}
+	if !research.AcceptRule(o.Accept).Valid() {
+		return usageErr(fmt.Errorf("--accept %q: want margin (keep only improvements larger than the noise floor allows by chance) or mean (any better mean)", o.Accept))
+	}
+	if o.MaxSeeds < 0 || o.MaxSeeds > 100 {
+		return usageErr(fmt.Errorf("--max-seeds %d is out of range (0: twice the planned seeds, else 1 to 100)", o.MaxSeeds))
 	}
 	seen := map[int64]bool{}
 	for _, s := range o.Seeds {
@@ -99,8 +112,9 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 	if o.TrainSeconds > 0 {
 		cfg.TrainSeconds = o.TrainSeconds
 	}
+	cfg.BaselineSeeds, cfg.MaxSeeds = baselineSeeds, o.MaxSeeds
 	if len(o.Seeds) > 0 {
-		cfg.Seeds = o.Seeds
+		cfg.Seeds, cfg.BaselineSeeds = o.Seeds, 0 // the seeds asked for, no more
 	}
 	return &runner.Runner{Env: env, Task: t, TaskDir: dir, Splits: splits, Exec: runner.Local{}, Cfg: cfg}, nil
 }

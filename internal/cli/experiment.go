@@ -26,6 +26,9 @@ func runFlags(cmd *cobra.Command, o *runOpts) {
 	f.DurationVar(&o.SaveAllow, "save-allowance", 0, "time allowed after the budget to export the model and exit (default: max(1s, 3% of the budget))")
 	f.BoolVar(&o.KeepWorkspaces, "keep-workspaces", false, "keep each seed's folder (script, model, output) for inspection")
 	f.StringVar(&o.Isolation, "isolation", "auto", "confine scripts: auto (the best this machine allows), strict (full or refuse), none")
+	f.StringVar(&o.Accept, "accept", string(research.AcceptMargin), "acceptance rule: margin (keep only when the improvement over the best exceeds what the noise floor "+
+		"allows by chance; unclear but promising results get more seeds) or mean (any better mean, the original rule)")
+	f.IntVar(&o.MaxSeeds, "max-seeds", 0, "most seeds the margin rule may give an unclear experiment (default: twice the planned seeds)")
 }
 
 // runExperiment runs e through the runner and records it, printing
@@ -49,9 +52,9 @@ func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, 
 	defer r.Close()
 	p := &progress{s: s, metric: t.Metric}
 	r.Cfg.OnEvent = both(p.event, newLiveRecorder(db).event)
-	e.Task = t.Name
-	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · isolation %s\n",
-		t.Name, t.Metric, t.Direction.Word(), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), r.Cfg.Isolation)
+	e.Task, e.Rule = t.Name, research.AcceptRule(o.Accept)
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · accept %s · isolation %s\n",
+		t.Name, t.Metric, t.Direction.Word(), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.Accept, r.Cfg.Isolation)
 	if err := research.RunOne(ctx, db, r, t.Goal(), e); err != nil {
 		p.clear()
 		return err
@@ -70,11 +73,22 @@ func summarize(s Streams, t *task.Task, e *research.Experiment) error {
 	if o.Test != nil {
 		line += fmt.Sprintf(" (test %.4f)", *o.Test)
 	}
-	if len(o.Seeds) < e.SeedsPlanned {
-		line += fmt.Sprintf(" · stopped after %d of %d seeds: already worse than the best", len(o.Seeds), e.SeedsPlanned)
-	}
+	line += seedsNote(e)
 	fmt.Fprintln(s.Out, line)
 	return nil
+}
+
+// seedsNote says why e ran other than its planned seeds: dropped after
+// its first, or given more while its improvement was unclear.
+func seedsNote(e *research.Experiment) string {
+	n := len(e.Outcome.Seeds)
+	switch {
+	case n < e.SeedsPlanned && e.Outcome.Failure == "":
+		return fmt.Sprintf(" · stopped after %d of %d seeds: clearly behind the best", n, e.SeedsPlanned)
+	case n > e.SeedsPlanned:
+		return fmt.Sprintf(" · %d seeds: %d more than planned while the improvement was unclear", n, n-e.SeedsPlanned)
+	}
+	return ""
 }
 
 func joinSeeds(seeds []int64) string {

@@ -121,34 +121,37 @@ func tsvField(s string) string {
 
 // columns of the TSV and CSV exports, one row per experiment.
 var columns = []string{"seq", "parent", "task", "mode", "status", "metric", "metric_std", "test_metric", "unsealed",
-	"seeds_done", "seeds_planned", "category", "failure_kind", "train_seconds", "duration_s",
+	"seeds_done", "seeds_planned", "seeds_max", "accept_rule", "judged_against", "category", "failure_kind", "train_seconds", "duration_s",
 	"input_tokens", "output_tokens", "cost_usd", "created_at", "description"}
 
 // jsonRecord is one experiment as exported.
 type jsonRecord struct {
-	Seq            int64              `json:"seq"`    // the experiment's number within its task
-	Parent         *int64             `json:"parent"` // the parent's number within the task
-	Task           string             `json:"task"`
-	Mode           research.Mode      `json:"mode"`
-	Status         research.Status    `json:"status"`
-	Metric         *float64           `json:"metric"`
-	MetricStd      *float64           `json:"metric_std"`
-	TestMetric     *float64           `json:"test_metric"`
-	Unsealed       bool               `json:"unsealed"` // a metric obtained without full isolation
-	SeedsDone      int                `json:"seeds_done"`
-	SeedsPlanned   int                `json:"seeds_planned"`
-	Category       research.Category  `json:"category"`
-	Description    string             `json:"description"`
-	Hypothesis     string             `json:"hypothesis"`
-	FailureKind    string             `json:"failure_kind"`
-	FailureExcerpt string             `json:"failure_excerpt"`
-	TrainSeconds   float64            `json:"train_seconds"`
-	DurationS      float64            `json:"duration_s"`
-	Cost           research.Cost      `json:"cost"`
-	CreatedAt      string             `json:"created_at"`
-	Code           string             `json:"code,omitempty"`
-	Diff           string             `json:"diff,omitempty"`
-	Seeds          []research.SeedRun `json:"seeds,omitempty"`
+	Seq            int64               `json:"seq"`    // the experiment's number within its task
+	Parent         *int64              `json:"parent"` // the parent's number within the task
+	Task           string              `json:"task"`
+	Mode           research.Mode       `json:"mode"`
+	Status         research.Status     `json:"status"`
+	Metric         *float64            `json:"metric"`
+	MetricStd      *float64            `json:"metric_std"`
+	TestMetric     *float64            `json:"test_metric"`
+	Unsealed       bool                `json:"unsealed"` // a metric obtained without full isolation
+	SeedsDone      int                 `json:"seeds_done"`
+	SeedsPlanned   int                 `json:"seeds_planned"`
+	SeedsMax       int                 `json:"seeds_max"`      // the most its rule could give it (0: decided before rules were)
+	Rule           research.AcceptRule `json:"accept_rule"`    // "": decided before rules were (by the mean rule)
+	Against        *int64              `json:"judged_against"` // the number of the best it was judged against
+	Category       research.Category   `json:"category"`
+	Description    string              `json:"description"`
+	Hypothesis     string              `json:"hypothesis"`
+	FailureKind    string              `json:"failure_kind"`
+	FailureExcerpt string              `json:"failure_excerpt"`
+	TrainSeconds   float64             `json:"train_seconds"`
+	DurationS      float64             `json:"duration_s"`
+	Cost           research.Cost       `json:"cost"`
+	CreatedAt      string              `json:"created_at"`
+	Code           string              `json:"code,omitempty"`
+	Diff           string              `json:"diff,omitempty"`
+	Seeds          []research.SeedRun  `json:"seeds,omitempty"`
 }
 
 func toRecords(list []research.Experiment) []jsonRecord {
@@ -159,7 +162,8 @@ func toRecords(list []research.Experiment) []jsonRecord {
 			Category: e.Category, Description: e.Description, Hypothesis: e.Hypothesis,
 			FailureKind: string(e.Outcome.Failure), FailureExcerpt: e.Outcome.Excerpt, TrainSeconds: e.TrainSeconds,
 			DurationS: e.Duration().Seconds(), Cost: e.Cost, CreatedAt: e.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
-			Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds, Parent: e.ParentSeq}
+			Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds, Parent: e.ParentSeq,
+			SeedsMax: e.SeedsMax, Rule: e.Rule, Against: e.AgainstSeq}
 		out = append(out, r)
 	}
 	return out
@@ -168,7 +172,7 @@ func toRecords(list []research.Experiment) []jsonRecord {
 func (r jsonRecord) row() []string {
 	return []string{strconv.FormatInt(r.Seq, 10), optInt(r.Parent), r.Task, string(r.Mode), string(r.Status),
 		optFloat(r.Metric), optFloat(r.MetricStd), optFloat(r.TestMetric), strconv.FormatBool(r.Unsealed), strconv.Itoa(r.SeedsDone),
-		strconv.Itoa(r.SeedsPlanned), string(r.Category), r.FailureKind, fmtFloat(r.TrainSeconds),
+		strconv.Itoa(r.SeedsPlanned), strconv.Itoa(r.SeedsMax), string(r.Rule), optInt(r.Against), string(r.Category), r.FailureKind, fmtFloat(r.TrainSeconds),
 		fmtFloat(r.DurationS), strconv.FormatInt(r.Cost.InputTokens, 10), strconv.FormatInt(r.Cost.OutputTokens, 10),
 		fmtFloat(r.Cost.USD), r.CreatedAt, r.Description}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/autoresearch/autoresearch/internal/report"
 	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
 )
 
 type reportOpts struct {
@@ -46,7 +47,14 @@ func runReport(ctx context.Context, s Streams, g *globalOpts, o reportOpts) (err
 	if err != nil {
 		return err
 	}
-	in := report.Input{Task: name, Goal: goal, Experiments: list}
+	standing, err := db.Standing(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := fillMeasured(ctx, db, list); err != nil {
+		return err
+	}
+	in := report.Input{Task: name, Goal: goal, Experiments: list, Noise: standing.Noise}
 	in.Top = research.Candidates(list, in.Direction, report.TopN)
 	if err := db.Fill(ctx, in.Top); err != nil {
 		return err
@@ -63,5 +71,24 @@ func runReport(ctx context.Context, s Streams, g *globalOpts, o reportOpts) (err
 		return usageErr(fmt.Errorf("report: %w", err))
 	}
 	fmt.Fprintf(s.Out, "wrote %s (%d experiments, %d KiB)\n", o.Output, len(list), buf.Len()/1024)
+	return nil
+}
+
+// fillMeasured loads the seed runs of list's kept experiments and
+// baselines: what the report's improvement intervals weigh.
+func fillMeasured(ctx context.Context, db *sqlite.DB, list []research.Experiment) error {
+	var at []int
+	var sub []research.Experiment
+	for i, e := range list {
+		if e.Status == research.StatusKept || e.Mode == research.ModeBaseline {
+			at, sub = append(at, i), append(sub, e)
+		}
+	}
+	if err := db.Fill(ctx, sub); err != nil {
+		return err
+	}
+	for j, i := range at {
+		list[i].Outcome.Seeds = sub[j].Outcome.Seeds
+	}
 	return nil
 }

@@ -123,11 +123,12 @@ func newLoop(ctx context.Context, s Streams, db *sqlite.DB, r *runner.Runner, t 
 		lp.live.best = best.Outcome.Mean
 	}
 	r.Cfg.OnEvent = both(lp.seed, newLiveRecorder(db).event)
-	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · %d worker(s) · isolation %s\n",
-		t.Name, t.Metric, t.Direction.Word(), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.Workers, r.Cfg.Isolation)
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · accept %s · %d worker(s) · isolation %s\n",
+		t.Name, t.Metric, t.Direction.Word(), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.run.Accept, o.Workers, r.Cfg.Isolation)
 	return &research.Loop{
 		Task: t.Name, Goal: t.Goal(), Store: db, Runner: r, Proposer: prop,
 		Validator: validate.Validator{Env: r.Env}, Strategy: research.DefaultStrategy(rng), Workers: o.Workers,
+		Accept:  research.AcceptRule(o.run.Accept),
 		Limits:  research.Limits{MaxExperiments: o.MaxExperiments, MaxDuration: time.Duration(o.MaxHours * float64(time.Hour)), BudgetUSD: o.BudgetUSD},
 		OnEvent: lp.loop,
 	}, lp

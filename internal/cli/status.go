@@ -74,7 +74,17 @@ func runStatus(ctx context.Context, s Streams, g *globalOpts, o statusOpts) (err
 	if len(list) < st.Experiments {
 		fmt.Fprintf(s.Out, "(the last %d of %d experiments; --all shows every one%s)\n", len(list), st.Experiments, bestNote(st.Best))
 	}
+	fmt.Fprintln(s.Out, noiseNote(st.Noise))
 	return nil
+}
+
+// noiseNote says the task's noise floor, or that none is measured yet.
+func noiseNote(n research.Noise) string {
+	if n.DF == 0 {
+		return "noise floor: not measured yet (a baseline with several seeds measures it); until then keeps need only a better mean"
+	}
+	return fmt.Sprintf("noise floor: one seed strays ±%.4g (pooled std over %d degrees of freedom: the baselines' and kept experiments' seeds)",
+		n.Std, n.DF)
 }
 
 // statusRows are the experiments status shows, in order: every one with
@@ -156,8 +166,11 @@ func parentLabel(e research.Experiment) string {
 }
 
 func statusLabel(e research.Experiment) string {
-	if e.Status == research.StatusFailed {
+	switch {
+	case e.Status == research.StatusFailed:
 		return "failed:" + string(e.Outcome.Failure)
+	case e.MoreSeeds():
+		return "running:more-seeds"
 	}
 	return string(e.Status)
 }
@@ -175,8 +188,13 @@ func writeJSON(s Streams, task string, st research.Stats, list []research.Experi
 		Metric      string             `json:"metric,omitempty"`
 		Direction   research.Direction `json:"direction,omitempty"`
 		BestSeq     *int64             `json:"best_seq"`
+		NoiseStd    *float64           `json:"noise_std"`
+		NoiseDF     int                `json:"noise_df"`
 		Experiments []jsonRecord       `json:"experiments"`
-	}{Task: task, Experiments: toRecords(list)}
+	}{Task: task, Experiments: toRecords(list), NoiseDF: st.Noise.DF}
+	if st.Noise.DF > 0 {
+		out.NoiseStd = &st.Noise.Std
+	}
 	if st.Goal != nil {
 		out.Metric, out.Direction = st.Goal.Metric, st.Goal.Direction
 	}

@@ -9,8 +9,9 @@ import (
 )
 
 // categories counts outcomes per category and sums how much the kept
-// experiments of each improved on their parents.
-func categories(list []research.Experiment, byID map[int64]*research.Experiment, d research.Direction) []categoryRow {
+// experiments of each whose improvement was clear (improved) improved on
+// their parents.
+func categories(list []research.Experiment, byID map[int64]*research.Experiment, improved map[int64]research.Interval, d research.Direction) []categoryRow {
 	rows := map[string]*categoryRow{}
 	for _, e := range list {
 		if e.Mode == research.ModeBaseline {
@@ -28,7 +29,10 @@ func categories(list []research.Experiment, byID map[int64]*research.Experiment,
 		switch e.Status {
 		case research.StatusKept:
 			r.Kept++
-			r.Gain += gain(e, byID, d)
+			if iv, ok := improved[e.ID]; ok && iv.Significant() {
+				r.Clear++
+				r.Gain += gain(e, byID, d)
+			}
 		case research.StatusDiscarded:
 			r.Discarded++
 		case research.StatusFailed:
@@ -37,8 +41,8 @@ func categories(list []research.Experiment, byID map[int64]*research.Experiment,
 	}
 	var out []categoryRow
 	for _, r := range rows {
-		if r.Kept > 0 {
-			r.MeanGain = r.Gain / float64(r.Kept)
+		if r.Clear > 0 {
+			r.MeanGain = r.Gain / float64(r.Clear)
 		}
 		out = append(out, *r)
 	}
@@ -68,10 +72,16 @@ func insights(rows []categoryRow, metric string) []string {
 	var out []string
 	for _, r := range rows {
 		tried := r.Kept + r.Discarded + r.Failed
+		unclear := ""
+		if n := r.Kept - r.Clear; n > 0 {
+			unclear = fmt.Sprintf(" %d more kept without a clear margin over the noise floor are not counted.", n)
+		}
 		switch {
+		case r.Clear > 0:
+			out = append(out, fmt.Sprintf("%s changes clearly helped %d of %d times, improving %s by %.4f in all (%.4f each on average).%s",
+				r.Name, r.Clear, tried, metric, r.Gain, r.MeanGain, unclear))
 		case r.Kept > 0:
-			out = append(out, fmt.Sprintf("%s changes helped %d of %d times, improving %s by %.4f in all (%.4f each on average).",
-				r.Name, r.Kept, tried, metric, r.Gain, r.MeanGain))
+			out = append(out, fmt.Sprintf("%s changes never clearly helped (%d tried).%s", r.Name, tried, unclear))
 		case tried > 0:
 			out = append(out, fmt.Sprintf("%s changes never helped (%d tried, %d failed).", r.Name, tried, r.Failed))
 		}

@@ -24,7 +24,10 @@ const TopN = 5
 type Input struct {
 	Task string
 	research.Goal
-	Experiments []research.Experiment // in order; code and seed runs are not needed
+	// Experiments are in order; code is not needed, seed runs only of
+	// kept experiments and baselines (what improvement intervals weigh).
+	Experiments []research.Experiment
+	Noise       research.Noise // the task's noise floor
 	// Top are research.Candidates(Experiments, Direction, TopN) with code
 	// and seed runs; when nil they are taken from Experiments as they are.
 	Top []research.Experiment
@@ -48,12 +51,14 @@ type count struct {
 type categoryRow struct {
 	Name                    string
 	Kept, Discarded, Failed int
-	Gain, MeanGain          float64 // total and mean improvement of kept ones against their parents
+	Clear                   int     // kept ones whose improvement over the best they were judged against is clear of zero
+	Gain, MeanGain          float64 // total and mean improvement of the clear ones against their parents
 }
 
 type topRow struct {
-	E    research.Experiment
-	Diff string // against the previous row
+	E           research.Experiment
+	Diff        string             // against the previous row
+	Improvement *research.Interval // over the best it was judged against
 }
 
 type model struct {
@@ -101,9 +106,10 @@ func build(in Input) model {
 	if len(top) > 0 {
 		m.Best = &top[0]
 	}
-	m.Top = topRows(top)
+	improved := improvements(in, byID)
+	m.Top = topRows(top, improved)
 	m.Failures = failures(in.Experiments)
-	m.Categories = categories(in.Experiments, byID, in.Direction)
+	m.Categories = categories(in.Experiments, byID, improved, in.Direction)
 	m.Insights = insights(m.Categories, in.Metric)
 	return m
 }
@@ -138,17 +144,36 @@ func round6(v float64) float64 {
 
 // topRows orders the top experiments by number and diffs each against the
 // one before it.
-func topRows(top []research.Experiment) []topRow {
+func topRows(top []research.Experiment, improved map[int64]research.Interval) []topRow {
 	sorted := append([]research.Experiment(nil), top...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Seq < sorted[j].Seq })
 	rows := make([]topRow, len(sorted))
 	for i, e := range sorted {
 		rows[i].E = e
+		if iv, ok := improved[e.ID]; ok {
+			rows[i].Improvement = &iv
+		}
 		if i > 0 {
 			rows[i].Diff = udiff.Unified(label(sorted[i-1]), label(e), sorted[i-1].Code, e.Code)
 		}
 	}
 	return rows
+}
+
+// improvements are the improvement intervals of the kept experiments
+// over the best each was judged against, by ID (research.Improvement).
+func improvements(in Input, byID map[int64]*research.Experiment) map[int64]research.Interval {
+	out := map[int64]research.Interval{}
+	for _, e := range in.Experiments {
+		if e.Status != research.StatusKept || e.AgainstID == nil || byID[*e.AgainstID] == nil {
+			continue
+		}
+		best := byID[*e.AgainstID].Outcome.Metrics()
+		if iv, ok := research.Improvement(in.Direction, e.Outcome.Metrics(), best, in.Noise); ok {
+			out[e.ID] = iv
+		}
+	}
+	return out
 }
 
 func label(e research.Experiment) string { return "#" + itoa(e.Seq) }

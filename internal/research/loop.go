@@ -109,7 +109,8 @@ type Loop struct {
 	Strategy  Strategy
 	Limits    Limits
 	Workers   int
-	Recent    int // how many recent experiments a request carries
+	Recent    int        // how many recent experiments a request carries
+	Accept    AcceptRule // how its experiments are judged ("": AcceptMargin)
 	OnEvent   func(LoopEvent)
 
 	mu      sync.Mutex
@@ -165,7 +166,7 @@ func (l *Loop) ensureBaseline(ctx context.Context, code string, sum *Summary) er
 			return nil
 		}
 	}
-	e := &Experiment{Task: l.Task, Mode: ModeBaseline, Category: CategoryOther, Description: "baseline", Code: code}
+	e := &Experiment{Task: l.Task, Mode: ModeBaseline, Category: CategoryOther, Description: "baseline", Code: code, Rule: l.Accept}
 	l.emit(LoopEvent{Stage: StageRunning, Experiment: e})
 	err = RunOne(ctx, l.Store, l.Runner, l.Goal, e)
 	l.count(sum, e)
@@ -255,7 +256,7 @@ func tail(list []Experiment, n int) []Experiment {
 // one proposes, validates, runs and records one experiment.
 func (l *Loop) one(ctx context.Context, w int, req Request) (*Experiment, error) {
 	parent := req.Parent.ID
-	e := &Experiment{Task: l.Task, Mode: req.Mode, ParentID: &parent}
+	e := &Experiment{Task: l.Task, Mode: req.Mode, ParentID: &parent, Rule: l.Accept}
 	emit := func(st Stage) { l.emit(LoopEvent{Stage: st, Experiment: e, ParentSeq: req.Parent.Seq, Worker: w}) }
 	emit(StageProposing)
 	start := time.Now()

@@ -145,3 +145,27 @@ func (d Direction) improvement(a, b float64) float64 {
 	}
 	return b - a
 }
+
+// Interval is an estimate with its two-sided 95 % confidence interval.
+type Interval struct {
+	Mid, Lo, Hi float64
+}
+
+// Improvement is how much better the mean of seeds is than the mean of
+// best (positive: better), with a 95 % confidence interval from the
+// noise floor (the task's, which already holds the seeds of kept
+// experiments and baselines: nothing is pooled twice). ok is false when
+// either group is empty or nothing measured the noise yet.
+func Improvement(d Direction, seeds, best []float64, noise Noise) (iv Interval, ok bool) {
+	if len(seeds) == 0 || len(best) == 0 || noise.DF == 0 {
+		return iv, false
+	}
+	a, _ := MeanStd(seeds)
+	b, _ := MeanStd(best)
+	half := noise.critical(0.025) * noise.Std * math.Sqrt(1/float64(len(seeds))+1/float64(len(best)))
+	mid := d.improvement(a, b)
+	return Interval{Mid: mid, Lo: mid - half, Hi: mid + half}, true
+}
+
+// Significant reports whether the whole interval lies above zero.
+func (iv Interval) Significant() bool { return iv.Lo > 0 }

@@ -35,6 +35,10 @@ type Store interface {
 // rule would still give more seeds, the best having moved meanwhile, is
 // discarded: it did not show it is better).
 func Conclude(e *Experiment, d Direction, st Standing) {
+	e.AgainstID = nil
+	if st.BestID != 0 {
+		e.AgainstID = &st.BestID
+	}
 	switch {
 	case e.Outcome.Failure != "":
 		e.Status = StatusFailed

@@ -171,10 +171,19 @@ type Experiment struct {
 	SeedsPlanned int        // the seeds it runs unless dropped after its first
 	SeedsMax     int        // the seeds its rule may give it (0: recorded before rules were)
 	SeedsDone    int        // seeds that produced a metric
+	SeedsStarted int        // while it runs: the seeds started so far (from its live progress)
+	AgainstID    *int64     // the best it was judged against (nil: none, or not recorded)
+	AgainstSeq   *int64     // that best's Seq, filled in when read from a store
 	Outcome      Outcome
 	Cost         Cost
 	CreatedAt    time.Time
 	FinishedAt   *time.Time
+}
+
+// MoreSeeds reports whether e is running seeds past its planned ones: its
+// improvement over the best was promising but not yet clear.
+func (e *Experiment) MoreSeeds() bool {
+	return e.Status == StatusRunning && e.SeedsStarted > e.SeedsPlanned
 }
 
 // Duration is the wall time from creation to finish (zero while running).

@@ -17,6 +17,7 @@ type Stats struct {
 	Goal        *Goal       // as recorded; nil for a task recorded before goals were
 	Best        *Experiment // the store's Best; nil when none is kept
 	Baseline    *float64    // the first baseline's mean
+	Noise       Noise       // the task's noise floor (Standing)
 	First, Last time.Time   // creation times of the first and last experiment
 }
 

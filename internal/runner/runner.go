@@ -62,6 +62,10 @@ const (
 type Config struct {
 	TrainSeconds float64
 	Seeds        []int64
+	// BaselineSeeds and MaxSeeds are the plan's (research.Plan): how many
+	// seeds a baseline runs, how many an experiment may get at most.
+	BaselineSeeds int
+	MaxSeeds      int
 	// The runner judges training time by its own clock, from the train
 	// process's go to its end: StartupAllowance (at most; less when the
 	// harness's training clock started sooner, and less what a warm
@@ -172,7 +176,8 @@ func (r *Runner) startupAllowance(ctx context.Context) (time.Duration, error) {
 
 // Plan implements research.Runner.
 func (r *Runner) Plan() research.Plan {
-	return research.Plan{TrainSeconds: r.Cfg.TrainSeconds, Seeds: r.Cfg.Seeds}
+	c := r.Cfg
+	return research.Plan{TrainSeconds: c.TrainSeconds, Seeds: c.Seeds, BaselineSeeds: c.BaselineSeeds, MaxSeeds: c.MaxSeeds}
 }
 
 // RunSeed implements research.Runner: the train phase of s.Code with

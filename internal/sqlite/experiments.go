@@ -93,8 +93,9 @@ func (d *DB) record(ctx context.Context, e *research.Experiment, decide func(*sq
 func finish(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
 	o := e.Outcome
 	_, err := tx.ExecContext(ctx, `UPDATE experiments SET status = ?, metric_mean = ?, metric_std = ?, test_metric = ?,
-		failure_kind = ?, failure_excerpt = ?, finished_at = ?, seeds_done = ?, sealed = ? WHERE id = ?`,
-		e.Status, o.Mean, o.Std, o.Test, o.Failure, research.Clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.SeedsDone, o.Sealed, e.ID)
+		failure_kind = ?, failure_excerpt = ?, finished_at = ?, seeds_done = ?, sealed = ?, against_id = ? WHERE id = ?`,
+		e.Status, o.Mean, o.Std, o.Test, o.Failure, research.Clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.SeedsDone, o.Sealed,
+		e.AgainstID, e.ID)
 	if err != nil {
 		return err
 	}

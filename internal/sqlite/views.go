@@ -29,7 +29,11 @@ func (d *DB) Stats(ctx context.Context, task string) (research.Stats, error) {
 	if st.Goal, err = d.Goal(ctx, task); err != nil {
 		return st, err
 	}
-	st.Best, err = d.Best(ctx, task)
+	if st.Best, err = d.Best(ctx, task); err != nil {
+		return st, err
+	}
+	standing, err := d.Standing(ctx, task)
+	st.Noise = standing.Noise
 	return st, err
 }
 

@@ -20,6 +20,8 @@ type stats struct {
 	Delta       *float64 `json:"delta"`
 	SpentUSD    float64  `json:"spent_usd"`
 	PerHour     float64  `json:"per_hour"`
+	NoiseStd    *float64 `json:"noise_std"` // the noise floor: one seed's std (null until measured)
+	NoiseDF     int      `json:"noise_df"`
 }
 
 type row struct {
@@ -36,6 +38,7 @@ type row struct {
 	CostUSD     float64  `json:"cost_usd"`
 	DurationS   float64  `json:"duration_s"` // for running ones, so far when answered
 	CreatedAt   string   `json:"created_at"`
+	MoreSeeds   bool     `json:"more_seeds"` // running seeds past its planned ones: unclear so far
 }
 
 // summary is the stats bar and one page of the table.
@@ -52,7 +55,10 @@ type summary struct {
 func summarize(task string, info research.Goal, st research.Stats, page []research.Experiment) summary {
 	sum := summary{Task: task, Metric: info.Metric, Direction: string(info.Direction), Total: st.Experiments,
 		Rows: make([]row, 0, len(page)), Stats: stats{Experiments: st.Experiments, Kept: st.Kept, Failed: st.Failed,
-			Running: st.Running, Baseline: st.Baseline, SpentUSD: st.SpentUSD, PerHour: st.PerHour()}}
+			Running: st.Running, Baseline: st.Baseline, SpentUSD: st.SpentUSD, PerHour: st.PerHour(), NoiseDF: st.Noise.DF}}
+	if st.Noise.DF > 0 {
+		sum.Stats.NoiseStd = &st.Noise.Std
+	}
 	if st.Best != nil {
 		sum.BestSeq, sum.Stats.Best, sum.Stats.BestSealed = st.Best.Seq, st.Best.Outcome.Mean, !st.Best.Unsealed()
 	}
@@ -69,7 +75,7 @@ func summarize(task string, info research.Goal, st research.Stats, page []resear
 func toRow(e research.Experiment) row {
 	r := row{Seq: e.Seq, Parent: e.ParentSeq, Status: string(e.Status), Failure: string(e.Outcome.Failure), Mean: e.Outcome.Mean,
 		Std: e.Outcome.Std, Unsealed: e.Unsealed(), Category: string(e.Category), Mode: string(e.Mode), Description: e.Description,
-		CostUSD: e.Cost.USD, DurationS: e.Duration().Seconds(), CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339)}
+		CostUSD: e.Cost.USD, DurationS: e.Duration().Seconds(), CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339), MoreSeeds: e.MoreSeeds()}
 	if e.Status == research.StatusRunning {
 		r.DurationS = time.Since(e.CreatedAt).Seconds()
 	}
@@ -105,11 +111,24 @@ type experimentDetail struct {
 	Diff       string              `json:"diff"`
 	Seeds      []research.SeedRun  `json:"seeds"`
 	Times      []research.SeedTime `json:"seed_times"` // where each seed's time went (Seeds' order)
+	judgement
 }
 
-func detail(e research.Experiment) experimentDetail {
+// judgement is how an experiment was decided: by which rule, on how many
+// seeds, against which best, and its improvement over that best with a
+// 95 % interval from the task's noise floor (now).
+type judgement struct {
+	Rule         research.AcceptRule `json:"accept_rule"` // "": decided before rules were (the mean rule)
+	SeedsPlanned int                 `json:"seeds_planned"`
+	SeedsMax     int                 `json:"seeds_max"`
+	Against      *int64              `json:"judged_against"`
+	Improvement  *research.Interval  `json:"improvement"`
+	Noise        research.Noise      `json:"noise_floor"`
+}
+
+func detail(e research.Experiment, j judgement) experimentDetail {
 	d := experimentDetail{row: toRow(e), Hypothesis: e.Hypothesis, Excerpt: e.Outcome.Excerpt,
-		Test: e.Outcome.Test, Cost: e.Cost, Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds}
+		Test: e.Outcome.Test, Cost: e.Cost, Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds, judgement: j}
 	for _, s := range e.Outcome.Seeds {
 		d.Times = append(d.Times, s.Time(e.TrainSeconds))
 	}

@@ -26,7 +26,12 @@ func (s *Server) detailPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	d := detail(*e)
+	j, err := s.judge(r.Context(), e, goal)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	d := detail(*e, j)
 	curves, _ := json.Marshal(d.Seeds)
 	s.render(w, "experiment.html", map[string]any{"Task": r.PathValue("task"), "Info": goal,
 		"E": d, "Curves": string(curves)})

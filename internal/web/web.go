@@ -166,7 +166,36 @@ func (s *Server) apiExperiment(w http.ResponseWriter, r *http.Request) {
 		fail(w, code, msg)
 		return
 	}
-	writeJSON(w, detail(*e))
+	goal, err := s.Goal(r.Context(), e.Task)
+	if err == nil {
+		var j judgement
+		if j, err = s.judge(r.Context(), e, goal); err == nil {
+			writeJSON(w, detail(*e, j))
+			return
+		}
+	}
+	fail(w, http.StatusInternalServerError, err.Error())
+}
+
+// judge is how e was decided, read back: its improvement over the best
+// it was judged against (research.Improvement) with the noise floor now.
+func (s *Server) judge(ctx context.Context, e *research.Experiment, g research.Goal) (judgement, error) {
+	j := judgement{Rule: e.Rule, SeedsPlanned: e.SeedsPlanned, SeedsMax: e.SeedsMax, Against: e.AgainstSeq}
+	st, err := s.Store.Stats(ctx, e.Task)
+	if err != nil {
+		return j, err
+	}
+	if j.Noise = st.Noise; e.AgainstSeq == nil || e.Outcome.Mean == nil {
+		return j, nil
+	}
+	best, err := s.Store.Get(ctx, e.Task, *e.AgainstSeq)
+	if err != nil || best == nil {
+		return j, err
+	}
+	if iv, ok := research.Improvement(g.Direction, e.Outcome.Metrics(), best.Outcome.Metrics(), st.Noise); ok {
+		j.Improvement = &iv
+	}
+	return j, nil
 }
 
 func (s *Server) apiRunning(w http.ResponseWriter, r *http.Request) {

@@ -178,7 +178,7 @@ func (m *MemStore) List(_ context.Context, task string, full bool) ([]research.E
 		if !full {
 			c = m.light(e)
 		}
-		c.ParentSeq = m.parentSeq(e)
+		m.seqs(&c)
 		out = append(out, c)
 	}
 	return out, nil
@@ -188,15 +188,21 @@ func (m *MemStore) List(_ context.Context, task string, full bool) ([]research.E
 func (m *MemStore) light(e *research.Experiment) research.Experiment {
 	c := *e
 	c.Code, c.Diff, c.Outcome.Seeds = "", "", nil
-	c.ParentSeq = m.parentSeq(e)
+	m.seqs(&c)
 	return c
 }
 
-func (m *MemStore) parentSeq(e *research.Experiment) *int64 {
-	if e.ParentID == nil {
+// seqs fills in the numbers of c's parent and of the best it was judged
+// against, as a store's reads do.
+func (m *MemStore) seqs(c *research.Experiment) {
+	c.ParentSeq, c.AgainstSeq = m.seqOf(c.ParentID), m.seqOf(c.AgainstID)
+}
+
+func (m *MemStore) seqOf(id *int64) *int64 {
+	if id == nil {
 		return nil
 	}
-	s := m.exps[*e.ParentID-1].Seq
+	s := m.exps[*id-1].Seq
 	return &s
 }
 

@@ -353,4 +353,9 @@ func standingAndNoise(t *testing.T, s research.LoopStore) {
 	if st.Noise.DF != want.DF || math.Abs(st.Noise.Std-want.Std) > 1e-12 {
 		t.Fatalf("noise floor %+v, want %+v (the baseline's and the kept one's seeds)", st.Noise, want)
 	}
+	list, err := s.List(bg, "n", false)
+	must(t, err)
+	if a := list[3].AgainstSeq; list[0].AgainstSeq != nil || a == nil || *a != list[0].Seq {
+		t.Fatalf("judged against %v and %v; want none for the first, the baseline #%d for the kept one", list[0].AgainstSeq, a, list[0].Seq)
+	}
 }

@@ -6,3 +6,6 @@
 -- judged by the mean rule on their planned seeds.
 ALTER TABLE experiments ADD COLUMN accept_rule TEXT NOT NULL DEFAULT '';
 ALTER TABLE experiments ADD COLUMN seeds_max INTEGER NOT NULL DEFAULT 0;
+-- The best it was judged against when it was decided (NULL: there was
+-- none, it is undecided, or it was decided before this was recorded).
+ALTER TABLE experiments ADD COLUMN against_id INTEGER REFERENCES experiments(id);

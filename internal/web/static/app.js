@@ -31,6 +31,7 @@ function renderStats(s) {
   set("stat-experiments", s.experiments); set("stat-kept", s.kept); set("stat-failed", s.failed);
   set("stat-best", fmt(s.best) + (s.best !== null && !s.best_sealed ? " (unsealed)" : "")); set("stat-delta", s.delta === null ? "–" : (s.delta > 0 ? "+" : "") + fmt(s.delta));
   set("stat-spent", "$" + fmt(s.spent_usd)); set("stat-rate", fmt(s.per_hour, 1));
+  set("stat-noise", s.noise_std === null ? "–" : "±" + fmt(s.noise_std) + " (" + s.noise_df + " df)");
 }
 
 function renderTable(sum) {
@@ -42,7 +43,7 @@ function renderTable(sum) {
     const link = el("a", "#" + r.seq);
     link.href = "/tasks/" + encodeURIComponent(task) + "/experiments/" + r.seq;
     const num = el("td"); num.append(link);
-    const status = r.status === "failed" ? "failed: " + r.failure : r.status;
+    const status = r.status === "failed" ? "failed: " + r.failure : r.more_seeds ? "running: unclear, more seeds" : r.status;
     const secs = r.status === "running" ? (Date.now() - Date.parse(r.created_at)) / 1000 : r.duration_s;
     const metric = el("td", r.mean === null ? "–" : fmt(r.mean) + (r.std ? " ± " + fmt(r.std) : ""));
     if (r.unsealed) metric.append(" ", el("span", "unsealed", "unsealed"));
