@@ -42,7 +42,7 @@ func fixtureDB(t *testing.T) string {
 		done := clock.Add(75 * time.Second)
 		e.Status, e.FinishedAt = status, &done
 		if fail == "" {
-			e.Outcome = research.Outcome{Mean: &mean, Std: ptr(0.01), Sealed: sealed, Seeds: []research.SeedRun{{Seed: 42, OK: true, Metric: &mean}, {Seed: 137, OK: true, Metric: &mean}}}
+			e.Outcome = research.Outcome{Mean: &mean, Std: ptr(0.01), Sealed: sealed, Seeds: []research.SeedRun{{Seed: 42, OK: true, Metric: ptr(mean - 0.01)}, {Seed: 137, OK: true, Metric: ptr(mean + 0.01)}}}
 		} else {
 			e.Outcome = research.Outcome{Failure: fail, Excerpt: "Traceback...\nRuntimeError: boom", Seeds: []research.SeedRun{{Seed: 42, Failure: fail}}}
 		}

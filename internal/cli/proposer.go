@@ -36,10 +36,12 @@ func chooseProposer(s Streams, o loopOpts, t *task.Task, rng *rand.Rand) (resear
 		return search.New(rng), nil
 	case "random": // the control for the search proposer (see docs/BENCHMARKS.md)
 		return search.NewRandom(rng), nil
+	case "unchanged": // the A/A control for the acceptance rule (scripts/bench-noise.sh)
+		return search.Unchanged{}, nil
 	case "claude", "openai":
 		return llmProposer(s, o, t, name)
 	}
-	return nil, usageErr(fmt.Errorf("--proposer %q: want auto, claude, openai or search", o.Proposer))
+	return nil, usageErr(fmt.Errorf("--proposer %q: want auto, claude, openai, search, random or unchanged", o.Proposer))
 }
 
 // LLM client settings: the SDKs retry 429, 5xx and 529 (honouring

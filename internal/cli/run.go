@@ -49,7 +49,7 @@ func newRunCmd(s Streams, g *globalOpts) *cobra.Command {
 	f.Float64Var(&o.MaxHours, "max-hours", 0, "stop proposing after this many hours (0: no limit)")
 	f.Float64Var(&o.BudgetUSD, "budget-usd", 0, "stop proposing once API spend reaches this many dollars (0: no limit)")
 	f.StringVar(&o.Model, "model", "claude-sonnet-4-6", "model for the LLM proposers")
-	f.StringVar(&o.Proposer, "proposer", "auto", "auto, claude, openai or search (offline)")
+	f.StringVar(&o.Proposer, "proposer", "auto", "auto, claude, openai, search (offline), or a control: random (search without a parent), unchanged (the parent as it is: an A/A test of the acceptance rule)")
 	f.StringVar(&o.BaseURL, "base-url", "", "API base URL (an OpenAI-compatible server, or a Claude proxy)")
 	f.IntVar(&o.Workers, "workers", 1, "experiments in flight at once")
 	f.Uint64Var(&o.SearchSeed, "search-seed", 0, "random seed of the strategy and the offline proposer (0: from the clock)")

@@ -80,7 +80,7 @@ func runStatus(ctx context.Context, s Streams, g *globalOpts, o statusOpts) (err
 
 // noiseNote says the task's noise floor, or that none is measured yet.
 func noiseNote(n research.Noise) string {
-	if n.DF == 0 {
+	if !n.Measured() {
 		return "noise floor: not measured yet (a baseline with several seeds measures it); until then keeps need only a better mean"
 	}
 	return fmt.Sprintf("noise floor: one seed strays ±%.4g (pooled std over %d degrees of freedom: the baselines' and kept experiments' seeds)",
@@ -192,7 +192,7 @@ func writeJSON(s Streams, task string, st research.Stats, list []research.Experi
 		NoiseDF     int                `json:"noise_df"`
 		Experiments []jsonRecord       `json:"experiments"`
 	}{Task: task, Experiments: toRecords(list), NoiseDF: st.Noise.DF}
-	if st.Noise.DF > 0 {
+	if st.Noise.Measured() {
 		out.NoiseStd = &st.Noise.Std
 	}
 	if st.Goal != nil {

@@ -16,6 +16,10 @@ type Noise struct {
 	DF  int     // its degrees of freedom: measurements less scripts
 }
 
+// Measured reports whether n can weigh a decision: some script was
+// measured more than once, with different results.
+func (n Noise) Measured() bool { return n.DF > 0 && n.Std > 0 }
+
 // PooledNoise pools the variances of groups of repeated measurements, each
 // group one script's seed metrics (a group of one tells nothing).
 func PooledNoise(groups ...[]float64) Noise { return Noise{}.With(groups...) }
@@ -102,7 +106,7 @@ func (r AcceptRule) Judge(d Direction, ev Evidence) Verdict {
 	best, _ := MeanStd(ev.Best)
 	ahead := d.improvement(mean, best)
 	noise := ev.Noise.With(ev.Seeds)
-	if r == AcceptMean || noise.DF == 0 || noise.Std == 0 {
+	if r == AcceptMean || !noise.Measured() {
 		return map[bool]Verdict{true: Keep, false: Discard}[ahead > 0]
 	}
 	se := noise.Std * math.Sqrt(1/float64(len(ev.Seeds))+1/float64(len(ev.Best)))
@@ -126,7 +130,7 @@ func (r AcceptRule) Drop(d Direction, first float64, best []float64, noise Noise
 	}
 	mean, _ := MeanStd(best)
 	behind := -d.improvement(first, mean)
-	if r == AcceptMean || noise.DF == 0 || noise.Std == 0 {
+	if r == AcceptMean || !noise.Measured() {
 		return behind > 0
 	}
 	return behind > noise.critical(dropAlpha)*noise.Std*math.Sqrt(1+1/float64(len(best)))
@@ -157,7 +161,7 @@ type Interval struct {
 // experiments and baselines: nothing is pooled twice). ok is false when
 // either group is empty or nothing measured the noise yet.
 func Improvement(d Direction, seeds, best []float64, noise Noise) (iv Interval, ok bool) {
-	if len(seeds) == 0 || len(best) == 0 || noise.DF == 0 {
+	if len(seeds) == 0 || len(best) == 0 || !noise.Measured() {
 		return iv, false
 	}
 	a, _ := MeanStd(seeds)

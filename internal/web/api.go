@@ -56,7 +56,7 @@ func summarize(task string, info research.Goal, st research.Stats, page []resear
 	sum := summary{Task: task, Metric: info.Metric, Direction: string(info.Direction), Total: st.Experiments,
 		Rows: make([]row, 0, len(page)), Stats: stats{Experiments: st.Experiments, Kept: st.Kept, Failed: st.Failed,
 			Running: st.Running, Baseline: st.Baseline, SpentUSD: st.SpentUSD, PerHour: st.PerHour(), NoiseDF: st.Noise.DF}}
-	if st.Noise.DF > 0 {
+	if st.Noise.Measured() {
 		sum.Stats.NoiseStd = &st.Noise.Std
 	}
 	if st.Best != nil {

@@ -203,3 +203,14 @@ func hypothesis(mode research.Mode, changes []change) string {
 	}
 	return "a small step around a good configuration may improve the metric"
 }
+
+// Unchanged proposes its parent exactly as it is: the control of an A/A
+// test (scripts/bench-noise.sh). Every experiment it proposes is no better
+// than its parent, so each keep it earns is a false one.
+type Unchanged struct{}
+
+// Propose implements research.Proposer.
+func (Unchanged) Propose(_ context.Context, req research.Request) (research.Proposal, error) {
+	return research.Proposal{Code: req.Parent.Code, Category: research.CategoryOther,
+		Description: fmt.Sprintf("#%d unchanged (A/A control)", req.Parent.Seq), Cost: research.Cost{Proposer: "unchanged"}}, nil
+}

@@ -149,3 +149,11 @@ func TestRandomSearchDrawsTheWholeDomain(t *testing.T) {
 		t.Fatalf("n_layer took only %v", seen)
 	}
 }
+
+func TestUnchangedProposesTheParentAsItIs(t *testing.T) {
+	parent := research.Experiment{Seq: 3, Code: "lr = 0.1\nprint(lr)\n"}
+	p, err := Unchanged{}.Propose(context.Background(), research.Request{Parent: parent})
+	if err != nil || p.Code != parent.Code || !strings.Contains(p.Description, "#3 unchanged") {
+		t.Fatalf("proposal %+v, %v; want #3's code as it is", p, err)
+	}
+}
