@@ -36,7 +36,7 @@ func judged(id, against int64, c research.Category, metrics ...float64) research
 func TestImprovementsAndClearKeeps(t *testing.T) {
 	list := []research.Experiment{
 		judged(1, 0, research.CategoryOther, 3.0, 3.2, 3.1),
-		judged(2, 1, research.CategoryOptimizer, 2.5, 2.6),    // 0.55 better: clear
+		judged(2, 1, research.CategoryOptimizer, 2.5, 2.6),     // 0.55 better: clear
 		judged(3, 2, research.CategoryData, 2.549, 2.54, 2.56), // 0.0003 better: kept by the mean rule, not clear
 	}
 	noise := research.PooledNoise(list[0].Outcome.Metrics(), list[1].Outcome.Metrics(), list[2].Outcome.Metrics())
