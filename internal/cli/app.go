@@ -48,6 +48,7 @@ type runOpts struct {
 	Isolation      string
 	Accept         string
 	MaxSeeds       int
+	ConfirmSeeds   int
 }
 
 // baselineSeeds is how many seeds a baseline runs when --seeds does not
@@ -66,6 +67,9 @@ func (o *runOpts) validate() error {
 	}
 	if o.MaxSeeds < 0 || o.MaxSeeds > 100 {
 		return usageErr(fmt.Errorf("--max-seeds %d is out of range (0: twice the planned seeds, else 1 to 100)", o.MaxSeeds))
+	}
+	if o.ConfirmSeeds < -1 || o.ConfirmSeeds > 100 {
+		return usageErr(fmt.Errorf("--confirm-seeds %d is out of range (-1: as many as planned, 0: none, else up to 100)", o.ConfirmSeeds))
 	}
 	seen := map[int64]bool{}
 	for _, s := range o.Seeds {
@@ -115,6 +119,9 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 	cfg.BaselineSeeds, cfg.MaxSeeds = baselineSeeds, o.MaxSeeds
 	if len(o.Seeds) > 0 {
 		cfg.Seeds, cfg.BaselineSeeds = o.Seeds, 0 // the seeds asked for, no more
+	}
+	if cfg.ConfirmSeeds = o.ConfirmSeeds; cfg.ConfirmSeeds < 0 {
+		cfg.ConfirmSeeds = len(cfg.Seeds)
 	}
 	return &runner.Runner{Env: env, Task: t, TaskDir: dir, Splits: splits, Exec: runner.Local{}, Cfg: cfg}, nil
 }

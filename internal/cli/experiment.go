@@ -29,6 +29,8 @@ func runFlags(cmd *cobra.Command, o *runOpts) {
 	f.StringVar(&o.Accept, "accept", string(research.AcceptMargin), "acceptance rule: margin (keep only when the improvement over the best exceeds what the noise floor "+
 		"allows by chance; unclear but promising results get more seeds) or mean (any better mean, the original rule)")
 	f.IntVar(&o.MaxSeeds, "max-seeds", 0, "most seeds the margin rule may give an unclear experiment (default: twice the planned seeds)")
+	f.IntVar(&o.ConfirmSeeds, "confirm-seeds", -1, "fresh seeds run on an experiment the margin rule keeps, so that its recorded mean is not only "+
+		"the lucky draw that got it kept (default: as many as planned; 0: none)")
 }
 
 // runExperiment runs e through the runner and records it, printing
@@ -73,7 +75,7 @@ func summarize(s Streams, t *task.Task, e *research.Experiment) error {
 	if o.Test != nil {
 		line += fmt.Sprintf(" (test %.4f)", *o.Test)
 	}
-	line += seedsNote(e)
+	line += seedsNote(e) + confirmNote(e)
 	fmt.Fprintln(s.Out, line)
 	return nil
 }
@@ -89,6 +91,16 @@ func seedsNote(e *research.Experiment) string {
 		return fmt.Sprintf(" · %d seeds: %d more than planned while the improvement was unclear", n, n-e.SeedsPlanned)
 	}
 	return ""
+}
+
+// confirmNote gives a confirmed keep's means apart: the one it was
+// decided on and the fresh seeds'.
+func confirmNote(e *research.Experiment) string {
+	o := e.Outcome
+	if o.Confirmed == nil || o.First == nil {
+		return ""
+	}
+	return fmt.Sprintf(" · decided on %.4f, confirmed on fresh seeds at %.4f", *o.First, *o.Confirmed)
 }
 
 func joinSeeds(seeds []int64) string {

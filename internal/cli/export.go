@@ -121,7 +121,7 @@ func tsvField(s string) string {
 
 // columns of the TSV and CSV exports, one row per experiment.
 var columns = []string{"seq", "parent", "task", "mode", "status", "metric", "metric_std", "test_metric", "unsealed",
-	"seeds_done", "seeds_planned", "seeds_max", "accept_rule", "judged_against", "category", "failure_kind", "train_seconds", "duration_s",
+	"seeds_done", "seeds_planned", "seeds_max", "accept_rule", "judged_against", "first_metric", "confirmed_metric", "category", "failure_kind", "train_seconds", "duration_s",
 	"input_tokens", "output_tokens", "cost_usd", "created_at", "description"}
 
 // jsonRecord is one experiment as exported.
@@ -137,9 +137,11 @@ type jsonRecord struct {
 	Unsealed       bool                `json:"unsealed"` // a metric obtained without full isolation
 	SeedsDone      int                 `json:"seeds_done"`
 	SeedsPlanned   int                 `json:"seeds_planned"`
-	SeedsMax       int                 `json:"seeds_max"`      // the most its rule could give it (0: decided before rules were)
-	Rule           research.AcceptRule `json:"accept_rule"`    // "": decided before rules were (by the mean rule)
-	Against        *int64              `json:"judged_against"` // the number of the best it was judged against
+	SeedsMax       int                 `json:"seeds_max"`        // the most its rule could give it (0: decided before rules were)
+	Rule           research.AcceptRule `json:"accept_rule"`      // "": decided before rules were (by the mean rule)
+	Against        *int64              `json:"judged_against"`   // the number of the best it was judged against
+	FirstMetric    *float64            `json:"first_metric"`     // the mean it was decided on (metric: every seed's)
+	Confirmed      *float64            `json:"confirmed_metric"` // the mean of the fresh seeds that confirmed a keep
 	Category       research.Category   `json:"category"`
 	Description    string              `json:"description"`
 	Hypothesis     string              `json:"hypothesis"`
@@ -163,7 +165,7 @@ func toRecords(list []research.Experiment) []jsonRecord {
 			FailureKind: string(e.Outcome.Failure), FailureExcerpt: e.Outcome.Excerpt, TrainSeconds: e.TrainSeconds,
 			DurationS: e.Duration().Seconds(), Cost: e.Cost, CreatedAt: e.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
 			Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds, Parent: e.ParentSeq,
-			SeedsMax: e.SeedsMax, Rule: e.Rule, Against: e.AgainstSeq}
+			SeedsMax: e.SeedsMax, Rule: e.Rule, Against: e.AgainstSeq, FirstMetric: e.Outcome.First, Confirmed: e.Outcome.Confirmed}
 		out = append(out, r)
 	}
 	return out
@@ -172,7 +174,8 @@ func toRecords(list []research.Experiment) []jsonRecord {
 func (r jsonRecord) row() []string {
 	return []string{strconv.FormatInt(r.Seq, 10), optInt(r.Parent), r.Task, string(r.Mode), string(r.Status),
 		optFloat(r.Metric), optFloat(r.MetricStd), optFloat(r.TestMetric), strconv.FormatBool(r.Unsealed), strconv.Itoa(r.SeedsDone),
-		strconv.Itoa(r.SeedsPlanned), strconv.Itoa(r.SeedsMax), string(r.Rule), optInt(r.Against), string(r.Category), r.FailureKind, fmtFloat(r.TrainSeconds),
+		strconv.Itoa(r.SeedsPlanned), strconv.Itoa(r.SeedsMax), string(r.Rule), optInt(r.Against),
+		optFloat(r.FirstMetric), optFloat(r.Confirmed), string(r.Category), r.FailureKind, fmtFloat(r.TrainSeconds),
 		fmtFloat(r.DurationS), strconv.FormatInt(r.Cost.InputTokens, 10), strconv.FormatInt(r.Cost.OutputTokens, 10),
 		fmtFloat(r.Cost.USD), r.CreatedAt, r.Description}
 }

@@ -32,13 +32,16 @@ func judged(id, against int64, c research.Category, metrics ...float64) research
 // experiment's improvement over the best it was judged against with its
 // interval (research.Improvement on the task's noise floor), marks one
 // whose interval holds zero unclear, and the categories and insights
-// count only clear keeps.
+// count only clear keeps; the best's confirmation is shown next to the
+// mean it was kept on.
 func TestImprovementsAndClearKeeps(t *testing.T) {
 	list := []research.Experiment{
 		judged(1, 0, research.CategoryOther, 3.0, 3.2, 3.1),
 		judged(2, 1, research.CategoryOptimizer, 2.5, 2.6),     // 0.55 better: clear
 		judged(3, 2, research.CategoryData, 2.549, 2.54, 2.56), // 0.0003 better: kept by the mean rule, not clear
 	}
+	third := &list[2].Outcome // the best, confirmed on its third seed
+	third.Seeds[2].Confirm, third.First, third.Confirmed = true, f(2.5445), f(2.56)
 	noise := research.PooledNoise(list[0].Outcome.Metrics(), list[1].Outcome.Metrics(), list[2].Outcome.Metrics())
 	var buf bytes.Buffer
 	in := report.Input{Task: "t", Goal: research.Goal{Metric: "loss", Direction: research.Minimize}, Experiments: list, Noise: noise}
@@ -53,6 +56,7 @@ func TestImprovementsAndClearKeeps(t *testing.T) {
 		fmt.Sprintf("±%.4g", noise.Std),
 		"optimizer changes clearly helped 1 of 1 times",
 		"data changes never clearly helped (1 tried). 1 more kept without a clear margin",
+		`<td class="num" id="first">2.5445</td>`, `<td class="num" id="confirmed">2.5600</td>`, "2 (confirmation)",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the report does not say %q", want)

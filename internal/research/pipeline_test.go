@@ -305,3 +305,46 @@ func TestPlanSeedsAfterThePlanned(t *testing.T) {
 		t.Fatalf("third seed after 7, 8: %d, want 9", got)
 	}
 }
+
+// TestKeepsAreConfirmed: an experiment the margin rule keeps runs the
+// plan's confirmation seeds (fresh: numbered after those it ran) and is
+// recorded with them: its mean over every seed, the mean it was decided
+// on, the confirmation's own mean. Baselines, discards and the mean rule
+// run none.
+func TestKeepsAreConfirmed(t *testing.T) {
+	ctx := context.Background()
+	st := &researchtest.MemStore{}
+	base := table([]int64{1, 2}, map[int64]float64{1: 3.0, 2: 3.2, 3: 3.1})
+	base.plan = Plan{BaselineSeeds: 3, ConfirmSeeds: 2}
+	if err := RunOne(ctx, st, base, minimize, &Experiment{Task: "t", Mode: ModeBaseline}); err != nil || len(base.asked) != 3 {
+		t.Fatalf("baseline: %v, %d seeds; want 3, no confirmation", err, len(base.asked))
+	}
+	r := table([]int64{1, 2}, map[int64]float64{1: 2.0, 2: 2.2, 3: 2.5, 4: 2.7})
+	r.plan = Plan{ConfirmSeeds: 2}
+	e := &Experiment{Task: "t", Mode: ModeImprove}
+	if err := RunOne(ctx, st, r, minimize, e); err != nil {
+		t.Fatal(err)
+	}
+	o := e.Outcome
+	if e.Status != StatusKept || len(r.asked) != 4 || r.asked[2].Seed != 3 || r.asked[3].Seed != 4 || !o.Seeds[3].Confirm || o.Seeds[1].Confirm {
+		t.Fatalf("%s after seeds %+v; want kept, then seeds 3 and 4 as confirmation", e.Status, o.Seeds)
+	}
+	if math.Abs(*o.First-2.1) > 1e-12 || math.Abs(*o.Confirmed-2.6) > 1e-12 || math.Abs(*o.Mean-2.35) > 1e-12 || e.SeedsDone != 4 {
+		t.Fatalf("first %v, confirmed %v, mean %v; want 2.1, 2.6, 2.35 over 4 seeds", *o.First, *o.Confirmed, *o.Mean)
+	}
+	got, _ := st.List(ctx, "t", true)
+	if g := got[1].Outcome; g.Confirmed == nil || *g.Confirmed != *o.Confirmed || len(g.Seeds) != 4 || got[1].Status != StatusKept {
+		t.Fatalf("recorded %+v; want the confirmation with it, still kept", got[1])
+	}
+	for _, c := range []struct {
+		rule   AcceptRule
+		metric float64
+	}{{AcceptMean, 1.0}, {AcceptMargin, 9.0}} {
+		r := table([]int64{1, 2}, map[int64]float64{1: c.metric, 2: c.metric, 3: c.metric, 4: c.metric})
+		r.plan = Plan{ConfirmSeeds: 2}
+		e := &Experiment{Task: "t", Mode: ModeImprove, Rule: c.rule}
+		if err := RunOne(ctx, st, r, minimize, e); err != nil || e.Outcome.Confirmed != nil || len(r.asked) > 2 {
+			t.Fatalf("%s rule at %v: %s after %d seeds (%v); want no confirmation", c.rule, c.metric, e.Status, len(r.asked), err)
+		}
+	}
+}

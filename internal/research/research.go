@@ -100,6 +100,9 @@ type SeedRun struct {
 	// Sealed: the seed ran under full isolation and its model was
 	// evaluated in a sealed process.
 	Sealed bool `json:"sealed"`
+	// Confirm: a fresh seed run after the experiment was kept, to confirm
+	// it (not one it was decided on).
+	Confirm bool `json:"confirm"`
 }
 
 // Phase is where a running seed stands.
@@ -122,10 +125,14 @@ type LiveSeed struct {
 
 // Outcome is what running one script over its seeds produced.
 type Outcome struct {
-	Seeds   []SeedRun
-	Mean    *float64
-	Std     *float64
-	Test    *float64
+	Seeds []SeedRun
+	Mean  *float64 // over every seed with a metric, confirmations included
+	Std   *float64
+	// First is the mean it was decided on; Confirmed the mean of the fresh
+	// seeds run once it was kept (nil: none ran).
+	First     *float64
+	Confirmed *float64
+	Test      *float64
 	Failure FailureKind
 	Excerpt string
 	// Sealed: every seed was sealed (SeedRun.Sealed), so neither the

@@ -9,13 +9,15 @@ import (
 
 // Plan is how a runner runs every experiment: the training budget, the
 // seeds in order, how many of them a baseline runs (at least every
-// planned seed) and how many an experiment may get when the margin rule
-// asks for more (at least every planned seed; 0: twice as many).
+// planned seed), how many an experiment may get when the margin rule
+// asks for more (at least every planned seed; 0: twice as many), and how
+// many fresh seeds confirm an experiment the margin rule kept (0: none).
 type Plan struct {
 	TrainSeconds  float64
 	Seeds         []int64
 	BaselineSeeds int
 	MaxSeeds      int
+	ConfirmSeeds  int
 }
 
 // Seed is the i-th seed (from 0): the planned ones, then the numbers after
@@ -127,26 +129,38 @@ func checkSeed(run *SeedRun) {
 }
 
 // summarize sets a successful outcome's mean and standard deviation over
-// its seeds, its test mean when every seed has a test metric, and sealed
+// its seeds with a metric, the mean of its confirmation seeds, its test
+// mean when every seed it was decided on has a test metric, and sealed
 // when every seed was.
 func summarize(out *Outcome) {
 	if out.Failure != "" || len(out.Seeds) == 0 {
 		return
 	}
-	var vals, tests []float64
+	var vals, tests, confirms []float64
+	decided := 0
 	out.Sealed = true
 	for _, s := range out.Seeds {
 		out.Sealed = out.Sealed && s.Sealed
-		vals = append(vals, *s.Metric)
-		if s.TestMetric != nil {
-			tests = append(tests, *s.TestMetric)
+		switch {
+		case s.Confirm && s.OK:
+			confirms = append(confirms, *s.Metric)
+		case !s.Confirm:
+			decided++
+			if s.TestMetric != nil {
+				tests = append(tests, *s.TestMetric)
+			}
 		}
 	}
+	vals = out.Metrics()
 	mean, std := MeanStd(vals)
 	out.Mean, out.Std = &mean, &std
-	if len(tests) == len(vals) {
+	if len(tests) == decided {
 		t, _ := MeanStd(tests)
 		out.Test = &t
+	}
+	if len(confirms) > 0 {
+		c, _ := MeanStd(confirms)
+		out.Confirmed = &c
 	}
 }
 

@@ -62,10 +62,12 @@ const (
 type Config struct {
 	TrainSeconds float64
 	Seeds        []int64
-	// BaselineSeeds and MaxSeeds are the plan's (research.Plan): how many
-	// seeds a baseline runs, how many an experiment may get at most.
+	// BaselineSeeds, MaxSeeds and ConfirmSeeds are the plan's
+	// (research.Plan): how many seeds a baseline runs, how many an
+	// experiment may get at most, how many confirm a keep.
 	BaselineSeeds int
 	MaxSeeds      int
+	ConfirmSeeds  int
 	// The runner judges training time by its own clock, from the train
 	// process's go to its end: StartupAllowance (at most; less when the
 	// harness's training clock started sooner, and less what a warm
@@ -177,7 +179,8 @@ func (r *Runner) startupAllowance(ctx context.Context) (time.Duration, error) {
 // Plan implements research.Runner.
 func (r *Runner) Plan() research.Plan {
 	c := r.Cfg
-	return research.Plan{TrainSeconds: c.TrainSeconds, Seeds: c.Seeds, BaselineSeeds: c.BaselineSeeds, MaxSeeds: c.MaxSeeds}
+	return research.Plan{TrainSeconds: c.TrainSeconds, Seeds: c.Seeds, BaselineSeeds: c.BaselineSeeds, MaxSeeds: c.MaxSeeds,
+		ConfirmSeeds: c.ConfirmSeeds}
 }
 
 // RunSeed implements research.Runner: the train phase of s.Code with

@@ -93,9 +93,10 @@ func (d *DB) record(ctx context.Context, e *research.Experiment, decide func(*sq
 func finish(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
 	o := e.Outcome
 	_, err := tx.ExecContext(ctx, `UPDATE experiments SET status = ?, metric_mean = ?, metric_std = ?, test_metric = ?,
-		failure_kind = ?, failure_excerpt = ?, finished_at = ?, seeds_done = ?, sealed = ?, against_id = ? WHERE id = ?`,
+		failure_kind = ?, failure_excerpt = ?, finished_at = ?, seeds_done = ?, sealed = ?, against_id = ?, first_mean = ?,
+		confirmed_mean = ? WHERE id = ?`,
 		e.Status, o.Mean, o.Std, o.Test, o.Failure, research.Clip(o.Excerpt, maxExcerpt), formatTime(e.FinishedAt), e.SeedsDone, o.Sealed,
-		e.AgainstID, e.ID)
+		e.AgainstID, o.First, o.Confirmed, e.ID)
 	if err != nil {
 		return err
 	}
@@ -122,10 +123,10 @@ func insertSeed(ctx context.Context, tx *sql.Tx, expID int64, s research.SeedRun
 	}
 	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO seed_runs
 		(experiment_id, seed, ok, metric, test_metric, train_seconds, wall_seconds, startup_seconds, import_seconds,
-		 export_seconds, eval_seconds, test_seconds, exit_code, failure_kind, failure_excerpt, loss_curve, sealed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 export_seconds, eval_seconds, test_seconds, exit_code, failure_kind, failure_excerpt, loss_curve, sealed, confirm)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		expID, s.Seed, s.OK, s.Metric, s.TestMetric, s.TrainSeconds, s.WallSeconds, s.StartupSeconds, s.ImportSeconds,
-		s.ExportSeconds, s.EvalSeconds, s.TestSeconds, s.ExitCode, s.Failure, research.Clip(s.Excerpt, maxExcerpt), string(curve), s.Sealed)
+		s.ExportSeconds, s.EvalSeconds, s.TestSeconds, s.ExitCode, s.Failure, research.Clip(s.Excerpt, maxExcerpt), string(curve), s.Sealed, s.Confirm)
 	return err
 }
 
@@ -150,6 +151,12 @@ func (d *DB) Decide(ctx context.Context, e *research.Experiment) error {
 		e.FinishedAt = &now
 		return nil
 	})
+}
+
+// Confirm implements research.Store: e's outcome and seeds as they are
+// after its confirmation seeds, its status and decision left alone.
+func (d *DB) Confirm(ctx context.Context, e *research.Experiment) error {
+	return d.record(ctx, e, func(*sql.Tx) error { return nil })
 }
 
 // List returns the task's experiments in order. Without full they carry

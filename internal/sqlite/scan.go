@@ -17,7 +17,7 @@ const experimentCols = `e.id, e.task, e.seq, e.parent_id, (SELECT p.seq FROM exp
 	e.mode, e.category, e.description, e.hypothesis, e.status,
 	e.train_seconds, e.seeds_planned, e.seeds_done, e.metric_mean, e.metric_std, e.test_metric, e.failure_kind, e.failure_excerpt,
 	e.proposer, e.model, e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_tokens, e.cost_usd, e.propose_seconds,
-	e.created_at, e.finished_at, e.sealed, e.accept_rule, e.seeds_max, e.against_id, (SELECT a.seq FROM experiments a WHERE a.id = e.against_id),
+	e.created_at, e.finished_at, e.sealed, e.accept_rule, e.seeds_max, e.first_mean, e.confirmed_mean, e.against_id, (SELECT a.seq FROM experiments a WHERE a.id = e.against_id),
 	CASE WHEN e.status = 'running' THEN (SELECT count(*) FROM live_seeds l WHERE l.experiment_id = e.id) ELSE 0 END`
 
 // query reads experiments (light) with a clause that follows FROM experiments e.
@@ -47,7 +47,7 @@ func scanExperiment(rows *sql.Rows) (research.Experiment, error) {
 	err := rows.Scan(&e.ID, &e.Task, &e.Seq, &e.ParentID, &e.ParentSeq, &e.Mode, &e.Category, &e.Description, &e.Hypothesis,
 		&e.Status, &e.TrainSeconds, &e.SeedsPlanned, &e.SeedsDone, &o.Mean, &o.Std, &o.Test, &o.Failure, &o.Excerpt,
 		&c.Proposer, &c.Model, &c.InputTokens, &c.OutputTokens, &c.CacheReadTokens, &c.CacheWriteTokens, &c.USD,
-		&c.ProposeSeconds, &created, &finished, &o.Sealed, &e.Rule, &e.SeedsMax, &e.AgainstID, &e.AgainstSeq, &e.SeedsStarted)
+		&c.ProposeSeconds, &created, &finished, &o.Sealed, &e.Rule, &e.SeedsMax, &o.First, &o.Confirmed, &e.AgainstID, &e.AgainstSeq, &e.SeedsStarted)
 	if err != nil {
 		return e, err
 	}
@@ -119,7 +119,7 @@ func (d *DB) seeds(ctx context.Context, clause string, args ...any) (map[int64][
 	//nolint:gosec // G202: clause is a constant from this package; values go through args
 	rows, err := d.db.QueryContext(ctx, `SELECT s.experiment_id, s.seed, s.ok, s.metric, s.test_metric, s.train_seconds,
 		s.wall_seconds, s.startup_seconds, s.import_seconds, s.export_seconds, s.eval_seconds, s.test_seconds, s.exit_code,
-		s.failure_kind, s.failure_excerpt, s.loss_curve, s.sealed
+		s.failure_kind, s.failure_excerpt, s.loss_curve, s.sealed, s.confirm
 		FROM seed_runs s JOIN experiments e ON e.id = s.experiment_id `+clause+` ORDER BY s.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read seed runs: %w", ErrOpen, err)
@@ -132,7 +132,7 @@ func (d *DB) seeds(ctx context.Context, clause string, args ...any) (map[int64][
 		var curve string
 		if err := rows.Scan(&id, &s.Seed, &s.OK, &s.Metric, &s.TestMetric, &s.TrainSeconds, &s.WallSeconds,
 			&s.StartupSeconds, &s.ImportSeconds, &s.ExportSeconds, &s.EvalSeconds, &s.TestSeconds, &s.ExitCode, &s.Failure,
-			&s.Excerpt, &curve, &s.Sealed); err != nil {
+			&s.Excerpt, &curve, &s.Sealed, &s.Confirm); err != nil {
 			return nil, fmt.Errorf("%w: read seed runs: %w", ErrOpen, err)
 		}
 		_ = json.Unmarshal([]byte(curve), &s.Loss)

@@ -108,6 +108,22 @@ func TestDetailShowsTheJudgement(t *testing.T) {
 	if page := getText(t, srv.URL+"/tasks/t/experiments/3"); !strings.Contains(page, "more seeds") {
 		t.Error("the running experiment's page does not say it is getting more seeds")
 	}
+	better.Outcome.Seeds = append(better.Outcome.Seeds, research.SeedRun{Seed: 3, OK: true, Metric: f(2.7), Confirm: true})
+	better.Outcome.Confirmed = f(2.7)
+	if err := db.Confirm(ctx, better); err != nil {
+		t.Fatal(err)
+	}
+	var conf struct {
+		First     *float64 `json:"first_metric"`
+		Confirmed *float64 `json:"confirmed_metric"`
+	}
+	getJSON(t, srv.URL+"/api/tasks/t/experiments/2", &conf)
+	if conf.First == nil || math.Abs(*conf.First-2.55) > 1e-9 || conf.Confirmed == nil || *conf.Confirmed != 2.7 {
+		t.Fatalf("first %v, confirmed %v; want 2.55 and 2.7", conf.First, conf.Confirmed)
+	}
+	if page := getText(t, srv.URL+"/tasks/t/experiments/2"); !strings.Contains(page, "on fresh seeds after it was kept") || !strings.Contains(page, "3 (confirmation)") {
+		t.Error("the detail page does not show the confirmation")
+	}
 }
 
 func getJSON(t *testing.T, url string, v any) {

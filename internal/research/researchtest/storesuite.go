@@ -32,6 +32,7 @@ func StoreSuite(t *testing.T, open func(t *testing.T) research.LoopStore) {
 		{"MarkInterrupted", markInterrupted},
 		{"ConcurrentDecisions", concurrentDecisions},
 		{"StandingAndNoiseFloor", standingAndNoise},
+		{"ConfirmRoundTrip", confirmRoundTrip},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
@@ -357,5 +358,24 @@ func standingAndNoise(t *testing.T, s research.LoopStore) {
 	must(t, err)
 	if a := list[3].AgainstSeq; list[0].AgainstSeq != nil || a == nil || *a != list[0].Seq {
 		t.Fatalf("judged against %v and %v; want none for the first, the baseline #%d for the kept one", list[0].AgainstSeq, a, list[0].Seq)
+	}
+}
+
+// confirmRoundTrip: a kept experiment's confirmation seeds and means are
+// recorded with it, its status and decision unchanged.
+func confirmRoundTrip(t *testing.T, s research.LoopStore) {
+	must(t, s.SetGoal(bg, "n", minimum))
+	e := seeded(t, s, research.ModeEval, f(2), f(4))
+	e.Outcome.Seeds = append(e.Outcome.Seeds, research.SeedRun{Seed: 9, OK: true, Metric: f(6), Confirm: true})
+	e.Outcome.Mean, e.Outcome.Confirmed = f(4), f(6)
+	e.SeedsDone = 3
+	must(t, s.Confirm(bg, e))
+	list, err := s.List(bg, "n", true)
+	must(t, err)
+	got := list[0]
+	o := got.Outcome
+	if got.Status != research.StatusKept || *o.First != 3 || *o.Mean != 4 || *o.Confirmed != 6 || len(o.Seeds) != 3 || !o.Seeds[2].Confirm ||
+		o.Seeds[0].Confirm || got.SeedsDone != 3 || got.FinishedAt == nil {
+		t.Fatalf("recorded %s, first %v, mean %v, confirmed %v, seeds %+v", got.Status, o.First, o.Mean, o.Confirmed, o.Seeds)
 	}
 }

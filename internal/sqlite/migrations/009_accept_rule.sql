@@ -6,6 +6,12 @@
 -- judged by the mean rule on their planned seeds.
 ALTER TABLE experiments ADD COLUMN accept_rule TEXT NOT NULL DEFAULT '';
 ALTER TABLE experiments ADD COLUMN seeds_max INTEGER NOT NULL DEFAULT 0;
+-- The mean it was decided on, and, once kept, the mean of the fresh seeds
+-- that confirmed it (its metric_mean is then over both).
+ALTER TABLE experiments ADD COLUMN first_mean REAL;
+ALTER TABLE experiments ADD COLUMN confirmed_mean REAL;
+-- Whether a seed was one of those confirmation seeds.
+ALTER TABLE seed_runs ADD COLUMN confirm INTEGER NOT NULL DEFAULT 0;
 -- The best it was judged against when it was decided (NULL: there was
 -- none, it is undecided, or it was decided before this was recorded).
 ALTER TABLE experiments ADD COLUMN against_id INTEGER REFERENCES experiments(id);
