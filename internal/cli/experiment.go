@@ -160,8 +160,8 @@ func seedLine(metric string, r *research.SeedRun) string {
 	if !r.OK {
 		return fmt.Sprintf("seed %d: failed (%s)", r.Seed, r.Failure)
 	}
-	return fmt.Sprintf("seed %d: %s %.4f · trained %.1fs · wall %.1fs (start-up %.1fs, export %.1fs, eval %.1fs)",
-		r.Seed, metric, *r.Metric, r.TrainSeconds, r.WallSeconds, r.StartupSeconds, r.ExportSeconds, r.EvalSeconds)
+	return fmt.Sprintf("seed %d: %s %.4f · trained %.1fs (step %d) · wall %.1fs (start-up %.1fs, export %.1fs, eval %.1fs)",
+		r.Seed, metric, *r.Metric, r.TrainSeconds, r.Steps, r.WallSeconds, r.StartupSeconds, r.ExportSeconds, r.EvalSeconds)
 }
 
 // line shows text: rewritten in place on a terminal; printed once per

@@ -86,17 +86,22 @@ type SeedRun struct {
 	// The timings are the runner's: its own clock, and the moments the
 	// harness's events reached it (a script can delay them, not advance
 	// them).
-	TrainSeconds   float64     `json:"train_seconds"`   // training as judged: process end - start - credited start-up
-	WallSeconds    float64     `json:"wall_seconds"`    // whole seed: train process + evaluate process
-	StartupSeconds float64     `json:"startup_seconds"` // process start until the training clock started (0: never)
-	ImportSeconds  float64     `json:"import_seconds"`  // process start until the harness was imported
-	ExportSeconds  float64     `json:"export_seconds"`
-	EvalSeconds    float64     `json:"eval_seconds"`
-	TestSeconds    float64     `json:"test_seconds"` // a finalist's test evaluation, after the decision's preview (not in WallSeconds)
-	ExitCode       int         `json:"exit_code"`
-	Failure        FailureKind `json:"failure"`
-	Excerpt        string      `json:"excerpt"`
-	Loss           []LossPoint `json:"loss"`
+	TrainSeconds   float64 `json:"train_seconds"`   // training as judged: process end - start - credited start-up
+	WallSeconds    float64 `json:"wall_seconds"`    // whole seed: train process + evaluate process
+	StartupSeconds float64 `json:"startup_seconds"` // process start until the training clock started (0: never)
+	ImportSeconds  float64 `json:"import_seconds"`  // process start until the harness was imported
+	ExportSeconds  float64 `json:"export_seconds"`
+	EvalSeconds    float64 `json:"eval_seconds"`
+	TestSeconds    float64 `json:"test_seconds"` // a finalist's test evaluation, after the decision's preview (not in WallSeconds)
+	ExitCode       int     `json:"exit_code"`
+	// Steps is the highest training step the script logged (H.log): its
+	// own count, a little short of the steps done when it logs every few.
+	// With a time budget it varies with the machine's load, and with it
+	// the metric.
+	Steps   int         `json:"steps"`
+	Failure FailureKind `json:"failure"`
+	Excerpt string      `json:"excerpt"`
+	Loss    []LossPoint `json:"loss"`
 	// Sealed: the seed ran under full isolation and its model was
 	// evaluated in a sealed process.
 	Sealed bool `json:"sealed"`
@@ -133,8 +138,8 @@ type Outcome struct {
 	First     *float64
 	Confirmed *float64
 	Test      *float64
-	Failure FailureKind
-	Excerpt string
+	Failure   FailureKind
+	Excerpt   string
 	// Sealed: every seed was sealed (SeedRun.Sealed), so neither the
 	// script nor its model could reach held-out data or the evaluator.
 	Sealed bool

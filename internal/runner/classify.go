@@ -42,6 +42,7 @@ type trainLog struct {
 	failure     string
 	failureMsg  string
 	diverged    bool
+	steps       int // the highest step the script logged
 	res         sandbox.Result
 	modelOK     bool
 	onLog       func(harnessEvent) // live loss points (listen)
@@ -75,6 +76,7 @@ func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
 			tl.diverged = true
 		}
 		tl.loss.Add(research.LossPoint{Step: ev.Step, Loss: ev.Loss, Elapsed: ev.Elapsed})
+		tl.steps = max(tl.steps, ev.Step)
 		if tl.onLog != nil {
 			tl.onLog(ev)
 		}
@@ -111,7 +113,7 @@ func first(t *time.Time, now time.Time) {
 func (tl *trainLog) seedRun(seed int64) research.SeedRun {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	run := research.SeedRun{Seed: seed, ExitCode: tl.res.ExitCode, Loss: tl.loss.Points()}
+	run := research.SeedRun{Seed: seed, ExitCode: tl.res.ExitCode, Loss: tl.loss.Points(), Steps: tl.steps}
 	since := func(t time.Time) float64 {
 		if t.IsZero() || tl.res.Started.IsZero() {
 			return 0

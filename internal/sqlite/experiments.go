@@ -123,10 +123,10 @@ func insertSeed(ctx context.Context, tx *sql.Tx, expID int64, s research.SeedRun
 	}
 	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO seed_runs
 		(experiment_id, seed, ok, metric, test_metric, train_seconds, wall_seconds, startup_seconds, import_seconds,
-		 export_seconds, eval_seconds, test_seconds, exit_code, failure_kind, failure_excerpt, loss_curve, sealed, confirm)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 export_seconds, eval_seconds, test_seconds, exit_code, failure_kind, failure_excerpt, loss_curve, sealed, confirm, steps)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		expID, s.Seed, s.OK, s.Metric, s.TestMetric, s.TrainSeconds, s.WallSeconds, s.StartupSeconds, s.ImportSeconds,
-		s.ExportSeconds, s.EvalSeconds, s.TestSeconds, s.ExitCode, s.Failure, research.Clip(s.Excerpt, maxExcerpt), string(curve), s.Sealed, s.Confirm)
+		s.ExportSeconds, s.EvalSeconds, s.TestSeconds, s.ExitCode, s.Failure, research.Clip(s.Excerpt, maxExcerpt), string(curve), s.Sealed, s.Confirm, s.Steps)
 	return err
 }
 

@@ -119,7 +119,7 @@ func (d *DB) seeds(ctx context.Context, clause string, args ...any) (map[int64][
 	//nolint:gosec // G202: clause is a constant from this package; values go through args
 	rows, err := d.db.QueryContext(ctx, `SELECT s.experiment_id, s.seed, s.ok, s.metric, s.test_metric, s.train_seconds,
 		s.wall_seconds, s.startup_seconds, s.import_seconds, s.export_seconds, s.eval_seconds, s.test_seconds, s.exit_code,
-		s.failure_kind, s.failure_excerpt, s.loss_curve, s.sealed, s.confirm
+		s.failure_kind, s.failure_excerpt, s.loss_curve, s.sealed, s.confirm, s.steps
 		FROM seed_runs s JOIN experiments e ON e.id = s.experiment_id `+clause+` ORDER BY s.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read seed runs: %w", ErrOpen, err)
@@ -132,7 +132,7 @@ func (d *DB) seeds(ctx context.Context, clause string, args ...any) (map[int64][
 		var curve string
 		if err := rows.Scan(&id, &s.Seed, &s.OK, &s.Metric, &s.TestMetric, &s.TrainSeconds, &s.WallSeconds,
 			&s.StartupSeconds, &s.ImportSeconds, &s.ExportSeconds, &s.EvalSeconds, &s.TestSeconds, &s.ExitCode, &s.Failure,
-			&s.Excerpt, &curve, &s.Sealed, &s.Confirm); err != nil {
+			&s.Excerpt, &curve, &s.Sealed, &s.Confirm, &s.Steps); err != nil {
 			return nil, fmt.Errorf("%w: read seed runs: %w", ErrOpen, err)
 		}
 		_ = json.Unmarshal([]byte(curve), &s.Loss)

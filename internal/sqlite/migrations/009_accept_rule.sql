@@ -10,8 +10,10 @@ ALTER TABLE experiments ADD COLUMN seeds_max INTEGER NOT NULL DEFAULT 0;
 -- that confirmed it (its metric_mean is then over both).
 ALTER TABLE experiments ADD COLUMN first_mean REAL;
 ALTER TABLE experiments ADD COLUMN confirmed_mean REAL;
--- Whether a seed was one of those confirmation seeds.
+-- Whether a seed was one of those confirmation seeds, and the highest
+-- training step its script logged.
 ALTER TABLE seed_runs ADD COLUMN confirm INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE seed_runs ADD COLUMN steps INTEGER NOT NULL DEFAULT 0;
 -- The best it was judged against when it was decided (NULL: there was
 -- none, it is undecided, or it was decided before this was recorded).
 ALTER TABLE experiments ADD COLUMN against_id INTEGER REFERENCES experiments(id);
