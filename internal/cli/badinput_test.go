@@ -40,7 +40,7 @@ func TestBadInput(t *testing.T) {
 		{"bad seed", []string{"baseline", "--db", db, "--seeds", "x"}, ExitUsage, "invalid argument"},
 		{"unknown rule", []string{"run", "--db", db, "--accept", "median"}, ExitUsage, "want margin"},
 		{"confirm seeds below -1", []string{"baseline", "--db", db, "--confirm-seeds", "-2"}, ExitUsage, "--confirm-seeds"},
-		{"negative seed cap", []string{"eval", "--db", db, "--max-seeds", "-1", "x.py"}, ExitUsage, "--max-seeds"},
+		{"negative seed cap", []string{"baseline", "--db", db, "--max-seeds", "-1"}, ExitUsage, "--max-seeds"},
 		{"status shows none", []string{"status", "--db", db, "--last", "0"}, ExitUsage, "--last must be at least 1"},
 		{"missing task dir", []string{"baseline", "--db", db, "--task-dir", filepath.Join(dir, "none")}, ExitUsage, "missing task.json"},
 		{"eval without file", []string{"eval", "--db", db}, ExitUsage, "one script"},

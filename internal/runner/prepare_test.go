@@ -88,9 +88,6 @@ func TestCIFARDownloadParseAndTrain(t *testing.T) {
 	if *out.Mean < 0 || *out.Mean > 1 || out.Test == nil {
 		t.Fatalf("error rate %v, test %v", *out.Mean, out.Test)
 	}
-	if s := out.Seeds[0]; s.Steps <= 0 || s.Steps != s.Loss[len(s.Loss)-1].Step {
-		t.Fatalf("steps %d, last logged step %d: want the highest step logged, recorded", s.Steps, s.Loss[len(s.Loss)-1].Step)
-	}
 	checkFastAgrees(t, r, 1.0/valImages(t, r))
 }
 

@@ -172,6 +172,9 @@ func TestHonestControlKept(t *testing.T) {
 	if s.TrainSeconds < 5 || s.TrainSeconds > 6 || s.StartupSeconds <= 0 || s.StartupSeconds > DefaultStartupAllowance.Seconds() {
 		t.Errorf("runner's timings: trained %.2f s (budget 5 s + 1 s to save), start-up %.2f s", s.TrainSeconds, s.StartupSeconds)
 	}
+	if last := s.Loss[len(s.Loss)-1].Step; s.Steps < 25 || s.Steps != last {
+		t.Errorf("steps recorded %d, last logged step %d: want the highest step logged (the baseline logs every 25)", s.Steps, last)
+	}
 }
 
 // copyDir gives dst the files of src (hard links where it can).
