@@ -83,7 +83,12 @@ func summarize(s Streams, t *task.Task, e *research.Experiment) error {
 // seedsNote says why e ran other than its planned seeds: dropped after
 // its first, or given more while its improvement was unclear.
 func seedsNote(e *research.Experiment) string {
-	n := len(e.Outcome.Seeds)
+	n := 0
+	for _, s := range e.Outcome.Seeds {
+		if !s.Confirm {
+			n++
+		}
+	}
 	switch {
 	case n < e.SeedsPlanned && e.Outcome.Failure == "":
 		return fmt.Sprintf(" · stopped after %d of %d seeds: clearly behind the best", n, e.SeedsPlanned)
@@ -93,14 +98,14 @@ func seedsNote(e *research.Experiment) string {
 	return ""
 }
 
-// confirmNote gives a confirmed keep's means apart: the one it was
-// decided on and the fresh seeds'.
+// confirmNote gives a confirmed experiment's means apart: the one that
+// called for the confirmation and the fresh seeds'.
 func confirmNote(e *research.Experiment) string {
 	o := e.Outcome
 	if o.Confirmed == nil || o.First == nil {
 		return ""
 	}
-	return fmt.Sprintf(" · decided on %.4f, confirmed on fresh seeds at %.4f", *o.First, *o.Confirmed)
+	return fmt.Sprintf(" · %.4f on the seeds that called for a confirmation, %.4f on the fresh seeds that confirmed it", *o.First, *o.Confirmed)
 }
 
 func joinSeeds(seeds []int64) string {

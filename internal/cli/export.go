@@ -121,8 +121,9 @@ func tsvField(s string) string {
 
 // columns of the TSV and CSV exports, one row per experiment.
 var columns = []string{"seq", "parent", "task", "mode", "status", "metric", "metric_std", "test_metric", "unsealed",
-	"seeds_done", "seeds_planned", "seeds_max", "accept_rule", "judged_against", "first_metric", "confirmed_metric", "category", "failure_kind", "train_seconds", "duration_s",
-	"input_tokens", "output_tokens", "cost_usd", "created_at", "description"}
+	"seeds_done", "seeds_planned", "category", "failure_kind", "train_seconds", "duration_s",
+	"input_tokens", "output_tokens", "cost_usd", "created_at", "description",
+	"seeds_max", "accept_rule", "judged_against", "first_metric", "confirmed_metric"}
 
 // jsonRecord is one experiment as exported.
 type jsonRecord struct {
@@ -174,10 +175,10 @@ func toRecords(list []research.Experiment) []jsonRecord {
 func (r jsonRecord) row() []string {
 	return []string{strconv.FormatInt(r.Seq, 10), optInt(r.Parent), r.Task, string(r.Mode), string(r.Status),
 		optFloat(r.Metric), optFloat(r.MetricStd), optFloat(r.TestMetric), strconv.FormatBool(r.Unsealed), strconv.Itoa(r.SeedsDone),
-		strconv.Itoa(r.SeedsPlanned), strconv.Itoa(r.SeedsMax), string(r.Rule), optInt(r.Against),
-		optFloat(r.FirstMetric), optFloat(r.Confirmed), string(r.Category), r.FailureKind, fmtFloat(r.TrainSeconds),
+		strconv.Itoa(r.SeedsPlanned), string(r.Category), r.FailureKind, fmtFloat(r.TrainSeconds),
 		fmtFloat(r.DurationS), strconv.FormatInt(r.Cost.InputTokens, 10), strconv.FormatInt(r.Cost.OutputTokens, 10),
-		fmtFloat(r.Cost.USD), r.CreatedAt, r.Description}
+		fmtFloat(r.Cost.USD), r.CreatedAt, r.Description,
+		strconv.Itoa(r.SeedsMax), string(r.Rule), optInt(r.Against), optFloat(r.FirstMetric), optFloat(r.Confirmed)}
 }
 
 func optInt(v *int64) string {

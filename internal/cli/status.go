@@ -170,7 +170,7 @@ func statusLabel(e research.Experiment) string {
 	case e.Status == research.StatusFailed:
 		return "failed:" + string(e.Outcome.Failure)
 	case e.MoreSeeds():
-		return "running:more-seeds"
+		return "running: more seeds"
 	}
 	return string(e.Status)
 }

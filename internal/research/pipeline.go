@@ -20,9 +20,7 @@ import (
 // standing at that moment, and stamps FinishedAt, in one step that no
 // other decision on the task interleaves with (experiments in flight,
 // other processes on the same database): so each kept experiment beats
-// every one kept before it. Confirm records a decided experiment's
-// confirmation seeds (SeedRun.Confirm, appended to its seeds) and its
-// outcome's means over them, leaving its status as decided.
+// every one kept before it.
 type Store interface {
 	SetGoal(ctx context.Context, task string, g Goal) error
 	Best(ctx context.Context, task string) (*Experiment, error)
@@ -30,7 +28,6 @@ type Store interface {
 	Create(ctx context.Context, e *Experiment) error
 	Finish(ctx context.Context, e *Experiment) error
 	Decide(ctx context.Context, e *Experiment) error
-	Confirm(ctx context.Context, e *Experiment) error
 }
 
 // Conclude sets e's status from its outcome with e's acceptance rule
@@ -38,7 +35,7 @@ type Store interface {
 // rule would still give more seeds, the best having moved meanwhile, is
 // discarded: it did not show it is better).
 func Conclude(e *Experiment, d Direction, st Standing) {
-	e.Outcome.First, e.AgainstID = e.Outcome.Mean, nil
+	e.AgainstID = nil
 	if st.BestID != 0 {
 		e.AgainstID = &st.BestID
 	}
@@ -89,39 +86,7 @@ func RunOne(ctx context.Context, store Store, runner Runner, g Goal, e *Experime
 	if err := Finalize(ctx, runner, e, finalist(ctx, store, g, e)); err != nil && ctx.Err() == nil {
 		return interrupted(ctx, store, e, err) // the runner broke: recorded as failed, with why
 	}
-	if err := store.Decide(context.WithoutCancel(ctx), e); err != nil { // the run is complete: Ctrl-C now must not lose it
-		return err
-	}
-	return confirm(ctx, store, runner, e)
-}
-
-// confirm runs the plan's ConfirmSeeds fresh seeds of an experiment the
-// margin rule kept (not a baseline: its seeds measure it well already)
-// and records them with it, so that its mean is not only the draw that
-// got it kept. A seed that fails is recorded and counts for nothing;
-// Ctrl-C records the seeds done and returns ctx's error.
-func confirm(ctx context.Context, store Store, runner Runner, e *Experiment) error {
-	plan := runner.Plan()
-	if e.Status != StatusKept || e.Mode == ModeBaseline || e.Rule == AcceptMean || plan.ConfirmSeeds <= 0 {
-		return nil
-	}
-	var runErr error
-	var seeds []SeedRun
-	for i := range plan.ConfirmSeeds {
-		run, err := runner.RunSeed(ctx, SeedSpec{ExperimentID: e.ID, Code: e.Code, Seed: plan.Seed(len(e.Outcome.Seeds) + i)})
-		if err != nil {
-			runErr = err
-			break
-		}
-		checkSeed(&run)
-		run.Confirm = true
-		seeds = append(seeds, run)
-	}
-	_ = Finalize(ctx, runner, &Experiment{ID: e.ID, Outcome: Outcome{Seeds: seeds}}, false) // lets go of their models
-	e.Outcome.Seeds = append(e.Outcome.Seeds, seeds...)
-	summarize(&e.Outcome)
-	e.SeedsDone = e.Outcome.SeedsOK()
-	return errors.Join(runErr, store.Confirm(context.WithoutCancel(ctx), e))
+	return store.Decide(context.WithoutCancel(ctx), e) // the run is complete: Ctrl-C now must not lose it
 }
 
 // A Finalizer is a Runner that keeps each seed's model until its
@@ -159,7 +124,8 @@ func Finalize(ctx context.Context, runner Runner, e *Experiment, test bool) erro
 }
 
 // finalist says whether e's test metric is wanted: a successful baseline,
-// or an experiment that its rule keeps against the standing now. Its decision comes later and
+// or an experiment ahead of the best now by any margin (the margin rule
+// keeps a subset of those; the floor may move before the decision). Its decision comes later and
 // only against a best at least as good, so every kept experiment is a
 // finalist (a finalist overtaken meanwhile is discarded with its test
 // metric: more evaluation, never less).
@@ -174,7 +140,7 @@ func finalist(ctx context.Context, store Store, g Goal, e *Experiment) bool {
 	if err != nil {
 		return true // better a test evaluation too many than a kept experiment without one
 	}
-	return e.Rule.Judge(g.Direction, st.evidence(e, &e.Outcome)) == Keep
+	return AcceptMean.Judge(g.Direction, st.evidence(e, &e.Outcome)) == Keep
 }
 
 // interrupted records e, whose run ended with runErr (cancelled: the

@@ -37,19 +37,27 @@ func (p Plan) Seed(i int) int64 {
 }
 
 // seeds is how many seeds e runs at least (planned) and at most under
-// its rule.
+// its rule (the confirmation's included).
 func (p Plan) seeds(e *Experiment) (planned, most int) {
 	planned = len(p.Seeds)
-	if e.Mode == ModeBaseline {
+	switch {
+	case e.Mode == ModeBaseline:
 		return max(planned, p.BaselineSeeds), max(planned, p.BaselineSeeds)
-	}
-	if e.Rule == AcceptMean {
+	case e.Rule == AcceptMean:
 		return planned, planned
+	case p.MaxSeeds == 0:
+		return planned, 2*planned + p.confirms(e)
 	}
-	if p.MaxSeeds == 0 {
-		return planned, 2 * planned
+	return planned, max(planned, p.MaxSeeds) + p.confirms(e)
+}
+
+// confirms is how many fresh seeds confirm e before it is kept: the
+// plan's, for an experiment judged by the margin rule (not a baseline).
+func (p Plan) confirms(e *Experiment) int {
+	if e.Mode == ModeBaseline || e.Rule == AcceptMean {
+		return 0
 	}
-	return planned, max(planned, p.MaxSeeds)
+	return max(0, p.ConfirmSeeds)
 }
 
 // SeedSpec is one seed of one recorded experiment to run.
@@ -70,14 +78,17 @@ type Runner interface {
 	RunSeed(ctx context.Context, s SeedSpec) (SeedRun, error)
 }
 
-// RunSeeds runs e's code over seeds in the plan's order, e.SeedsPlanned of
-// them and then more while e's rule finds it ahead of the best but not
-// clearly (MoreSeeds, up to e.SeedsMax). It stops at the first failure,
-// or after the first seed when the rule drops it (Drop: already behind
-// the best by a clear margin; a baseline runs every seed), and
-// aggregates the seeds into an Outcome. On a runner error it returns the
-// seeds finished so far and the error. An e without SeedsPlanned gets
-// the plan's for it.
+// RunSeeds runs e's code over seeds in the plan's order: e.SeedsPlanned
+// of them, then more while e's rule finds it ahead of the best but not
+// clearly (MoreSeeds). It stops at the first failure, or after the first
+// seed when the rule drops it (Drop: already behind the best by a clear
+// margin; a baseline runs every seed). When the margin rule would keep it
+// over a best, it first runs the plan's ConfirmSeeds fresh seeds (and
+// more while unclear, up to e.SeedsMax in all), and the decision weighs
+// them too: the draw that made it look better is not all that decides.
+// It aggregates the seeds into an Outcome (First: the mean that called
+// for the confirmation). On a runner error it returns the seeds finished
+// so far and the error. An e without SeedsPlanned gets the plan's for it.
 func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, st Standing) (Outcome, error) {
 	plan := r.Plan()
 	var out Outcome
@@ -87,34 +98,72 @@ func RunSeeds(ctx context.Context, r Runner, d Direction, e *Experiment, st Stan
 	if e.SeedsPlanned == 0 {
 		e.SeedsPlanned, e.SeedsMax = plan.seeds(e)
 	}
-	for i := 0; more(d, e, st, &out, i); i++ {
-		run, err := r.RunSeed(ctx, SeedSpec{ExperimentID: e.ID, Code: e.Code, Seed: plan.Seed(i)})
-		if err != nil {
-			return out, err
+	for i := 0; ; i++ {
+		run, confirm := next(d, e, st, &out, plan, i)
+		if !run {
+			break
 		}
-		checkSeed(&run)
-		out.Seeds = append(out.Seeds, run)
-		if !run.OK {
-			out.Failure, out.Excerpt = run.Failure, run.Excerpt
+		if confirm && out.First == nil {
+			first, _ := MeanStd(out.Metrics())
+			out.First = &first
+		}
+		if err := runSeed(ctx, r, e, &out, plan.Seed(i), confirm); err != nil {
+			return out, err
 		}
 	}
 	summarize(&out)
 	return out, nil
 }
 
-// more says whether e, with out's seeds, runs an i-th seed.
-func more(d Direction, e *Experiment, st Standing, out *Outcome, i int) bool {
+// next says whether e runs its i-th seed after out's, and whether as a
+// confirmation seed.
+func next(d Direction, e *Experiment, st Standing, out *Outcome, plan Plan, i int) (run, confirm bool) {
+	confirming := out.First != nil
 	switch {
-	case out.Failure != "":
-		return false
+	case out.Failure != "" || i >= max(1, e.SeedsMax):
+		return false, false
 	case i == 0:
-		return true
+		return true, false
 	case i == 1 && e.Mode != ModeBaseline && e.Rule.Drop(d, *out.Seeds[0].Metric, st.BestSeeds, st.Noise):
-		return false
+		return false, false
 	case i < e.SeedsPlanned:
-		return true
+		return true, false
+	case confirming && i < decided(out)+plan.confirms(e):
+		return true, true // the confirmation's own seeds
 	}
-	return i < e.SeedsMax && e.Rule.Judge(d, st.evidence(e, out)) == MoreSeeds
+	switch e.Rule.Judge(d, st.evidence(e, out)) {
+	case MoreSeeds:
+		return confirming || i < e.SeedsMax-plan.confirms(e), confirming
+	case Keep:
+		return !confirming && st.BestID != 0 && plan.confirms(e) > 0, true
+	}
+	return false, false
+}
+
+// decided counts out's seeds that are not confirmation seeds.
+func decided(out *Outcome) int {
+	n := 0
+	for _, s := range out.Seeds {
+		if !s.Confirm {
+			n++
+		}
+	}
+	return n
+}
+
+// runSeed runs one seed of e and adds it to out (a failed one fails out).
+func runSeed(ctx context.Context, r Runner, e *Experiment, out *Outcome, seed int64, confirm bool) error {
+	run, err := r.RunSeed(ctx, SeedSpec{ExperimentID: e.ID, Code: e.Code, Seed: seed})
+	if err != nil {
+		return err
+	}
+	checkSeed(&run)
+	run.Confirm = confirm
+	out.Seeds = append(out.Seeds, run)
+	if !run.OK {
+		out.Failure, out.Excerpt = run.Failure, run.Excerpt
+	}
+	return nil
 }
 
 // checkSeed holds a runner to the contract: a seed reported OK has a
@@ -136,16 +185,16 @@ func summarize(out *Outcome) {
 	if out.Failure != "" || len(out.Seeds) == 0 {
 		return
 	}
-	var vals, tests, confirms []float64
-	decided := 0
+	var vals, tests, confirmed []float64
+	nDecided := 0
 	out.Sealed = true
 	for _, s := range out.Seeds {
 		out.Sealed = out.Sealed && s.Sealed
 		switch {
 		case s.Confirm && s.OK:
-			confirms = append(confirms, *s.Metric)
+			confirmed = append(confirmed, *s.Metric)
 		case !s.Confirm:
-			decided++
+			nDecided++
 			if s.TestMetric != nil {
 				tests = append(tests, *s.TestMetric)
 			}
@@ -154,12 +203,12 @@ func summarize(out *Outcome) {
 	vals = out.Metrics()
 	mean, std := MeanStd(vals)
 	out.Mean, out.Std = &mean, &std
-	if len(tests) == decided {
+	if len(tests) == nDecided {
 		t, _ := MeanStd(tests)
 		out.Test = &t
 	}
-	if len(confirms) > 0 {
-		c, _ := MeanStd(confirms)
+	if len(confirmed) > 0 {
+		c, _ := MeanStd(confirmed)
 		out.Confirmed = &c
 	}
 }

@@ -10,17 +10,26 @@ type Standing struct {
 	Noise     Noise
 }
 
-// Measures reports whether e's seeds measure the noise floor: they are
-// repeated measurements of one script that the loop has reason to
-// measure well, a baseline's or a kept experiment's (the best's and
-// every best before it).
-func Measures(e *Experiment) bool {
-	return e.Outcome.Failure == "" && e.Outcome.Mean != nil && (e.Mode == ModeBaseline || e.Status == StatusKept)
+// measurement is what e's seeds tell of the noise floor: repeated
+// measurements of one script that were not selected for looking good, a
+// successful baseline's seeds or the confirmation seeds of a kept
+// experiment (nil: nothing).
+func measurement(e *Experiment) []float64 {
+	if e.Outcome.Failure != "" || e.Outcome.Mean == nil {
+		return nil
+	}
+	var xs []float64
+	for _, s := range e.Outcome.Seeds {
+		if s.OK && s.Metric != nil && (e.Mode == ModeBaseline || (e.Status == StatusKept && s.Confirm)) {
+			xs = append(xs, *s.Metric)
+		}
+	}
+	return xs
 }
 
 // NewStanding is the standing with best (nil: none) and the noise floor
-// pooled over the experiments among measured that Measures accepts, each
-// with its seed runs.
+// pooled over what the experiments among measured tell of it
+// (measurement), each with its seed runs.
 func NewStanding(best *Experiment, measured []Experiment) Standing {
 	var st Standing
 	if best != nil {
@@ -28,9 +37,7 @@ func NewStanding(best *Experiment, measured []Experiment) Standing {
 	}
 	var groups [][]float64
 	for i := range measured {
-		if Measures(&measured[i]) {
-			groups = append(groups, measured[i].Outcome.Metrics())
-		}
+		groups = append(groups, measurement(&measured[i]))
 	}
 	st.Noise = PooledNoise(groups...)
 	return st
@@ -38,7 +45,7 @@ func NewStanding(best *Experiment, measured []Experiment) Standing {
 
 // evidence is what e's rule weighs with out's seeds against st.
 func (st Standing) evidence(e *Experiment, out *Outcome) Evidence {
-	return Evidence{Seeds: out.values(), Best: st.BestSeeds, Noise: st.Noise, MaxSeeds: e.SeedsMax}
+	return Evidence{Seeds: out.values(), Best: st.BestSeeds, Noise: st.Noise, Planned: e.SeedsPlanned, MaxSeeds: e.SeedsMax}
 }
 
 // Metrics are the metrics of o's seeds that produced one, in order.

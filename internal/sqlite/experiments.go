@@ -153,12 +153,6 @@ func (d *DB) Decide(ctx context.Context, e *research.Experiment) error {
 	})
 }
 
-// Confirm implements research.Store: e's outcome and seeds as they are
-// after its confirmation seeds, its status and decision left alone.
-func (d *DB) Confirm(ctx context.Context, e *research.Experiment) error {
-	return d.record(ctx, e, func(*sql.Tx) error { return nil })
-}
-
 // List returns the task's experiments in order. Without full they carry
 // no code, diff or seed runs (see Fill); with it they carry all three.
 func (d *DB) List(ctx context.Context, task string, full bool) ([]research.Experiment, error) {

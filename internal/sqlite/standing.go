@@ -22,11 +22,17 @@ func (d *DB) Standing(ctx context.Context, task string) (research.Standing, erro
 	if err != nil {
 		return research.Standing{}, err
 	}
-	return standing(ctx, d.db, task, g)
+	tx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // the best and the floor from one snapshot
+	if err != nil {
+		return research.Standing{}, fmt.Errorf("%w: read the standing of task %s: %w", ErrOpen, task, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only: nothing to undo
+	return standing(ctx, tx, task, g)
 }
 
-// measuredClause selects the experiments whose seeds may measure the noise
-// floor (research.Measures has the last word) and the best among them.
+// measuredClause selects the experiments whose seeds may tell of the
+// noise floor (research.NewStanding has the last word) and the best
+// among them.
 const measuredClause = `WHERE e.task = ? AND (e.mode = 'baseline' OR e.status = 'kept') AND e.metric_mean IS NOT NULL`
 
 // standing reads the task's standing ranked by g through q (inside a
@@ -51,10 +57,10 @@ func standing(ctx context.Context, q reader, task string, g research.Goal) (rese
 }
 
 // measured reads the experiments of measuredClause with what
-// research.Measures and NewStanding read: mode, status, failure, mean and
-// the seeds' metrics.
+// research.NewStanding reads: mode, status, failure, mean and the seeds'
+// metrics.
 func measured(ctx context.Context, q reader, task string) ([]research.Experiment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT e.id, e.mode, e.status, e.failure_kind, e.metric_mean, s.ok, s.metric
+	rows, err := q.QueryContext(ctx, `SELECT e.id, e.mode, e.status, e.failure_kind, e.metric_mean, s.ok, s.metric, s.confirm
 		FROM experiments e LEFT JOIN seed_runs s ON s.experiment_id = e.id `+measuredClause+` ORDER BY e.id, s.id`, task)
 	if err != nil {
 		return nil, err
@@ -63,9 +69,9 @@ func measured(ctx context.Context, q reader, task string) ([]research.Experiment
 	var list []research.Experiment
 	for rows.Next() {
 		var e research.Experiment
-		var ok sql.NullBool
+		var ok, confirm sql.NullBool
 		var metric *float64
-		if err := rows.Scan(&e.ID, &e.Mode, &e.Status, &e.Outcome.Failure, &e.Outcome.Mean, &ok, &metric); err != nil {
+		if err := rows.Scan(&e.ID, &e.Mode, &e.Status, &e.Outcome.Failure, &e.Outcome.Mean, &ok, &metric, &confirm); err != nil {
 			return nil, err
 		}
 		if n := len(list); n == 0 || list[n-1].ID != e.ID {
@@ -73,7 +79,7 @@ func measured(ctx context.Context, q reader, task string) ([]research.Experiment
 		}
 		if ok.Valid {
 			last := &list[len(list)-1]
-			last.Outcome.Seeds = append(last.Outcome.Seeds, research.SeedRun{OK: ok.Bool, Metric: metric})
+			last.Outcome.Seeds = append(last.Outcome.Seeds, research.SeedRun{OK: ok.Bool, Metric: metric, Confirm: confirm.Bool})
 		}
 	}
 	return list, rows.Err()

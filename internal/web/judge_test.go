@@ -93,14 +93,14 @@ func TestDetailShowsTheJudgement(t *testing.T) {
 		}
 	}
 	getJSON(t, srv.URL+"/api/tasks/t/experiments", &sum)
-	if sum.Stats.NoiseStd == nil || *sum.Stats.NoiseStd != st.Noise.Std || sum.Stats.NoiseDF != st.Noise.DF || st.Noise.DF != 5 {
-		t.Fatalf("stats noise %v on %d df; want %+v (the baseline's 4 df and the kept one's 1)", sum.Stats.NoiseStd, sum.Stats.NoiseDF, st.Noise)
+	if sum.Stats.NoiseStd == nil || *sum.Stats.NoiseStd != st.Noise.Std || sum.Stats.NoiseDF != st.Noise.DF || st.Noise.DF != 4 {
+		t.Fatalf("stats noise %v on %d df; want %+v (the baseline's 4 df)", sum.Stats.NoiseStd, sum.Stats.NoiseDF, st.Noise)
 	}
 	if r := sum.Rows[0]; r.Seq != 3 || !r.MoreSeeds || sum.Rows[1].MoreSeeds {
 		t.Fatalf("rows %+v; want #3 (3 seeds started of 2 planned) marked, #2 not", sum.Rows)
 	}
 	page := getText(t, srv.URL+"/tasks/t/experiments/2")
-	for _, s := range []string{"margin rule", "judged against", "improvement", "clear of zero", "noise floor"} {
+	for _, s := range []string{"margin rule", "judged against", "improvement", "clear of zero", "noise floor ±"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("the detail page does not say %q", s)
 		}
@@ -108,20 +108,24 @@ func TestDetailShowsTheJudgement(t *testing.T) {
 	if page := getText(t, srv.URL+"/tasks/t/experiments/3"); !strings.Contains(page, "more seeds") {
 		t.Error("the running experiment's page does not say it is getting more seeds")
 	}
-	better.Outcome.Seeds = append(better.Outcome.Seeds, research.SeedRun{Seed: 3, OK: true, Metric: f(2.7), Confirm: true})
-	better.Outcome.Confirmed = f(2.7)
-	if err := db.Confirm(ctx, better); err != nil {
+	confirmed := &research.Experiment{Task: "t", Mode: research.ModeImprove, Code: "z\n", Status: research.StatusRunning, SeedsPlanned: 2}
+	if err := db.Create(ctx, confirmed); err != nil {
+		t.Fatal(err)
+	}
+	confirmed.Outcome = research.Outcome{Mean: f(2.6), Std: f(0.1), First: f(2.55), Confirmed: f(2.7), Seeds: []research.SeedRun{
+		{Seed: 1, OK: true, Metric: f(2.5)}, {Seed: 2, OK: true, Metric: f(2.6)}, {Seed: 3, OK: true, Metric: f(2.7), Confirm: true}}}
+	if err := db.Decide(ctx, confirmed); err != nil {
 		t.Fatal(err)
 	}
 	var conf struct {
 		First     *float64 `json:"first_metric"`
 		Confirmed *float64 `json:"confirmed_metric"`
 	}
-	getJSON(t, srv.URL+"/api/tasks/t/experiments/2", &conf)
+	getJSON(t, srv.URL+"/api/tasks/t/experiments/4", &conf)
 	if conf.First == nil || math.Abs(*conf.First-2.55) > 1e-9 || conf.Confirmed == nil || *conf.Confirmed != 2.7 {
 		t.Fatalf("first %v, confirmed %v; want 2.55 and 2.7", conf.First, conf.Confirmed)
 	}
-	if page := getText(t, srv.URL+"/tasks/t/experiments/2"); !strings.Contains(page, "on fresh seeds after it was kept") || !strings.Contains(page, "3 (confirmation)") {
+	if page := getText(t, srv.URL+"/tasks/t/experiments/4"); !strings.Contains(page, "fresh seeds run to confirm it") || !strings.Contains(page, "3 (confirmation)") {
 		t.Error("the detail page does not show the confirmation")
 	}
 }

@@ -165,13 +165,6 @@ func (m *MemStore) Decide(_ context.Context, e *research.Experiment) error {
 	return m.finish(e)
 }
 
-// Confirm implements research.Store.
-func (m *MemStore) Confirm(_ context.Context, e *research.Experiment) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.finish(e)
-}
-
 // List implements research.LoopStore.
 func (m *MemStore) List(_ context.Context, task string, full bool) ([]research.Experiment, error) {
 	m.mu.Lock()

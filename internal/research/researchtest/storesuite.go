@@ -311,13 +311,14 @@ func describe(e *research.Experiment) string {
 }
 
 // seeded has the store decide a new experiment of mode with one seed per
-// metric (nil: that seed failed, and the experiment with it).
-func seeded(t *testing.T, s research.Store, mode research.Mode, metrics ...*float64) *research.Experiment {
+// metric (nil: that seed failed, and the experiment with it); seeds from
+// the confirmFrom-th on (0: none) are confirmation seeds.
+func seeded(t *testing.T, s research.Store, mode research.Mode, confirmFrom int, metrics ...*float64) *research.Experiment {
 	t.Helper()
-	e := create(t, s, "n", "x", nil)
-	e.Mode, e.Rule = mode, research.AcceptMean
+	e := &research.Experiment{Task: "n", Mode: mode, Rule: research.AcceptMean, Code: "x", Status: research.StatusRunning, TrainSeconds: 1, SeedsPlanned: 1}
+	must(t, s.Create(bg, e))
 	for i, m := range metrics {
-		run := research.SeedRun{Seed: int64(i + 1), OK: m != nil, Metric: m}
+		run := research.SeedRun{Seed: int64(i + 1), OK: m != nil, Metric: m, Confirm: confirmFrom > 0 && i+1 >= confirmFrom}
 		if m == nil {
 			run.Failure, e.Outcome.Failure = research.FailCrash, research.FailCrash
 		}
@@ -333,49 +334,50 @@ func seeded(t *testing.T, s research.Store, mode research.Mode, metrics ...*floa
 }
 
 // standingAndNoise: the standing names the best with its seed metrics and
-// pools the noise floor over baselines and kept experiments only (not a
-// discarded or failed one's seeds).
+// pools the noise floor over what was not selected for looking good: the
+// baselines' seeds and the kept experiments' confirmation seeds (not a
+// kept one's decided seeds, a discarded one's or a failed one's).
 func standingAndNoise(t *testing.T, s research.LoopStore) {
 	must(t, s.SetGoal(bg, "n", minimum))
 	st, err := s.Standing(bg, "n")
 	if err != nil || st.BestID != 0 || st.Noise.DF != 0 {
 		t.Fatalf("an empty task's standing %+v, %v; want none", st, err)
 	}
-	seeded(t, s, research.ModeBaseline, f(1), f(3))
-	seeded(t, s, research.ModeEval, f(5), f(25))   // discarded: its spread is not the floor's
-	seeded(t, s, research.ModeBaseline, f(9), nil) // failed
-	kept := seeded(t, s, research.ModeEval, f(0.5), f(0.7), f(0.9))
+	seeded(t, s, research.ModeBaseline, 0, f(1), f(3))
+	seeded(t, s, research.ModeEval, 0, f(5), f(25))    // discarded: its spread is not the floor's
+	seeded(t, s, research.ModeBaseline, 0, f(9), nil)  // failed
+	seeded(t, s, research.ModeEval, 0, f(0.1), f(1.9)) // kept on seeds it was selected on
+	kept := seeded(t, s, research.ModeEval, 3, f(0.5), f(0.7), f(0.8), f(1.0))
 	st, err = s.Standing(bg, "n")
 	must(t, err)
-	want := research.PooledNoise([]float64{1, 3}, []float64{0.5, 0.7, 0.9})
-	if st.BestID != kept.ID || math.Abs(*st.BestMean-0.7) > 1e-12 || !slices.Equal(st.BestSeeds, []float64{0.5, 0.7, 0.9}) {
-		t.Fatalf("standing %+v; want best #%d with seeds 0.5, 0.7, 0.9", st, kept.Seq)
+	want := research.PooledNoise([]float64{1, 3}, []float64{0.8, 1.0})
+	if st.BestID != kept.ID || math.Abs(*st.BestMean-0.75) > 1e-12 || !slices.Equal(st.BestSeeds, []float64{0.5, 0.7, 0.8, 1.0}) {
+		t.Fatalf("standing %+v; want best #%d with seeds 0.5, 0.7, 0.8, 1.0", st, kept.Seq)
 	}
 	if st.Noise.DF != want.DF || math.Abs(st.Noise.Std-want.Std) > 1e-12 {
-		t.Fatalf("noise floor %+v, want %+v (the baseline's and the kept one's seeds)", st.Noise, want)
+		t.Fatalf("noise floor %+v, want %+v (the baseline's seeds and the keep's confirmation)", st.Noise, want)
 	}
 	list, err := s.List(bg, "n", false)
 	must(t, err)
-	if a := list[3].AgainstSeq; list[0].AgainstSeq != nil || a == nil || *a != list[0].Seq {
-		t.Fatalf("judged against %v and %v; want none for the first, the baseline #%d for the kept one", list[0].AgainstSeq, a, list[0].Seq)
+	if a := list[4].AgainstSeq; list[0].AgainstSeq != nil || a == nil || *a != list[3].Seq {
+		t.Fatalf("judged against %v and %v; want none for the first, #%d for the last", list[0].AgainstSeq, a, list[3].Seq)
 	}
 }
 
-// confirmRoundTrip: a kept experiment's confirmation seeds and means are
-// recorded with it, its status and decision unchanged.
+// confirmRoundTrip: the mean an experiment was first found to be kept on,
+// its confirmation seeds and their mean are recorded with it.
 func confirmRoundTrip(t *testing.T, s research.LoopStore) {
 	must(t, s.SetGoal(bg, "n", minimum))
-	e := seeded(t, s, research.ModeEval, f(2), f(4))
-	e.Outcome.Seeds = append(e.Outcome.Seeds, research.SeedRun{Seed: 9, OK: true, Metric: f(6), Confirm: true})
-	e.Outcome.Mean, e.Outcome.Confirmed = f(4), f(6)
+	e := create(t, s, "n", "x", nil)
+	e.Outcome = research.Outcome{Mean: f(4), Std: f(2), First: f(3), Confirmed: f(6), Seeds: []research.SeedRun{
+		{Seed: 1, OK: true, Metric: f(2)}, {Seed: 2, OK: true, Metric: f(4)}, {Seed: 9, OK: true, Metric: f(6), Confirm: true}}}
 	e.SeedsDone = 3
-	must(t, s.Confirm(bg, e))
+	must(t, s.Decide(bg, e))
 	list, err := s.List(bg, "n", true)
 	must(t, err)
-	got := list[0]
-	o := got.Outcome
-	if got.Status != research.StatusKept || *o.First != 3 || *o.Mean != 4 || *o.Confirmed != 6 || len(o.Seeds) != 3 || !o.Seeds[2].Confirm ||
-		o.Seeds[0].Confirm || got.SeedsDone != 3 || got.FinishedAt == nil {
-		t.Fatalf("recorded %s, first %v, mean %v, confirmed %v, seeds %+v", got.Status, o.First, o.Mean, o.Confirmed, o.Seeds)
+	o := list[0].Outcome
+	if list[0].Status != research.StatusKept || *o.First != 3 || *o.Mean != 4 || *o.Confirmed != 6 || len(o.Seeds) != 3 || !o.Seeds[2].Confirm ||
+		o.Seeds[0].Confirm {
+		t.Fatalf("recorded %s, first %v, mean %v, confirmed %v, seeds %+v", list[0].Status, o.First, o.Mean, o.Confirmed, o.Seeds)
 	}
 }

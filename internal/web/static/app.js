@@ -43,7 +43,7 @@ function renderTable(sum) {
     const link = el("a", "#" + r.seq);
     link.href = "/tasks/" + encodeURIComponent(task) + "/experiments/" + r.seq;
     const num = el("td"); num.append(link);
-    const status = r.status === "failed" ? "failed: " + r.failure : r.more_seeds ? "running: unclear, more seeds" : r.status;
+    const status = r.status === "failed" ? "failed: " + r.failure : r.more_seeds ? "running: more seeds" : r.status;
     const secs = r.status === "running" ? (Date.now() - Date.parse(r.created_at)) / 1000 : r.duration_s;
     const metric = el("td", r.mean === null ? "–" : fmt(r.mean) + (r.std ? " ± " + fmt(r.std) : ""));
     if (r.unsealed) metric.append(" ", el("span", "unsealed", "unsealed"));
