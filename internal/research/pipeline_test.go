@@ -16,8 +16,9 @@ import (
 
 var minimize = Goal{Metric: "loss", Direction: Minimize}
 
-// seedRunner answers each seed from a table (a missing seed fails with a
-// crash) and remembers what it was asked.
+// seedRunner answers each seed from a table, by the plan's seed it
+// stands for (a missing seed fails with a crash), and remembers what it
+// was asked.
 type seedRunner struct {
 	mu     sync.Mutex
 	seeds  []int64
@@ -41,7 +42,7 @@ func (r *seedRunner) RunSeed(_ context.Context, s SeedSpec) (SeedRun, error) {
 	if r.err != nil {
 		return SeedRun{Seed: s.Seed}, r.err
 	}
-	m, ok := r.metric[s.Seed]
+	m, ok := r.metric[s.Seed%FreshStride] // an experiment's own seeds score as the plan's they stand for
 	if !ok {
 		return SeedRun{Seed: s.Seed, Failure: FailCrash, Excerpt: "boom"}, nil
 	}
@@ -191,7 +192,7 @@ func (f *finalRunner) Finalize(_ context.Context, id int64, seeds []SeedRun, tes
 	for i := range seeds {
 		v := *seeds[i].Metric + 1
 		seeds[i].TestMetric = &v
-		if seeds[i].Seed == f.failSeed {
+		if seeds[i].Seed%FreshStride == f.failSeed {
 			seeds[i].OK, seeds[i].Failure, seeds[i].Excerpt = false, FailTamper, "on the test split: sealed"
 		}
 	}
@@ -284,7 +285,7 @@ func TestMarginRuleSeeds(t *testing.T) {
 		}
 		var asked []int64
 		for _, s := range r.asked {
-			asked = append(asked, s.Seed)
+			asked = append(asked, s.Seed%FreshStride)
 		}
 		if e.Status != c.want || !slices.Equal(asked, c.seeds) || e.SeedsPlanned != 2 {
 			t.Errorf("%s: %s after seeds %v (planned %d, at most %d); want %s after %v", c.name, e.Status, asked, e.SeedsPlanned, e.SeedsMax, c.want, c.seeds)
@@ -326,7 +327,7 @@ func TestKeepsAreConfirmed(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := e.Outcome
-	if e.Status != StatusKept || len(r.asked) != 4 || r.asked[2].Seed != 3 || r.asked[3].Seed != 4 || !o.Seeds[3].Confirm || o.Seeds[1].Confirm {
+	if e.Status != StatusKept || len(r.asked) != 4 || r.asked[2].Seed%FreshStride != 3 || r.asked[3].Seed%FreshStride != 4 || !o.Seeds[3].Confirm || o.Seeds[1].Confirm {
 		t.Fatalf("%s after seeds %+v; want kept, then seeds 3 and 4 as confirmation", e.Status, o.Seeds)
 	}
 	if math.Abs(*o.First-2.1) > 1e-12 || math.Abs(*o.Confirmed-2.6) > 1e-12 || math.Abs(*o.Mean-2.35) > 1e-12 || e.SeedsDone != 4 {
@@ -346,5 +347,34 @@ func TestKeepsAreConfirmed(t *testing.T) {
 		if err := RunOne(ctx, st, r, minimize, e); err != nil || e.Outcome.Confirmed != nil || len(r.asked) > 2 {
 			t.Fatalf("%s rule at %v: %s after %d seeds (%v); want no confirmation", c.rule, c.metric, e.Status, len(r.asked), err)
 		}
+	}
+}
+
+// TestExperimentsRunFreshSeeds: a baseline and the mean rule run the
+// plan's seeds; an experiment under the margin rule runs its own, offset
+// by its number, so that no two experiments share a seed's luck.
+func TestExperimentsRunFreshSeeds(t *testing.T) {
+	p := Plan{Seeds: []int64{42, 137}}
+	for _, c := range []struct {
+		e    Experiment
+		want int64
+	}{
+		{Experiment{Seq: 1, Mode: ModeBaseline}, 137},
+		{Experiment{Seq: 7, Mode: ModeImprove, Rule: AcceptMean}, 137},
+		{Experiment{Seq: 7, Mode: ModeImprove, Rule: AcceptMargin}, 137 + 7*FreshStride},
+		{Experiment{Seq: 8, Mode: ModeEval}, 137 + 8*FreshStride},
+	} {
+		if got := p.SeedOf(&c.e, 1); got != c.want {
+			t.Errorf("%s #%d under %q: second seed %d, want %d", c.e.Mode, c.e.Seq, c.e.Rule, got, c.want)
+		}
+	}
+	ctx := context.Background()
+	st := &researchtest.MemStore{}
+	_ = RunOne(ctx, st, constant(3, 1, 2), minimize, &Experiment{Task: "t", Mode: ModeBaseline})
+	r := constant(3, 1, 2)
+	e := &Experiment{Task: "t", Mode: ModeEval}
+	_ = RunOne(ctx, st, r, minimize, e)
+	if e.Seq != 2 || r.asked[0].Seed != 1+2*FreshStride || e.Outcome.Seeds[0].Seed != r.asked[0].Seed {
+		t.Fatalf("#%d ran seed %d, recorded %d; want %d", e.Seq, r.asked[0].Seed, e.Outcome.Seeds[0].Seed, 1+2*FreshStride)
 	}
 }
