@@ -43,7 +43,7 @@ func standing(ctx context.Context, q reader, task string, g research.Goal) (rese
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return research.Standing{}, fmt.Errorf("%w: read the best of task %s: %w", ErrOpen, task, err)
 	}
-	list, err := measured(ctx, q, task)
+	list, err := measured(ctx, q, task, bestID)
 	if err != nil {
 		return research.Standing{}, fmt.Errorf("%w: read the noise floor of task %s: %w", ErrOpen, task, err)
 	}
@@ -57,11 +57,13 @@ func standing(ctx context.Context, q reader, task string, g research.Goal) (rese
 }
 
 // measured reads the experiments of measuredClause with what
-// research.NewStanding reads: mode, status, failure, mean and the seeds'
-// metrics.
-func measured(ctx context.Context, q reader, task string) ([]research.Experiment, error) {
+// research.NewStanding reads: mode, status, failure, mean and the metrics
+// of the seeds it may weigh (a baseline's, a confirmation's, the best's:
+// not every decided seed of every keep, at 100,000 experiments).
+func measured(ctx context.Context, q reader, task string, bestID int64) ([]research.Experiment, error) {
 	rows, err := q.QueryContext(ctx, `SELECT e.id, e.mode, e.status, e.failure_kind, e.metric_mean, s.ok, s.metric, s.confirm
-		FROM experiments e LEFT JOIN seed_runs s ON s.experiment_id = e.id `+measuredClause+` ORDER BY e.id, s.id`, task)
+		FROM experiments e LEFT JOIN seed_runs s ON s.experiment_id = e.id AND (e.mode = 'baseline' OR s.confirm OR e.id = ?)
+		`+measuredClause+` ORDER BY e.id, s.id`, bestID, task)
 	if err != nil {
 		return nil, err
 	}

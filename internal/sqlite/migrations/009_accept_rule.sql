@@ -14,6 +14,9 @@ ALTER TABLE experiments ADD COLUMN confirmed_mean REAL;
 -- training step its script logged.
 ALTER TABLE seed_runs ADD COLUMN confirm INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE seed_runs ADD COLUMN steps INTEGER NOT NULL DEFAULT 0;
+-- The noise floor is read at every decision from the baselines' seeds
+-- (and the kept experiments' confirmation seeds): baselines by mode.
+CREATE INDEX experiments_task_mode ON experiments (task, mode);
 -- The best it was judged against when it was decided (NULL: there was
 -- none, it is undecided, or it was decided before this was recorded).
 ALTER TABLE experiments ADD COLUMN against_id INTEGER REFERENCES experiments(id);
