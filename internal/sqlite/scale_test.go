@@ -21,6 +21,13 @@ func BenchmarkReads100k(b *testing.B) {
 			}
 		}
 	})
+	b.Run("standing", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.Standing(ctx, "scale"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("page-seq", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := db.Page(ctx, "scale", research.Page{Sort: "seq", Desc: true, Limit: 100}); err != nil {

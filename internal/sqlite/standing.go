@@ -30,10 +30,23 @@ func (d *DB) Standing(ctx context.Context, task string) (research.Standing, erro
 	return standing(ctx, tx, task, g)
 }
 
-// measuredClause selects the experiments whose seeds may tell of the
-// noise floor (research.NewStanding has the last word) and the best
-// among them.
-const measuredClause = `WHERE e.task = ? AND (e.mode = 'baseline' OR e.status = 'kept') AND e.metric_mean IS NOT NULL`
+// measuredQuery reads the experiments whose seeds may tell of the noise
+// floor, with those seeds (research.NewStanding has the last word): every
+// seed of the baselines with a metric, the confirmation seeds of kept
+// experiments (through their partial index: not every seed of every keep,
+// at 100,000 experiments), and the best (with or without seeds). A seed
+// read twice is one row (UNION, by its id). Its arguments: the task, the
+// best's ID.
+const measuredQuery = `SELECT e.id, s.id, e.mode, e.status, e.failure_kind, e.metric_mean, s.ok, s.metric, s.confirm
+		FROM experiments e JOIN seed_runs s ON s.experiment_id = e.id
+		WHERE e.task = ?1 AND e.mode = 'baseline' AND e.metric_mean IS NOT NULL
+	UNION SELECT e.id, s.id, e.mode, e.status, e.failure_kind, e.metric_mean, s.ok, s.metric, s.confirm
+		FROM seed_runs s CROSS JOIN experiments e ON e.id = s.experiment_id
+		WHERE s.confirm AND e.task = ?1 AND e.status = 'kept' AND e.metric_mean IS NOT NULL
+	UNION SELECT e.id, s.id, e.mode, e.status, e.failure_kind, e.metric_mean, s.ok, s.metric, s.confirm
+		FROM experiments e LEFT JOIN seed_runs s ON s.experiment_id = e.id
+		WHERE e.id = ?2 AND e.task = ?1 AND e.metric_mean IS NOT NULL
+	ORDER BY 1, 2`
 
 // standing reads the task's standing ranked by g through q (inside a
 // decision's write, or not).
@@ -56,14 +69,10 @@ func standing(ctx context.Context, q reader, task string, g research.Goal) (rese
 	return research.NewStanding(best, list), nil
 }
 
-// measured reads the experiments of measuredClause with what
-// research.NewStanding reads: mode, status, failure, mean and the metrics
-// of the seeds it may weigh (a baseline's, a confirmation's, the best's:
-// not every decided seed of every keep, at 100,000 experiments).
+// measured reads the experiments and seeds of measuredQuery with what
+// research.NewStanding reads: mode, status, failure, mean and metrics.
 func measured(ctx context.Context, q reader, task string, bestID int64) ([]research.Experiment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT e.id, e.mode, e.status, e.failure_kind, e.metric_mean, s.ok, s.metric, s.confirm
-		FROM experiments e LEFT JOIN seed_runs s ON s.experiment_id = e.id AND (e.mode = 'baseline' OR s.confirm OR e.id = ?)
-		`+measuredClause+` ORDER BY e.id, s.id`, bestID, task)
+	rows, err := q.QueryContext(ctx, measuredQuery, task, bestID)
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +81,9 @@ func measured(ctx context.Context, q reader, task string, bestID int64) ([]resea
 	for rows.Next() {
 		var e research.Experiment
 		var ok, confirm sql.NullBool
+		var seedID sql.NullInt64
 		var metric *float64
-		if err := rows.Scan(&e.ID, &e.Mode, &e.Status, &e.Outcome.Failure, &e.Outcome.Mean, &ok, &metric, &confirm); err != nil {
+		if err := rows.Scan(&e.ID, &seedID, &e.Mode, &e.Status, &e.Outcome.Failure, &e.Outcome.Mean, &ok, &metric, &confirm); err != nil {
 			return nil, err
 		}
 		if n := len(list); n == 0 || list[n-1].ID != e.ID {

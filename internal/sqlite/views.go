@@ -29,11 +29,14 @@ func (d *DB) Stats(ctx context.Context, task string) (research.Stats, error) {
 	if st.Goal, err = d.Goal(ctx, task); err != nil {
 		return st, err
 	}
-	if st.Best, err = d.Best(ctx, task); err != nil {
+	standing, err := d.Standing(ctx, task) // the best (Best's) and the noise floor
+	if st.Noise = standing.Noise; err != nil || standing.BestID == 0 {
 		return st, err
 	}
-	standing, err := d.Standing(ctx, task)
-	st.Noise = standing.Noise
+	list, err := d.query(ctx, `WHERE e.id = ?`, standing.BestID)
+	if len(list) == 1 {
+		st.Best = &list[0]
+	}
 	return st, err
 }
 

@@ -15,8 +15,10 @@ ALTER TABLE experiments ADD COLUMN confirmed_mean REAL;
 ALTER TABLE seed_runs ADD COLUMN confirm INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE seed_runs ADD COLUMN steps INTEGER NOT NULL DEFAULT 0;
 -- The noise floor is read at every decision from the baselines' seeds
--- (and the kept experiments' confirmation seeds): baselines by mode.
+-- and the kept experiments' confirmation seeds: baselines by mode, and
+-- the few confirmation seeds without reading every seed of every keep.
 CREATE INDEX experiments_task_mode ON experiments (task, mode);
+CREATE INDEX seed_runs_confirm ON seed_runs (experiment_id) WHERE confirm;
 -- The best it was judged against when it was decided (NULL: there was
 -- none, it is undecided, or it was decided before this was recorded).
 ALTER TABLE experiments ADD COLUMN against_id INTEGER REFERENCES experiments(id);
