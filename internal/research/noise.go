@@ -128,19 +128,20 @@ func (r AcceptRule) Judge(d Direction, ev Evidence) Verdict {
 	return Discard
 }
 
-// spread is the standard error of the difference between the means of n
-// seeds of an experiment whose own sample std is own and m seeds of the
+// spread is the standard error of the difference between the means of na
+// seeds of an experiment whose own sample std is own and nb seeds of the
 // best, with its degrees of freedom. The best's seeds stray as the noise
-// floor says; the experiment's as the floor says or as they do, whichever
-// is more, and then the degrees of freedom are Welch–Satterthwaite's.
-func (f Noise) spread(n, m int, own float64) (se, df float64) {
-	floor := f.Std * f.Std
-	vb := floor / float64(m)
-	if n < 2 || own*own <= floor {
-		return math.Sqrt(floor/float64(n) + vb), float64(f.DF)
+// floor n says; the experiment's as the floor says or as they do,
+// whichever is more, and then the degrees of freedom are
+// Welch–Satterthwaite's.
+func (n Noise) spread(na, nb int, own float64) (se, df float64) {
+	floor := n.Std * n.Std
+	vb := floor / float64(nb)
+	if na < 2 || own*own <= floor {
+		return math.Sqrt(floor/float64(na) + vb), float64(n.DF)
 	}
-	va := own * own / float64(n)
-	df = (va + vb) * (va + vb) / (va*va/float64(n-1) + vb*vb/float64(f.DF))
+	va := own * own / float64(na)
+	df = (va + vb) * (va + vb) / (va*va/float64(na-1) + vb*vb/float64(n.DF))
 	return math.Sqrt(va + vb), df
 }
 

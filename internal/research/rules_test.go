@@ -5,8 +5,6 @@ import (
 	"testing"
 )
 
-func ptr(v float64) *float64 { return &v }
-
 func TestMeanStd(t *testing.T) {
 	cases := []struct {
 		xs        []float64
