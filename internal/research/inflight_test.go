@@ -183,3 +183,70 @@ func openDB(t *testing.T, path string) *sqlite.DB {
 	t.Cleanup(func() { _ = db.Close() })
 	return db
 }
+
+// noisyChosen scores "m=<metric> d=<milliseconds>" as chosenRunner does,
+// plus noise drawn from the seed (std 0.3), with 2 planned seeds, 5 for a
+// baseline and 2 of confirmation: the margin rule at work.
+type noisyChosen struct{ chosenRunner }
+
+func (noisyChosen) Plan() research.Plan {
+	return research.Plan{TrainSeconds: 1, Seeds: []int64{1, 2}, BaselineSeeds: 5, ConfirmSeeds: 2}
+}
+
+func (r noisyChosen) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
+	run, err := r.chosenRunner.RunSeed(ctx, s)
+	if run.OK {
+		m := *run.Metric + 0.3*rand.New(rand.NewPCG(uint64(s.Seed), 1)).NormFloat64()
+		run.Metric = &m
+	}
+	return run, err
+}
+
+// TestMarginKeepsHoldWithWorkers: the loop with three workers and evals
+// on a second connection under the margin rule, with noisy seeds: every
+// kept experiment beat the best kept before it finished, the best is the
+// best by metric, the noise floor was measured, and every keep over a
+// best ran its confirmation seeds before it was decided.
+func TestMarginKeepsHoldWithWorkers(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	loopDB, evalDB := openDB(t, path), openDB(t, path)
+	scripts := &chosenScripts{rng: rand.New(rand.NewPCG(8, 12))}
+	l := &research.Loop{Task: "t", Goal: goal, Store: loopDB, Runner: noisyChosen{}, Proposer: scripts,
+		Validator: acceptAll{}, Strategy: research.DefaultStrategy(rand.New(rand.NewPCG(5, 6))), Workers: 3,
+		Limits: research.Limits{MaxExperiments: 40}}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		waitForKept(t, evalDB) // an experiment that starts without a best is not confirmed: there is nothing to beat
+		for range 10 {
+			e := &research.Experiment{Task: "t", Mode: research.ModeEval, Code: scripts.next(), Description: "eval"}
+			if err := research.RunOne(ctx, evalDB, noisyChosen{}, goal, e); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if _, err := l.Run(ctx, "m=4.5 d=0"); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	researchtest.CheckKeeps(t, loopDB, "t", research.Minimize, 3)
+	list, _ := loopDB.List(ctx, "t", true)
+	for _, e := range list {
+		if e.Status == research.StatusKept && e.Mode != research.ModeBaseline && e.AgainstSeq != nil && (e.Outcome.Confirmed == nil || e.Outcome.First == nil) {
+			t.Errorf("#%d kept without its confirmation: seeds %+v", e.Seq, e.Outcome.Seeds)
+		}
+	}
+	if st, _ := loopDB.Standing(ctx, "t"); !st.Noise.Measured() || st.Noise.DF < 4 {
+		t.Fatalf("noise floor %+v; want the baseline's 4 df at least", st.Noise)
+	}
+}
+
+// waitForKept waits until the task has a best.
+func waitForKept(t *testing.T, db *sqlite.DB) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if best, err := db.Best(context.Background(), "t"); err != nil || best != nil {
+			return
+		}
+	}
+	t.Error("no best after a minute")
+}
