@@ -29,8 +29,8 @@ func runFlags(cmd *cobra.Command, o *runOpts) {
 	f.StringVar(&o.Accept, "accept", string(research.AcceptMargin), "acceptance rule: margin (keep only when the improvement over the best exceeds what the noise floor "+
 		"allows by chance; unclear but promising results get more seeds) or mean (any better mean, the original rule)")
 	f.IntVar(&o.MaxSeeds, "max-seeds", 0, "most seeds the margin rule may give an unclear experiment (default: twice the planned seeds)")
-	f.IntVar(&o.ConfirmSeeds, "confirm-seeds", -1, "fresh seeds run on an experiment the margin rule keeps, so that its recorded mean is not only "+
-		"the lucky draw that got it kept (default: as many as planned; 0: none)")
+	f.IntVar(&o.ConfirmSeeds, "confirm-seeds", -1, "fresh seeds run on an experiment the margin rule would keep, before it is decided, so that the "+
+		"lucky draw that made it look better does not decide alone (default: as many as planned; 0: none)")
 }
 
 // runExperiment runs e through the runner and records it, printing

@@ -141,8 +141,8 @@ type jsonRecord struct {
 	SeedsMax       int                 `json:"seeds_max"`        // the most its rule could give it (0: decided before rules were)
 	Rule           research.AcceptRule `json:"accept_rule"`      // "": decided before rules were (by the mean rule)
 	Against        *int64              `json:"judged_against"`   // the number of the best it was judged against
-	FirstMetric    *float64            `json:"first_metric"`     // the mean it was decided on (metric: every seed's)
-	Confirmed      *float64            `json:"confirmed_metric"` // the mean of the fresh seeds that confirmed a keep
+	FirstMetric    *float64            `json:"first_metric"`     // the mean that called for a confirmation (metric: every seed's)
+	Confirmed      *float64            `json:"confirmed_metric"` // the mean of the fresh seeds run to confirm it
 	Category       research.Category   `json:"category"`
 	Description    string              `json:"description"`
 	Hypothesis     string              `json:"hypothesis"`

@@ -83,7 +83,7 @@ func noiseNote(n research.Noise) string {
 	if !n.Measured() {
 		return "noise floor: not measured yet (a baseline with several seeds measures it); until then keeps need only a better mean"
 	}
-	return fmt.Sprintf("noise floor: one seed strays ±%.4g (pooled std over %d degrees of freedom: the baselines' and kept experiments' seeds)",
+	return fmt.Sprintf("noise floor: one seed strays ±%.4g (pooled std over %d degrees of freedom: the baselines' seeds and the keeps' confirmation seeds)",
 		n.Std, n.DF)
 }
 

@@ -9,9 +9,8 @@ import (
 // Noise is a task's noise floor on one machine: how far one seed's metric
 // of an unchanged script strays, pooled over the scripts measured more
 // than once without being selected for it (the baselines' seeds, the
-// fresh seeds that confirmed each keep). The
-// budget is wall-clock time, so it holds the machine's load as well as
-// the seed's luck.
+// fresh seeds that confirmed each keep). The budget is wall-clock time,
+// so it holds the machine's load as well as the seed's luck.
 type Noise struct {
 	Std float64 // pooled sample standard deviation of one seed's metric
 	DF  int     // its degrees of freedom: measurements less scripts
@@ -23,12 +22,9 @@ func (n Noise) Measured() bool { return n.DF > 0 && n.Std > 0 }
 
 // PooledNoise pools the variances of groups of repeated measurements, each
 // group one script's seed metrics (a group of one tells nothing).
-func PooledNoise(groups ...[]float64) Noise { return Noise{}.With(groups...) }
-
-// With is n pooled with more groups of repeated measurements.
-func (n Noise) With(groups ...[]float64) Noise {
-	ss := n.Std * n.Std * float64(n.DF)
-	df := n.DF
+func PooledNoise(groups ...[]float64) Noise {
+	var ss float64
+	df := 0
 	for _, g := range groups {
 		if len(g) < 2 {
 			continue

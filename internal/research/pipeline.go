@@ -125,10 +125,10 @@ func Finalize(ctx context.Context, runner Runner, e *Experiment, test bool) erro
 
 // finalist says whether e's test metric is wanted: a successful baseline,
 // or an experiment ahead of the best now by any margin (the margin rule
-// keeps a subset of those; the floor may move before the decision). Its decision comes later and
-// only against a best at least as good, so every kept experiment is a
-// finalist (a finalist overtaken meanwhile is discarded with its test
-// metric: more evaluation, never less).
+// keeps a subset of those; the floor may move before the decision). Its
+// decision comes later and only against a best at least as good, so
+// every kept experiment is a finalist (a finalist overtaken meanwhile is
+// discarded with its test metric: more evaluation, never less).
 func finalist(ctx context.Context, store Store, g Goal, e *Experiment) bool {
 	if e.Outcome.Failure != "" || e.Outcome.Mean == nil {
 		return false

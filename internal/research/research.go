@@ -133,8 +133,9 @@ type Outcome struct {
 	Seeds []SeedRun
 	Mean  *float64 // over every seed with a metric, confirmations included
 	Std   *float64
-	// First is the mean it was decided on; Confirmed the mean of the fresh
-	// seeds run once it was kept (nil: none ran).
+	// First is the mean that called for a confirmation; Confirmed the mean
+	// of the fresh seeds then run to confirm it (nil: none ran). Mean, over
+	// both, decided it.
 	First     *float64
 	Confirmed *float64
 	Test      *float64

@@ -1,6 +1,7 @@
 package research
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -51,10 +52,17 @@ const FreshStride = 1_000_000
 // than the mean of five). Fresh seeds make it the independent noise the
 // margin rule weighs.
 func (p Plan) SeedOf(e *Experiment, i int) int64 {
-	if e.Mode == ModeBaseline || e.Rule == AcceptMean {
+	if !margined(e) {
 		return p.Seed(i)
 	}
 	return p.Seed(i) + e.Seq*FreshStride
+}
+
+// margined reports whether e is an experiment the margin rule judges
+// against a best: not a baseline (a measurement, which runs its planned
+// seeds), not one under the mean rule (which runs as it always did).
+func margined(e *Experiment) bool {
+	return e.Mode != ModeBaseline && e.Rule != AcceptMean
 }
 
 // seeds is how many seeds e runs at least (planned) and at most under
@@ -64,18 +72,16 @@ func (p Plan) seeds(e *Experiment) (planned, most int) {
 	switch {
 	case e.Mode == ModeBaseline:
 		return max(planned, p.BaselineSeeds), max(planned, p.BaselineSeeds)
-	case e.Rule == AcceptMean:
+	case !margined(e):
 		return planned, planned
-	case p.MaxSeeds == 0:
-		return planned, 2*planned + p.confirms(e)
 	}
-	return planned, max(planned, p.MaxSeeds) + p.confirms(e)
+	return planned, max(planned, cmp.Or(p.MaxSeeds, 2*planned)) + p.confirms(e)
 }
 
 // confirms is how many fresh seeds confirm e before it is kept: the
-// plan's, for an experiment judged by the margin rule (not a baseline).
+// plan's, for an experiment the margin rule judges.
 func (p Plan) confirms(e *Experiment) int {
-	if e.Mode == ModeBaseline || e.Rule == AcceptMean {
+	if !margined(e) {
 		return 0
 	}
 	return max(0, p.ConfirmSeeds)
@@ -206,25 +212,20 @@ func summarize(out *Outcome) {
 	if out.Failure != "" || len(out.Seeds) == 0 {
 		return
 	}
-	var vals, tests, confirmed []float64
-	nDecided := 0
+	var tests, confirmed []float64
 	out.Sealed = true
 	for _, s := range out.Seeds {
 		out.Sealed = out.Sealed && s.Sealed
 		switch {
 		case s.Confirm && s.OK:
 			confirmed = append(confirmed, *s.Metric)
-		case !s.Confirm:
-			nDecided++
-			if s.TestMetric != nil {
-				tests = append(tests, *s.TestMetric)
-			}
+		case !s.Confirm && s.TestMetric != nil:
+			tests = append(tests, *s.TestMetric)
 		}
 	}
-	vals = out.Metrics()
-	mean, std := MeanStd(vals)
+	mean, std := MeanStd(out.Metrics())
 	out.Mean, out.Std = &mean, &std
-	if len(tests) == nDecided {
+	if len(tests) == decided(out) {
 		t, _ := MeanStd(tests)
 		out.Test = &t
 	}

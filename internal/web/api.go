@@ -124,8 +124,8 @@ type judgement struct {
 	Against      *int64              `json:"judged_against"`
 	Improvement  *research.Interval  `json:"improvement"`
 	Noise        research.Noise      `json:"noise_floor"`
-	First        *float64            `json:"first_metric"`     // the mean it was decided on
-	Confirmed    *float64            `json:"confirmed_metric"` // the fresh seeds' mean, once kept
+	First        *float64            `json:"first_metric"`     // the mean that called for a confirmation
+	Confirmed    *float64            `json:"confirmed_metric"` // the mean of the fresh seeds run to confirm it
 }
 
 func detail(e research.Experiment, j judgement) experimentDetail {

@@ -31,6 +31,7 @@ type Store interface {
 	Tasks(ctx context.Context) ([]string, error)
 	Version(ctx context.Context, task string) (int64, error)
 	Stats(ctx context.Context, task string) (research.Stats, error)
+	Standing(ctx context.Context, task string) (research.Standing, error)
 	Page(ctx context.Context, task string, p research.Page) ([]research.Experiment, error)
 	Points(ctx context.Context, task string, after int64) ([]research.Point, int64, error)
 	Get(ctx context.Context, task string, seq int64) (*research.Experiment, error)
@@ -182,7 +183,7 @@ func (s *Server) apiExperiment(w http.ResponseWriter, r *http.Request) {
 func (s *Server) judge(ctx context.Context, e *research.Experiment, g research.Goal) (judgement, error) {
 	j := judgement{Rule: e.Rule, SeedsPlanned: e.SeedsPlanned, SeedsMax: e.SeedsMax, Against: e.AgainstSeq,
 		First: e.Outcome.First, Confirmed: e.Outcome.Confirmed}
-	st, err := s.Store.Stats(ctx, e.Task)
+	st, err := s.Store.Standing(ctx, e.Task)
 	if err != nil {
 		return j, err
 	}

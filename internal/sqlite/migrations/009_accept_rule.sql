@@ -6,8 +6,8 @@
 -- judged by the mean rule on their planned seeds.
 ALTER TABLE experiments ADD COLUMN accept_rule TEXT NOT NULL DEFAULT '';
 ALTER TABLE experiments ADD COLUMN seeds_max INTEGER NOT NULL DEFAULT 0;
--- The mean it was decided on, and, once kept, the mean of the fresh seeds
--- that confirmed it (its metric_mean is then over both).
+-- The mean that called for a confirmation, and the mean of the fresh
+-- seeds then run to confirm it (metric_mean, over both, decided it).
 ALTER TABLE experiments ADD COLUMN first_mean REAL;
 ALTER TABLE experiments ADD COLUMN confirmed_mean REAL;
 -- Whether a seed was one of those confirmation seeds, and the highest
