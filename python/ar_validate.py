@@ -21,7 +21,11 @@ BANNED_ATTRS = {
     ("os", "chdir"), ("os", "environ"), ("os", "getenv"), ("os", "putenv"), ("os", "setsid"), ("os", "open"),
     ("os", "walk"), ("os", "listdir"), ("os", "scandir"),
     ("torch", "load"), ("sys", "modules"), ("builtins", "open"),
+    ("torch", "_C"),
 }
+# The engine the harness counts gradient steps through (a step budget):
+# a script that reaches past it trains uncounted.
+BANNED_ANY_ATTRS = {"_execution_engine", "_ImperativeEngine", "run_backward"}
 BANNED_PREFIXES = (("os", "exec"), ("os", "spawn"))
 HARNESS_NAMES = {"harness", "H"}
 FORBIDDEN_TEXT = ("val.pt", "test.pt", "evaluate.py", "/proc/", "/etc/", "~/.", "autoresearch.db")
@@ -62,6 +66,8 @@ class Checker(ast.NodeVisitor):
 
     def visit_Attribute(self, node):
         self.attrs.add(node.attr)
+        if node.attr in BANNED_ANY_ATTRS:
+            self.problem(node, f"uses .{node.attr}: gradient steps go through torch's autograd as the harness counts them")
         if isinstance(node.value, ast.Name):
             pair = (node.value.id, node.attr)
             if pair in BANNED_ATTRS or any(node.value.id == m and node.attr.startswith(p) for m, p in BANNED_PREFIXES):

@@ -2,10 +2,17 @@
 
     import harness as H
     data = H.train_data()          # the training split; starts the clock
-    while H.time_left() > 0: ...   # stay inside the time budget (the runner
-                                   # judges it by its own clock)
+    while H.time_left() > 0: ...   # stay inside the budget (the runner
+                                   # judges time by its own clock)
+    lr = base_lr * (1 - H.progress())  # schedules: the budget's fraction used
     H.log(step, loss)              # live loss curve
     H.save_model(model, example)   # export for the trusted evaluator
+
+Under a step budget (AUTORESEARCH_BUDGET_STEPS > 0) a step is one
+gradient computation: every backward pass through torch's autograd engine
+(loss.backward(), torch.autograd.grad) is counted, time_left() is 0 once
+they are spent, the time budget stays the ceiling, and a backward pass
+past the budget ends the process at once (the runner records overtime).
 
 Importing this module seeds every RNG from the run's seed, picks the device
 (CUDA, then MPS, then CPU), initialises it (start-up, not training time) and
@@ -13,6 +20,7 @@ sets the CPU thread count. The training script
 never sees validation or test data and never computes the metric: a separate,
 trusted process loads the exported model and does that.
 """
+import itertools
 import json
 import math
 import os
@@ -26,6 +34,7 @@ import ar_data
 
 seed = int(os.environ.get("AUTORESEARCH_SEED", "42"))
 budget = float(os.environ.get("AUTORESEARCH_BUDGET", "30"))
+budget_steps = int(os.environ.get("AUTORESEARCH_BUDGET_STEPS", "0"))
 task = os.environ.get("AUTORESEARCH_TASK", "")
 
 _events_fd = int(os.environ.get("AUTORESEARCH_EVENTS_FD", "-1"))
@@ -79,6 +88,53 @@ threads = int(os.environ.get("AUTORESEARCH_THREADS", "0")) or (os.cpu_count() or
 torch.set_num_threads(threads)
 _init_device(device)
 _seed_everything(seed)
+
+
+class _CountingEngine:
+    """Stands in for torch's autograd engine: counts each backward pass
+    (a gradient step), tells the runner of each on the events pipe (the
+    runner's count is the one that counts: it also sums forked
+    processes'), and ends the process at the first one past a step
+    budget. The budget is the one read at import, held here: rebinding
+    H.budget_steps changes nothing."""
+
+    def __init__(self, engine, limit):
+        self._engine, self._limit, self._count = engine, limit, itertools.count(1)
+        self.steps = 0
+
+    def run_backward(self, *args, **kwargs):
+        n = next(self._count)  # atomic under the GIL: backward passes in threads are counted too
+        self.steps = max(self.steps, n)
+        if _events_fd >= 0:
+            try:
+                os.write(_events_fd, _STEP_EVENT)
+            except OSError:
+                pass
+        if 0 < self._limit < n:
+            _over_budget(n, self._limit)
+        return self._engine.run_backward(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+
+_STEP_EVENT = b'{"event": "step"}\n'
+
+
+def _over_budget(n, limit):
+    print(f"harness: gradient step {n} is past the budget of {limit} steps: "
+          "stop when H.time_left() <= 0, save the model and return", flush=True)
+    os._exit(4)
+
+
+def _count_steps():
+    from torch.autograd.variable import Variable
+    counter = _CountingEngine(Variable._execution_engine, budget_steps)
+    Variable._execution_engine = counter
+    return counter
+
+
+_steps = _count_steps()
 _emit("imported", device=str(device), threads=threads)
 
 
@@ -101,16 +157,34 @@ def elapsed():
     return 0.0 if _t0 is None else time.time() - _t0
 
 
+def steps():
+    """Gradient steps so far: backward passes through torch's autograd."""
+    return _steps.steps
+
+
 def time_left():
     """Seconds of training budget left; <= 0 means stop and save.
 
     The runner judges training time by its own clock, from this process's
     go: when start-up took longer than its allowance, the excess comes
-    off the budget."""
+    off the budget. Under a step budget it is 0 once the steps are spent
+    (the time budget is then the ceiling)."""
     left = budget - elapsed()
     if _started > 0 and _t0 is not None:
         left = min(left, _started + _startup_allowance + budget - time.time())
+    if budget_steps > 0 and steps() >= budget_steps:
+        return 0.0
     return left
+
+
+def progress():
+    """The fraction of the budget used, 0 to 1, for schedules: time's
+    fraction, or under a step budget the larger of the steps' and the
+    time ceiling's (whichever ends training first)."""
+    done = elapsed() / budget if budget > 0 else 0.0
+    if budget_steps > 0:
+        done = max(done, steps() / budget_steps)
+    return min(1.0, max(0.0, done))
 
 
 def _diverged(loss):

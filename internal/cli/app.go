@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,7 @@ func newResolver(g *globalOpts, s Streams) *task.Resolver {
 // runOpts are the flags of the commands that run experiments.
 type runOpts struct {
 	TrainSeconds   float64
+	BudgetSteps    int
 	Seeds          []int64
 	Device         string
 	NoTest         bool
@@ -51,6 +53,12 @@ type runOpts struct {
 	ConfirmSeeds   int
 }
 
+// budget is the training budget asked for: --train-seconds (else the
+// task's) and --budget-steps.
+func (o *runOpts) budget(t *task.Task) research.Budget {
+	return research.Budget{Seconds: cmp.Or(o.TrainSeconds, t.TrainSeconds), Steps: o.BudgetSteps}
+}
+
 // baselineSeeds is how many seeds a baseline runs when --seeds does not
 // say: enough to measure the task's noise floor on this machine.
 const baselineSeeds = 5
@@ -59,6 +67,8 @@ func (o *runOpts) validate() error {
 	switch {
 	case o.TrainSeconds < 0 || o.TrainSeconds > 7*24*3600:
 		return usageErr(fmt.Errorf("--train-seconds %g is out of range (0 < s <= 604800)", o.TrainSeconds))
+	case o.BudgetSteps < 0 || o.BudgetSteps > 1_000_000_000:
+		return usageErr(fmt.Errorf("--budget-steps %d is out of range (0: a time budget, else 1 to 1000000000 gradient steps)", o.BudgetSteps))
 	case o.StartupAllow < 0 || o.SaveAllow < 0 || o.StartupAllow > time.Hour || o.SaveAllow > time.Hour:
 		return usageErr(fmt.Errorf("--startup-allowance and --save-allowance must be between 0 (the default) and 1h"))
 	}
@@ -108,13 +118,11 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, fmt.Errorf("create workspace folder: %w", err)
 	}
+	b := o.budget(t)
 	cfg := runner.Config{
-		TrainSeconds: t.TrainSeconds, Seeds: t.Seeds, Device: o.Device, WithTest: !o.NoTest,
+		TrainSeconds: b.Seconds, BudgetSteps: b.Steps, Seeds: t.Seeds, Device: o.Device, WithTest: !o.NoTest,
 		StartupAllowance: o.StartupAllow, SaveAllowance: o.SaveAllow, EvalTimeout: runner.DefaultEvalTimeout,
 		WorkDir: work, KeepWorkspaces: o.KeepWorkspaces, Isolation: level, Hidden: hidden(g, s, root), Warm: true,
-	}
-	if o.TrainSeconds > 0 {
-		cfg.TrainSeconds = o.TrainSeconds
 	}
 	cfg.BaselineSeeds, cfg.MaxSeeds = baselineSeeds, o.MaxSeeds
 	if len(o.Seeds) > 0 {

@@ -24,6 +24,7 @@ func TestBadInput(t *testing.T) {
 	db := filepath.Join(dir, "ok.db")
 	maximized := recordedWith(t, filepath.Join(dir, "maximized.db"), // shakespeare's loss recorded the wrong way round
 		research.Goal{Metric: "val_bpb", Direction: research.Maximize})
+	budgeted := recordedWith(t, filepath.Join(dir, "budgeted.db"), research.Goal{Metric: "val_bpb", Direction: research.Minimize}) // a best at 30 s
 	noTorch := filepath.Join(dir, "python-without-torch")
 	os.WriteFile(noTorch, []byte("#!/bin/sh\nexec python3 -S \"$@\"\n"), 0o755) // no site-packages: no torch
 	cases := []struct {
@@ -58,6 +59,11 @@ func TestBadInput(t *testing.T) {
 		{"huge workers", []string{"run", "--db", db, "--workers", "100000"}, ExitUsage, "want 1 to 64"},
 		{"python without torch", []string{"eval", "--db", db, "--python", noTorch, script}, ExitEnvironment, "PyTorch"},
 		{"goal changed", []string{"eval", "--db", maximized, "--task", "shakespeare", script}, ExitUsage, "recorded with metric val_bpb (maximize)"},
+		{"negative step budget", []string{"baseline", "--db", db, "--budget-steps", "-1"}, ExitUsage, "--budget-steps -1 is out of range"},
+		{"budget changed", []string{"eval", "--db", budgeted, "--task", "shakespeare", "--budget-steps", "100", script}, ExitUsage,
+			"measured under a budget of 30 s, and this run would train under 100 steps (at most 30 s)"},
+		{"budget changed in run", []string{"run", "--db", budgeted, "--task", "shakespeare", "--train-seconds", "10"}, ExitUsage,
+			"run with --train-seconds 30, or use another database"},
 		{"goal changed in run", []string{"run", "--db", maximized, "--task", "shakespeare"}, ExitUsage, "give the changed task another name"},
 	}
 	for _, c := range cases {
@@ -223,8 +229,8 @@ func TestDoctorAsNormalUser(t *testing.T) {
 	}
 }
 
-// recordedWith makes a database whose shakespeare experiments (one) were
-// recorded with goal g.
+// recordedWith makes a database whose shakespeare experiments (one, kept:
+// a baseline under the task's 30 s budget) were recorded with goal g.
 func recordedWith(t *testing.T, path string, g research.Goal) string {
 	t.Helper()
 	ctx := context.Background()
@@ -236,7 +242,7 @@ func recordedWith(t *testing.T, path string, g research.Goal) string {
 	if err := db.SetGoal(ctx, "shakespeare", g); err != nil {
 		t.Fatal(err)
 	}
-	e := &research.Experiment{Task: "shakespeare", Mode: research.ModeBaseline, Code: "x", Status: research.StatusRunning}
+	e := &research.Experiment{Task: "shakespeare", Mode: research.ModeBaseline, Code: "x", Status: research.StatusRunning, TrainSeconds: 30}
 	if err := db.Create(ctx, e); err != nil {
 		t.Fatal(err)
 	}

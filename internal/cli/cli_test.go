@@ -75,6 +75,36 @@ func TestBaselineStatusExport(t *testing.T) {
 	checkExports(t, db)
 }
 
+// TestStepBudgetBaseline: a baseline under --budget-steps trains exactly
+// its steps on every seed (the LR schedule follows H.progress()), well
+// inside the time ceiling, and records its budget; an eval under the time
+// budget alone is then refused, naming the flags that match the best.
+func TestStepBudgetBaseline(t *testing.T) {
+	testutil.Need(t, testutil.FashionMNIST)
+	db := setupData(t)
+	ctx := context.Background()
+	args := []string{"baseline", "--db", db, "--task", "fashion-mnist", "--budget-steps", "30", "--train-seconds", "30", "--seeds", "42,43",
+		"--startup-allowance", "8s", "--no-test"}
+	code, out, errOut := run(ctx, t, args...)
+	if code != 0 || !strings.Contains(out, "budget 30 steps (at most 30 s)") || strings.Count(out, "(step 30)") != 2 {
+		t.Fatalf("baseline exit %d, want both seeds at step 30 under 30 steps (at most 30 s):\n%s\n%s", code, out, errOut)
+	}
+	var recs []jsonRecord
+	_, out, _ = run(ctx, t, "export", "--db", db, "--task", "fashion-mnist", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 1 || recs[0].BudgetSteps != 30 || recs[0].TrainSeconds != 30 {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	for _, s := range recs[0].Seeds {
+		if s.Steps != 30 || s.TrainSeconds > 20 {
+			t.Errorf("seed %d: %d steps in %.1f s, want 30 well inside the 30 s ceiling", s.Seed, s.Steps, s.TrainSeconds)
+		}
+	}
+	code, _, errOut = run(ctx, t, "eval", "--db", db, "--task", "fashion-mnist", "--train-seconds", "30", testutil.Script("uniform.py"))
+	if code != ExitUsage || !strings.Contains(errOut, "run with --train-seconds 30 --budget-steps 30") {
+		t.Fatalf("eval under a time budget after a step-budget best: exit %d\n%s", code, errOut)
+	}
+}
+
 func checkExports(t *testing.T, db string) {
 	t.Helper()
 	dir := t.TempDir()

@@ -55,7 +55,7 @@ func classify(ctx context.Context, err error) int {
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return ExitInterrupted
 	case errors.Is(err, errUsage), errors.Is(err, task.ErrUnknownTask), errors.Is(err, task.ErrInvalid),
-		errors.Is(err, research.ErrGoalChanged):
+		errors.Is(err, research.ErrGoalChanged), errors.Is(err, research.ErrBudgetChanged):
 		return ExitUsage
 	case errors.Is(err, task.ErrDataMissing), errors.Is(err, task.ErrChecksum), errors.Is(err, runner.ErrPrepare):
 		return ExitData

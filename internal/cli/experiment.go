@@ -11,6 +11,7 @@ import (
 
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/runner"
+	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/task"
 )
 
@@ -18,6 +19,8 @@ import (
 func runFlags(cmd *cobra.Command, o *runOpts) {
 	f := cmd.Flags()
 	f.Float64Var(&o.TrainSeconds, "train-seconds", 0, "training budget per seed in seconds (default: the task's)")
+	f.IntVar(&o.BudgetSteps, "budget-steps", 0, "budget training in gradient steps (backward passes, counted by the harness) instead of "+
+		"seconds, so that a loaded machine changes nothing; --train-seconds is then the ceiling (default 0: a time budget)")
 	f.Int64SliceVar(&o.Seeds, "seeds", nil, "seeds to run, e.g. 42,137 (default: the task's)")
 	f.StringVar(&o.Device, "device", "auto", "torch device: auto (CUDA, MPS, CPU), cpu, cuda, cuda:1, mps")
 	f.BoolVar(&o.NoTest, "no-test", false, "skip the held-out test split (by default the baseline and kept experiments are evaluated on it once decided)")
@@ -33,6 +36,16 @@ func runFlags(cmd *cobra.Command, o *runOpts) {
 		"lucky draw that made it look better does not decide alone (default: as many as planned; 0: none)")
 }
 
+// checkRecorded checks the task's goal and the budget asked for against
+// those its experiments were recorded with (recording the goal when
+// none was), so that a change stops before data is prepared.
+func checkRecorded(ctx context.Context, db *sqlite.DB, t *task.Task, o runOpts) error {
+	if err := db.SetGoal(ctx, t.Name, t.Goal()); err != nil {
+		return err
+	}
+	return research.CheckBudget(ctx, db, t.Name, o.budget(t))
+}
+
 // runExperiment runs e through the runner and records it, printing
 // progress. It returns errExperimentFailed when the experiment failed.
 func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o runOpts, e *research.Experiment) (err error) {
@@ -44,7 +57,7 @@ func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, 
 		return err
 	}
 	defer closeDB(db, &err)
-	if err := db.SetGoal(ctx, t.Name, t.Goal()); err != nil { // a changed goal stops before data is prepared
+	if err := checkRecorded(ctx, db, t, o); err != nil {
 		return err
 	}
 	r, err := newRunner(ctx, g, s, t, o)
@@ -55,8 +68,8 @@ func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, 
 	p := &progress{s: s, metric: t.Metric}
 	r.Cfg.OnEvent = both(p.event, newLiveRecorder(db).event)
 	e.Task, e.Rule = t.Name, research.AcceptRule(o.Accept)
-	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · accept %s · isolation %s\n",
-		t.Name, t.Metric, t.Direction.Word(), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.Accept, r.Cfg.Isolation)
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %s · seeds %s · accept %s · isolation %s\n",
+		t.Name, t.Metric, t.Direction.Word(), r.Plan().Budget(), joinSeeds(r.Cfg.Seeds), o.Accept, r.Cfg.Isolation)
 	if err := research.RunOne(ctx, db, r, t.Goal(), e); err != nil {
 		p.clear()
 		return err

@@ -123,7 +123,7 @@ func tsvField(s string) string {
 var columns = []string{"seq", "parent", "task", "mode", "status", "metric", "metric_std", "test_metric", "unsealed",
 	"seeds_done", "seeds_planned", "category", "failure_kind", "train_seconds", "duration_s",
 	"input_tokens", "output_tokens", "cost_usd", "created_at", "description",
-	"seeds_max", "accept_rule", "judged_against", "first_metric", "confirmed_metric"}
+	"seeds_max", "accept_rule", "judged_against", "first_metric", "confirmed_metric", "budget_steps"}
 
 // jsonRecord is one experiment as exported.
 type jsonRecord struct {
@@ -148,7 +148,8 @@ type jsonRecord struct {
 	Hypothesis     string              `json:"hypothesis"`
 	FailureKind    string              `json:"failure_kind"`
 	FailureExcerpt string              `json:"failure_excerpt"`
-	TrainSeconds   float64             `json:"train_seconds"`
+	TrainSeconds   float64             `json:"train_seconds"` // the time budget (the ceiling, under a step budget)
+	BudgetSteps    int                 `json:"budget_steps"`  // the step budget (0: a time budget)
 	DurationS      float64             `json:"duration_s"`
 	Cost           research.Cost       `json:"cost"`
 	CreatedAt      string              `json:"created_at"`
@@ -163,7 +164,7 @@ func toRecords(list []research.Experiment) []jsonRecord {
 		r := jsonRecord{Seq: e.Seq, Task: e.Task, Mode: e.Mode, Status: e.Status, Metric: e.Outcome.Mean,
 			MetricStd: e.Outcome.Std, TestMetric: e.Outcome.Test, Unsealed: e.Unsealed(), SeedsDone: e.SeedsDone, SeedsPlanned: e.SeedsPlanned,
 			Category: e.Category, Description: e.Description, Hypothesis: e.Hypothesis,
-			FailureKind: string(e.Outcome.Failure), FailureExcerpt: e.Outcome.Excerpt, TrainSeconds: e.TrainSeconds,
+			FailureKind: string(e.Outcome.Failure), FailureExcerpt: e.Outcome.Excerpt, TrainSeconds: e.TrainSeconds, BudgetSteps: e.BudgetSteps,
 			DurationS: e.Duration().Seconds(), Cost: e.Cost, CreatedAt: e.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
 			Code: e.Code, Diff: e.Diff, Seeds: e.Outcome.Seeds, Parent: e.ParentSeq,
 			SeedsMax: e.SeedsMax, Rule: e.Rule, Against: e.AgainstSeq, FirstMetric: e.Outcome.First, Confirmed: e.Outcome.Confirmed}
@@ -178,7 +179,7 @@ func (r jsonRecord) row() []string {
 		strconv.Itoa(r.SeedsPlanned), string(r.Category), r.FailureKind, fmtFloat(r.TrainSeconds),
 		fmtFloat(r.DurationS), strconv.FormatInt(r.Cost.InputTokens, 10), strconv.FormatInt(r.Cost.OutputTokens, 10),
 		fmtFloat(r.Cost.USD), r.CreatedAt, r.Description,
-		strconv.Itoa(r.SeedsMax), string(r.Rule), optInt(r.Against), optFloat(r.FirstMetric), optFloat(r.Confirmed)}
+		strconv.Itoa(r.SeedsMax), string(r.Rule), optInt(r.Against), optFloat(r.FirstMetric), optFloat(r.Confirmed), strconv.Itoa(r.BudgetSteps)}
 }
 
 func optInt(v *int64) string {

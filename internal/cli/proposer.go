@@ -79,9 +79,6 @@ func llmProposer(s Streams, o loopOpts, t *task.Task, name string) (research.Pro
 		fmt.Fprintf(s.Out, "no price known for %s: its cost is recorded as $0 (set --price-in and --price-out)\n", sanitize(model, false))
 	}
 	fmt.Fprintf(s.Out, "proposer: %s, model %s\n", name, sanitize(model, false))
-	info := propose.TaskInfo{Name: t.Name, Goal: t.Goal(), TrainSeconds: t.TrainSeconds, Prompt: t.Prompt}
-	if o.run.TrainSeconds > 0 {
-		info.TrainSeconds = o.run.TrainSeconds
-	}
+	info := propose.TaskInfo{Name: t.Name, Goal: t.Goal(), Budget: o.run.budget(t), Prompt: t.Prompt}
 	return &propose.Proposer{Client: client, Model: model, Price: price, Task: info}, nil
 }

@@ -89,7 +89,7 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 		return err
 	}
 	defer closeDB(db, &err)
-	if err := db.SetGoal(ctx, t.Name, t.Goal()); err != nil { // a changed goal stops before data is prepared
+	if err := checkRecorded(ctx, db, t, o.run); err != nil {
 		return err
 	}
 	r, err := newRunner(ctx, g, s, t, o.run)
@@ -123,8 +123,8 @@ func newLoop(ctx context.Context, s Streams, db *sqlite.DB, r *runner.Runner, t 
 		lp.live.best = best.Outcome.Mean
 	}
 	r.Cfg.OnEvent = both(lp.seed, newLiveRecorder(db).event)
-	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %gs · seeds %s · accept %s · %d worker(s) · isolation %s\n",
-		t.Name, t.Metric, t.Direction.Word(), r.Cfg.TrainSeconds, joinSeeds(r.Cfg.Seeds), o.run.Accept, o.Workers, r.Cfg.Isolation)
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %s · seeds %s · accept %s · %d worker(s) · isolation %s\n",
+		t.Name, t.Metric, t.Direction.Word(), r.Plan().Budget(), joinSeeds(r.Cfg.Seeds), o.run.Accept, o.Workers, r.Cfg.Isolation)
 	return &research.Loop{
 		Task: t.Name, Goal: t.Goal(), Store: db, Runner: r, Proposer: prop,
 		Validator: validate.Validator{Env: r.Env}, Strategy: research.DefaultStrategy(rng), Workers: o.Workers,

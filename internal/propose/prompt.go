@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -28,8 +29,8 @@ const (
 type TaskInfo struct {
 	Name string
 	research.Goal
-	TrainSeconds float64
-	Prompt       string
+	Budget research.Budget
+	Prompt string
 }
 
 var instructions = map[research.Mode]string{
@@ -41,7 +42,16 @@ var instructions = map[research.Mode]string{
 // System renders the stable part of the prompt (cacheable).
 func (t TaskInfo) System() string {
 	return render("system.tmpl", map[string]any{"Task": t.Name, "Metric": t.Metric, "Better": t.Direction.Word(),
-		"Budget": t.TrainSeconds, "Prompt": t.Prompt})
+		"Budget": budgetText(t.Budget), "Prompt": t.Prompt})
+}
+
+// budgetText says a budget as the prompt does.
+func budgetText(b research.Budget) string {
+	secs := strconv.FormatFloat(b.Seconds, 'g', -1, 64) + " seconds"
+	if b.Steps > 0 {
+		return fmt.Sprintf("%d gradient steps (backward passes; `H.time_left()` is 0 once they are spent), within at most %s", b.Steps, secs)
+	}
+	return secs
 }
 
 type line struct {

@@ -18,7 +18,7 @@ import (
 
 const parentCode = "import harness as H\n# @search-space begin\nlr: float = 0.1  # log 1e-3 .. 1.0\n# @search-space end\nx = H.train_data()\nH.save_model(m, x)\n"
 
-var info = TaskInfo{Name: "shakespeare", Goal: research.Goal{Metric: "val_bpb", Direction: research.Minimize}, TrainSeconds: 30, Prompt: "Predict the next byte."}
+var info = TaskInfo{Name: "shakespeare", Goal: research.Goal{Metric: "val_bpb", Direction: research.Minimize}, Budget: research.Budget{Seconds: 30}, Prompt: "Predict the next byte."}
 
 func request() research.Request {
 	m := 3.1

@@ -123,7 +123,7 @@ func benchLoop(b *testing.B, n int) (*tokenServer, time.Duration) {
 	defer db.Close()
 	price, _ := llm.Lookup("claude-sonnet-4-6")
 	prop := &propose.Proposer{Client: anthropic.New(llm.Options{APIKey: "k", BaseURL: srv.URL}), Model: "claude-sonnet-4-6",
-		Price: price, Task: propose.TaskInfo{Name: tk.Name, Goal: tk.Goal(), TrainSeconds: 30, Prompt: tk.Prompt}}
+		Price: price, Task: propose.TaskInfo{Name: tk.Name, Goal: tk.Goal(), Budget: research.Budget{Seconds: 30}, Prompt: tk.Prompt}}
 	l := &research.Loop{Task: tk.Name, Goal: tk.Goal(), Store: db, Runner: noopRunner{}, Proposer: prop,
 		Validator: acceptAll{}, Strategy: research.DefaultStrategy(rand.New(rand.NewPCG(3, 4))), Workers: 1,
 		Limits: research.Limits{MaxExperiments: n}}

@@ -129,11 +129,14 @@ type Summary struct {
 // Run runs the task's baseline first when it has none, then keeps up to
 // Workers experiments in flight until a limit is reached. Experiments left
 // running by an earlier process are marked interrupted first, and the
-// task's goal is checked against the one recorded before anything is
-// spent. It returns
+// task's goal and the runner's budget are checked against those
+// recorded before anything is spent. It returns
 // ctx's error when cancelled, and the proposer's error when it was fatal.
 func (l *Loop) Run(ctx context.Context, baseline string) (Summary, error) {
 	if err := l.Store.SetGoal(ctx, l.Task, l.Goal); err != nil {
+		return Summary{}, err
+	}
+	if err := CheckBudget(ctx, l.Store, l.Task, l.Runner.Plan().Budget()); err != nil {
 		return Summary{}, err
 	}
 	if _, err := l.Store.MarkInterrupted(ctx, l.Task); err != nil {

@@ -174,3 +174,46 @@ func TestLoopCancelled(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// budgetRunner is metricRunner under another budget.
+type budgetRunner struct {
+	metricRunner
+	budget Budget
+}
+
+func (r budgetRunner) Plan() Plan {
+	p := r.metricRunner.Plan()
+	p.TrainSeconds, p.BudgetSteps = r.budget.Seconds, r.budget.Steps
+	return p
+}
+
+// TestBudgetChangeIsRefused: once a task has a best, an experiment or a
+// loop under another budget (a step budget for a time one, other seconds)
+// is refused before anything runs or is proposed, saying what to run
+// instead; under the best's budget it runs, and records that budget.
+func TestBudgetChangeIsRefused(t *testing.T) {
+	ctx := context.Background()
+	st := &loopStore{}
+	if err := RunOne(ctx, st, metricRunner{}, minimize, &Experiment{Task: "t", Mode: ModeBaseline, Code: "m=3"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []Budget{{Seconds: 1, Steps: 50}, {Seconds: 2}} {
+		err := RunOne(ctx, st, budgetRunner{budget: b}, minimize, &Experiment{Task: "t", Mode: ModeEval, Code: "m=1"})
+		if !errors.Is(err, ErrBudgetChanged) || !strings.Contains(err.Error(), "run with --train-seconds 1,") {
+			t.Fatalf("budget %s: err = %v, want ErrBudgetChanged naming the best's flags", b, err)
+		}
+		p := &scriptedProposer{answers: []func(Request) (Proposal, error){code(1)}}
+		l := newLoop(st, p, Limits{MaxExperiments: 1})
+		l.Runner = budgetRunner{budget: b}
+		if _, err := l.Run(ctx, "m=3\n"); !errors.Is(err, ErrBudgetChanged) || len(p.reqs) != 0 {
+			t.Fatalf("loop under %s: err = %v after %d proposals, want ErrBudgetChanged before any", b, err, len(p.reqs))
+		}
+	}
+	if n := len(st.exps(t)); n != 1 {
+		t.Fatalf("%d experiments recorded, want the baseline alone", n)
+	}
+	e := &Experiment{Task: "t", Mode: ModeEval, Code: "m=1"}
+	if err := RunOne(ctx, st, metricRunner{}, minimize, e); err != nil || e.Status != StatusKept || e.Budget() != (Budget{Seconds: 1}) {
+		t.Fatalf("under the best's budget: %v, %s, budget %s", err, e.Status, e.Budget())
+	}
+}

@@ -50,7 +50,8 @@ func Conclude(e *Experiment, d Direction, st Standing) {
 }
 
 // RunOne takes one script through the whole pipeline: it records the
-// task's goal and e as running, runs e's seeds (RunSeeds: its planned
+// task's goal, checks the runner's budget against the best's
+// (CheckBudget), records e as running, runs e's seeds (RunSeeds: its planned
 // seeds and those its rule asks for, AcceptMargin unless e says), and has
 // the store decide keep or discard against the task's standing when the
 // run ends (not when it started: others may have finished meanwhile).
@@ -60,6 +61,10 @@ func RunOne(ctx context.Context, store Store, runner Runner, g Goal, e *Experime
 	if err := store.SetGoal(ctx, e.Task, g); err != nil {
 		return err
 	}
+	plan := runner.Plan()
+	if err := CheckBudget(ctx, store, e.Task, plan.Budget()); err != nil {
+		return err
+	}
 	st, err := store.Standing(ctx, e.Task)
 	if err != nil {
 		return err
@@ -67,12 +72,11 @@ func RunOne(ctx context.Context, store Store, runner Runner, g Goal, e *Experime
 	if st.BestID != 0 && e.ParentID == nil && e.Mode == ModeEval {
 		e.ParentID = &st.BestID // a user's script is judged against, and diffed with, the best
 	}
-	plan := runner.Plan()
 	if e.Rule == "" {
 		e.Rule = AcceptMargin
 	}
 	e.Status = StatusRunning
-	e.TrainSeconds = plan.TrainSeconds
+	e.TrainSeconds, e.BudgetSteps = plan.TrainSeconds, plan.BudgetSteps
 	e.SeedsPlanned, e.SeedsMax = plan.seeds(e)
 	if err := store.Create(ctx, e); err != nil {
 		return err

@@ -94,10 +94,11 @@ type SeedRun struct {
 	EvalSeconds    float64 `json:"eval_seconds"`
 	TestSeconds    float64 `json:"test_seconds"` // a finalist's test evaluation, after the decision's preview (not in WallSeconds)
 	ExitCode       int     `json:"exit_code"`
-	// Steps is the highest training step the script logged (H.log): its
-	// own count, a little short of the steps done when it logs every few.
-	// With a time budget it varies with the machine's load, and with it
-	// the metric.
+	// Steps is the gradient steps the train process took: the backward
+	// passes the harness counted (its events, every process's), else
+	// (none counted: recorded before they were, or no autograd) the
+	// highest step the script logged (H.log). With a time budget it
+	// varies with the machine's load, and with it the metric.
 	Steps   int         `json:"steps"`
 	Failure FailureKind `json:"failure"`
 	Excerpt string      `json:"excerpt"`
@@ -179,7 +180,8 @@ type Experiment struct {
 	Code         string
 	Diff         string
 	Status       Status
-	TrainSeconds float64    // the budget it ran under
+	TrainSeconds float64    // the budget it ran under (the ceiling, under a step budget)
+	BudgetSteps  int        // its step budget (0: a time budget)
 	Rule         AcceptRule // how it was judged ("": recorded before rules were)
 	SeedsPlanned int        // the seeds it runs unless dropped after its first
 	SeedsMax     int        // the seeds its rule may give it (0: recorded before rules were)

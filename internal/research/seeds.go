@@ -8,13 +8,15 @@ import (
 	"slices"
 )
 
-// Plan is how a runner runs every experiment: the training budget, the
+// Plan is how a runner runs every experiment: the training budget (in
+// seconds, and in gradient steps when BudgetSteps is positive), the
 // seeds in order, how many of them a baseline runs (at least every
 // planned seed), how many an experiment may get when the margin rule
 // asks for more (at least every planned seed; 0: twice as many), and how
 // many fresh seeds confirm an experiment the margin rule kept (0: none).
 type Plan struct {
 	TrainSeconds  float64
+	BudgetSteps   int
 	Seeds         []int64
 	BaselineSeeds int
 	MaxSeeds      int

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +28,8 @@ func TestAdversarialSuite(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-canary-adversarial")
 	s := newSuite(t)
 	files, _ := filepath.Glob(filepath.Join(testutil.RepoRoot(), "testdata", "adversarial", "*.py"))
-	if len(files) < 34 {
-		t.Fatalf("%d adversarial scripts, want at least 34", len(files))
+	if len(files) < 37 {
+		t.Fatalf("%d adversarial scripts, want at least 37", len(files))
 	}
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".py"), func(t *testing.T) {
@@ -50,12 +51,14 @@ func TestAdversarialSuite(t *testing.T) {
 // say so: "# expect: KIND[|KIND]" (or "metric"), and optionally
 // "# excerpt: WORDS", "# task: NAME" (default shakespeare), "# include:
 // FILE" (put before the script, from include/), "# startup: SECONDS" (a
-// start-up allowance other than the default) and "# proof: ..." (how the
-// suite shows the attack works without the protection).
+// start-up allowance other than the default), "# budget-steps: N" (a
+// step budget) and "# proof: ..." (how the suite shows the attack works
+// without the protection).
 type adversary struct {
 	code, excerpt, task, proof string
 	want                       []string
 	startup                    time.Duration
+	budgetSteps                int
 }
 
 func loadAdversary(t *testing.T, path string, subst *strings.Replacer) adversary {
@@ -94,6 +97,12 @@ func (a *adversary) set(t *testing.T, key, value string) {
 			t.Fatalf("startup %q: %v", value, err)
 		}
 		a.startup = d
+	case "budget-steps":
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			t.Fatalf("budget-steps %q: %v", value, err)
+		}
+		a.budgetSteps = n
 	case "include":
 		b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "testdata", "adversarial", "include", value))
 		if err != nil {

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -43,6 +44,7 @@ type trainLog struct {
 	failureMsg  string
 	diverged    bool
 	steps       int // the highest step the script logged
+	counted     int // gradient steps: the harness's step events, from every process that shares the pipe
 	res         sandbox.Result
 	modelOK     bool
 	onLog       func(harnessEvent) // live loss points (listen)
@@ -51,6 +53,7 @@ type trainLog struct {
 	// preGo is the start-up the process did before its go (imports,
 	// data), which the start-up allowance no longer has to cover.
 	budget, startupAllow, saveAllow, limit, preGo time.Duration
+	budgetSteps                                   int // the step budget (0: none)
 }
 
 func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
@@ -62,6 +65,8 @@ func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	switch ev.Event {
+	case "step": // one per backward pass; a script can add to the count, never take from it
+		tl.counted++
 	case "ready":
 		first(&tl.ready, now)
 	case "imported":
@@ -113,7 +118,7 @@ func first(t *time.Time, now time.Time) {
 func (tl *trainLog) seedRun(seed int64) research.SeedRun {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	run := research.SeedRun{Seed: seed, ExitCode: tl.res.ExitCode, Loss: tl.loss.Points(), Steps: tl.steps}
+	run := research.SeedRun{Seed: seed, ExitCode: tl.res.ExitCode, Loss: tl.loss.Points(), Steps: cmp.Or(tl.counted, tl.steps)}
 	since := func(t time.Time) float64 {
 		if t.IsZero() || tl.res.Started.IsZero() {
 			return 0
@@ -212,6 +217,9 @@ func (tl *trainLog) classify() (research.FailureKind, string) {
 		return research.FailTimeout, failureExcerpt(fmt.Sprintf("killed after %s: still running well past its %s budget "+
 			"(allowed: %s to start, %s to save, then %s of grace)\n%s", secs(tl.limit), secs(tl.budget), secs(tl.startupAllow),
 			secs(tl.saveAllow), secs(tl.limit-tl.startupAllow-tl.budget-tl.saveAllow), tail(out, 600)))
+	case tl.budgetSteps > 0 && tl.counted > tl.budgetSteps:
+		return research.FailOvertime, failureExcerpt(fmt.Sprintf("took gradient step %d on a budget of %d steps (backward passes, "+
+			"counted by the harness): stop when H.time_left() <= 0, save the model and return\n%s", tl.counted, tl.budgetSteps, tail(out, 600)))
 	case tl.diverged:
 		return research.FailDivergence, failureExcerpt("training loss became NaN or infinite\n" + tail(out, 600))
 	case tl.failure != "":

@@ -61,7 +61,11 @@ const (
 // Config sets how experiments run.
 type Config struct {
 	TrainSeconds float64
-	Seeds        []int64
+	// BudgetSteps, when positive, budgets training in gradient steps
+	// (backward passes, counted by the harness): a step past it is
+	// overtime, and TrainSeconds is the ceiling.
+	BudgetSteps int
+	Seeds       []int64
 	// BaselineSeeds, MaxSeeds and ConfirmSeeds are the plan's
 	// (research.Plan): how many seeds a baseline runs, how many an
 	// experiment may get at most, how many confirm a keep.
@@ -179,7 +183,7 @@ func (r *Runner) startupAllowance(ctx context.Context) (time.Duration, error) {
 // Plan implements research.Runner.
 func (r *Runner) Plan() research.Plan {
 	c := r.Cfg
-	return research.Plan{TrainSeconds: c.TrainSeconds, Seeds: c.Seeds, BaselineSeeds: c.BaselineSeeds, MaxSeeds: c.MaxSeeds,
+	return research.Plan{TrainSeconds: c.TrainSeconds, BudgetSteps: c.BudgetSteps, Seeds: c.Seeds, BaselineSeeds: c.BaselineSeeds, MaxSeeds: c.MaxSeeds,
 		ConfirmSeeds: c.ConfirmSeeds}
 }
 

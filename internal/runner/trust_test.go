@@ -60,7 +60,8 @@ func newSuite(t *testing.T) *suite {
 	return s
 }
 
-// runner is a's task's runner, with a's start-up allowance, keeping the
+// runner is a's task's runner, with a's start-up allowance and step
+// budget, keeping the
 // workspace when a's proof needs the model.
 func (s *suite) runner(t *testing.T, a adversary) *Runner {
 	t.Helper()
@@ -72,6 +73,7 @@ func (s *suite) runner(t *testing.T, a adversary) *Runner {
 	if a.startup > 0 {
 		r.Cfg.StartupAllowance = a.startup
 	}
+	r.Cfg.BudgetSteps = a.budgetSteps
 	if strings.HasPrefix(a.proof, "model-") {
 		r.Cfg.WorkDir = t.TempDir()
 		r.Cfg.KeepWorkspaces = true
@@ -172,8 +174,8 @@ func TestHonestControlKept(t *testing.T) {
 	if s.TrainSeconds < 5 || s.TrainSeconds > 6 || s.StartupSeconds <= 0 || s.StartupSeconds > DefaultStartupAllowance.Seconds() {
 		t.Errorf("runner's timings: trained %.2f s (budget 5 s + 1 s to save), start-up %.2f s", s.TrainSeconds, s.StartupSeconds)
 	}
-	if last := s.Loss[len(s.Loss)-1].Step; s.Steps < 25 || s.Steps != last {
-		t.Errorf("steps recorded %d, last logged step %d: want the highest step logged (the baseline logs every 25)", s.Steps, last)
+	if last := s.Loss[len(s.Loss)-1].Step; s.Steps <= last || s.Steps > last+25 {
+		t.Errorf("steps recorded %d, last logged step %d (from 0): want the gradient steps the harness counted (the baseline logs every 25)", s.Steps, last)
 	}
 }
 

@@ -31,7 +31,7 @@ type trainProc struct {
 
 // newTrainLog is an empty log of a train process with the runner's clock.
 func (r *Runner) newTrainLog(ctx context.Context) (*trainLog, error) {
-	tl := &trainLog{budget: r.Cfg.budget(), saveAllow: r.Cfg.saveAllowance()}
+	tl := &trainLog{budget: r.Cfg.budget(), saveAllow: r.Cfg.saveAllowance(), budgetSteps: r.Cfg.BudgetSteps}
 	var err error
 	if tl.startupAllow, err = r.startupAllowance(ctx); err != nil {
 		return nil, fmt.Errorf("start-up allowance: %w", err)
@@ -112,6 +112,7 @@ func (r *Runner) goMessage(seed int64, startup time.Duration) []byte {
 	msg, _ := json.Marshal(map[string]map[string]string{"env": {
 		"AUTORESEARCH_SEED":              strconv.FormatInt(seed, 10),
 		"AUTORESEARCH_BUDGET":            strconv.FormatFloat(r.Cfg.TrainSeconds, 'g', -1, 64),
+		"AUTORESEARCH_BUDGET_STEPS":      strconv.Itoa(r.Cfg.BudgetSteps),
 		"AUTORESEARCH_STARTED":           strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
 		"AUTORESEARCH_STARTUP_ALLOWANCE": seconds(startup),
 	}})
@@ -122,7 +123,7 @@ func (r *Runner) goMessage(seed int64, startup time.Duration) []byte {
 // a spare serves only a seed that would have started the same process
 // (a copy of a Runner with other settings shares the spares).
 func (r *Runner) spareKey(tl *trainLog) string {
-	return fmt.Sprint(tl.budget, tl.startupAllow, tl.saveAllow, tl.limit, r.Cfg.Isolation, r.Cfg.Hidden,
+	return fmt.Sprint(tl.budget, tl.budgetSteps, tl.startupAllow, tl.saveAllow, tl.limit, r.Cfg.Isolation, r.Cfg.Hidden,
 		r.Cfg.Device, r.Cfg.WorkDir, r.Task.Name, r.Splits.Train, r.Env.Python, r.Env.LibDir)
 }
 

@@ -41,11 +41,11 @@ func (d *DB) Create(ctx context.Context, e *research.Experiment) error {
 
 func insertExperiment(ctx context.Context, tx *sql.Tx, e *research.Experiment) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO experiments
-		(task, seq, parent_id, mode, category, description, hypothesis, status, train_seconds, seeds_planned, accept_rule, seeds_max,
+		(task, seq, parent_id, mode, category, description, hypothesis, status, train_seconds, budget_steps, seeds_planned, accept_rule, seeds_max,
 		 proposer, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, propose_seconds, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Task, e.Seq, e.ParentID, e.Mode, e.Category, research.Clip(e.Description, maxText), research.Clip(e.Hypothesis, maxText),
-		e.Status, e.TrainSeconds, e.SeedsPlanned, e.Rule, e.SeedsMax, e.Cost.Proposer, e.Cost.Model, e.Cost.InputTokens, e.Cost.OutputTokens,
+		e.Status, e.TrainSeconds, e.BudgetSteps, e.SeedsPlanned, e.Rule, e.SeedsMax, e.Cost.Proposer, e.Cost.Model, e.Cost.InputTokens, e.Cost.OutputTokens,
 		e.Cost.CacheReadTokens, e.Cost.CacheWriteTokens, e.Cost.USD, e.Cost.ProposeSeconds, e.CreatedAt.Format(time.RFC3339Nano))
 	if err != nil {
 		return err

@@ -18,7 +18,7 @@ const experimentCols = `e.id, e.task, e.seq, e.parent_id, (SELECT p.seq FROM exp
 	e.train_seconds, e.seeds_planned, e.seeds_done, e.metric_mean, e.metric_std, e.test_metric, e.failure_kind, e.failure_excerpt,
 	e.proposer, e.model, e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_tokens, e.cost_usd, e.propose_seconds,
 	e.created_at, e.finished_at, e.sealed, e.accept_rule, e.seeds_max, e.first_mean, e.confirmed_mean, e.against_id, (SELECT a.seq FROM experiments a WHERE a.id = e.against_id),
-	CASE WHEN e.status = 'running' THEN (SELECT count(*) FROM live_seeds l WHERE l.experiment_id = e.id) ELSE 0 END`
+	CASE WHEN e.status = 'running' THEN (SELECT count(*) FROM live_seeds l WHERE l.experiment_id = e.id) ELSE 0 END, e.budget_steps`
 
 // query reads experiments (light) with a clause that follows FROM experiments e.
 func (d *DB) query(ctx context.Context, clause string, args ...any) ([]research.Experiment, error) {
@@ -47,7 +47,8 @@ func scanExperiment(rows *sql.Rows) (research.Experiment, error) {
 	err := rows.Scan(&e.ID, &e.Task, &e.Seq, &e.ParentID, &e.ParentSeq, &e.Mode, &e.Category, &e.Description, &e.Hypothesis,
 		&e.Status, &e.TrainSeconds, &e.SeedsPlanned, &e.SeedsDone, &o.Mean, &o.Std, &o.Test, &o.Failure, &o.Excerpt,
 		&c.Proposer, &c.Model, &c.InputTokens, &c.OutputTokens, &c.CacheReadTokens, &c.CacheWriteTokens, &c.USD,
-		&c.ProposeSeconds, &created, &finished, &o.Sealed, &e.Rule, &e.SeedsMax, &o.First, &o.Confirmed, &e.AgainstID, &e.AgainstSeq, &e.SeedsStarted)
+		&c.ProposeSeconds, &created, &finished, &o.Sealed, &e.Rule, &e.SeedsMax, &o.First, &o.Confirmed, &e.AgainstID, &e.AgainstSeq, &e.SeedsStarted,
+		&e.BudgetSteps)
 	if err != nil {
 		return e, err
 	}

@@ -119,6 +119,8 @@ type experimentDetail struct {
 // 95 % interval from the task's noise floor (now).
 type judgement struct {
 	Rule         research.AcceptRule `json:"accept_rule"` // "": decided before rules were (the mean rule)
+	Budget       string              `json:"budget"`      // what it trained under: "30 s", "500 steps (at most 30 s)"
+	BudgetSteps  int                 `json:"budget_steps"`
 	SeedsPlanned int                 `json:"seeds_planned"`
 	SeedsMax     int                 `json:"seeds_max"`
 	Against      *int64              `json:"judged_against"`

@@ -181,7 +181,7 @@ func (s *Server) apiExperiment(w http.ResponseWriter, r *http.Request) {
 // judge is how e was decided, read back: its improvement over the best
 // it was judged against (research.Improvement) with the noise floor now.
 func (s *Server) judge(ctx context.Context, e *research.Experiment, g research.Goal) (judgement, error) {
-	j := judgement{Rule: e.Rule, SeedsPlanned: e.SeedsPlanned, SeedsMax: e.SeedsMax, Against: e.AgainstSeq,
+	j := judgement{Rule: e.Rule, Budget: e.Budget().String(), BudgetSteps: e.BudgetSteps, SeedsPlanned: e.SeedsPlanned, SeedsMax: e.SeedsMax, Against: e.AgainstSeq,
 		First: e.Outcome.First, Confirmed: e.Outcome.Confirmed}
 	st, err := s.Store.Standing(ctx, e.Task)
 	if err != nil {

@@ -52,7 +52,7 @@ while H.time_left() > 0:
     if flip > 0:
         mask = torch.rand(batch_size, device=H.device) < flip
         x = torch.where(mask.view(-1, 1, 1, 1), x.flip(3), x)
-    frac = min(1.0, H.elapsed() / H.budget)
+    frac = H.progress()
     for group in opt.param_groups:
         group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * frac))
     loss = F.cross_entropy(model(x), y, label_smoothing=label_smoothing)

@@ -43,7 +43,7 @@ step = 0
 while H.time_left() > 0:
     idx = torch.randint(len(x_all), (batch_size,), device=H.device)
     x, y = x_all[idx], y_all[idx]
-    frac = min(1.0, H.elapsed() / H.budget)
+    frac = H.progress()
     for group in opt.param_groups:
         group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * frac))
     loss = F.cross_entropy(model(x), y, label_smoothing=label_smoothing)

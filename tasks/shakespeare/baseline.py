@@ -65,7 +65,7 @@ step = 0
 while H.time_left() > 0:
     ix = torch.randint(len(data) - block_size - 1, (batch_size, 1), device=H.device) + offsets
     x, y = data[ix], data[ix + 1]
-    frac = min(1.0, H.elapsed() / H.budget)
+    frac = H.progress()
     scale = min(1.0, (step + 1) / (warmup_steps + 1)) * (0.1 + 0.45 * (1 + math.cos(math.pi * frac)))
     for group in opt.param_groups:
         group["lr"] = lr * scale

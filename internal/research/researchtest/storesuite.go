@@ -190,7 +190,8 @@ func decideNeedsGoal(t *testing.T, s research.LoopStore) {
 
 func outcomeRoundTrip(t *testing.T, s research.LoopStore) {
 	must(t, s.SetGoal(bg, "a", minimum))
-	e := create(t, s, "a", "x", nil)
+	e := &research.Experiment{Task: "a", Mode: research.ModeEval, Code: "x", Status: research.StatusRunning, TrainSeconds: 30, BudgetSteps: 500, SeedsPlanned: 2}
+	must(t, s.Create(bg, e))
 	e.Outcome = research.Outcome{Mean: f(2), Std: f(0.5), Test: f(2.1), Sealed: true, Seeds: []research.SeedRun{
 		{Seed: 1, OK: true, Metric: f(1.5), Loss: []research.LossPoint{{Step: 1, Loss: 3}}, Sealed: true}, {Seed: 2, OK: true, Metric: f(2.5)}}}
 	e.SeedsDone = e.Outcome.SeedsOK()
@@ -199,7 +200,8 @@ func outcomeRoundTrip(t *testing.T, s research.LoopStore) {
 	must(t, err)
 	got := list[0]
 	o := got.Outcome
-	if got.Status != research.StatusKept || got.SeedsDone != 2 || *o.Mean != 2 || *o.Std != 0.5 || *o.Test != 2.1 || !o.Sealed {
+	if got.Status != research.StatusKept || got.SeedsDone != 2 || *o.Mean != 2 || *o.Std != 0.5 || *o.Test != 2.1 || !o.Sealed ||
+		got.Budget() != (research.Budget{Seconds: 30, Steps: 500}) {
 		t.Fatalf("recorded %+v / %+v", got, o)
 	}
 	if len(o.Seeds) != 2 || o.Seeds[1].Seed != 2 || len(o.Seeds[0].Loss) != 1 || !o.Seeds[0].Sealed || o.Seeds[1].Sealed || got.FinishedAt == nil {
