@@ -33,7 +33,7 @@ func judged(id, against int64, c research.Category, metrics ...float64) research
 // interval (research.Improvement on the task's noise floor), marks one
 // whose interval holds zero unclear, and the categories and insights
 // count only clear keeps; the best's confirmation is shown next to the
-// mean it was kept on.
+// mean it was kept on, and its budget.
 func TestImprovementsAndClearKeeps(t *testing.T) {
 	list := []research.Experiment{
 		judged(1, 0, research.CategoryOther, 3.0, 3.2, 3.1),
@@ -42,6 +42,7 @@ func TestImprovementsAndClearKeeps(t *testing.T) {
 	}
 	third := &list[2].Outcome // the best, confirmed on its third seed
 	third.Seeds[2].Confirm, third.First, third.Confirmed = true, f(2.5445), f(2.56)
+	list[2].TrainSeconds, list[2].BudgetSteps = 30, 500
 	noise := research.PooledNoise(list[0].Outcome.Metrics(), list[1].Outcome.Metrics(), list[2].Outcome.Metrics())
 	var buf bytes.Buffer
 	in := report.Input{Task: "t", Goal: research.Goal{Metric: "loss", Direction: research.Minimize}, Experiments: list, Noise: noise}
@@ -57,6 +58,7 @@ func TestImprovementsAndClearKeeps(t *testing.T) {
 		"optimizer changes clearly helped 1 of 1 times",
 		"data changes never clearly helped (1 tried). 1 more kept without a clear margin",
 		`<td class="num" id="first">2.5445</td>`, `<td class="num" id="confirmed">2.5600</td>`, "2 (confirmation)",
+		`budget <span id="budget">500 steps (at most 30 s)</span>`,
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the report does not say %q", want)

@@ -37,6 +37,9 @@ func TestValidate(t *testing.T) {
 		{"evaluator", ok + "import ar_eval\n", research.FailValidation, "ar_eval"},
 		{"open", ok + "open('/etc/passwd')\n", research.FailValidation, "open()"},
 		{"environment", ok + "import os\nk = os.environ\n", research.FailValidation, "os.environ"},
+		{"torch's C engine", ok + "import torch\ne = torch._C._ImperativeEngine()\n", research.FailValidation, "torch._C"},
+		{"autograd engine", ok + "from torch.autograd.variable import Variable\nVariable._execution_engine = None\n", research.FailValidation, "_execution_engine"},
+		{"run_backward", ok + "import torch\nf = torch.autograd.Variable._execution_engine.run_backward\n", research.FailValidation, "run_backward"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

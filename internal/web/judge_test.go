@@ -17,12 +17,12 @@ import (
 )
 
 // decided has the store decide a new experiment of t with one seed per
-// metric, judged by the margin rule.
+// metric, judged by the margin rule, under a step budget.
 func decided(t *testing.T, db *sqlite.DB, mode research.Mode, metrics ...float64) *research.Experiment {
 	t.Helper()
 	ctx := context.Background()
 	e := &research.Experiment{Task: "t", Mode: mode, Code: "x\n", Status: research.StatusRunning, Rule: research.AcceptMargin,
-		SeedsPlanned: 2, SeedsMax: 4}
+		SeedsPlanned: 2, SeedsMax: 4, TrainSeconds: 30, BudgetSteps: 500}
 	if err := db.Create(ctx, e); err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func decided(t *testing.T, db *sqlite.DB, mode research.Mode, metrics ...float64
 // TestDetailShowsTheJudgement: the stats carry the noise floor; an
 // experiment's detail says its rule, the best it was judged against and
 // its improvement over that best with the interval research.Improvement
-// gives; a running experiment past its planned seeds is marked, in the
+// gives, and its budget; a running experiment past its planned seeds is marked, in the
 // API and on the page.
 func TestDetailShowsTheJudgement(t *testing.T) {
 	ctx := context.Background()
@@ -73,11 +73,16 @@ func TestDetailShowsTheJudgement(t *testing.T) {
 
 	var one struct {
 		Rule        string             `json:"accept_rule"`
+		Budget      string             `json:"budget"`
+		BudgetSteps int                `json:"budget_steps"`
 		Against     *int64             `json:"judged_against"`
 		Improvement *research.Interval `json:"improvement"`
 		Noise       research.Noise     `json:"noise_floor"`
 	}
 	getJSON(t, srv.URL+"/api/tasks/t/experiments/2", &one)
+	if one.Budget != "500 steps (at most 30 s)" || one.BudgetSteps != 500 {
+		t.Errorf("detail budget %q (%d steps), want 500 steps (at most 30 s)", one.Budget, one.BudgetSteps)
+	}
 	if one.Rule != "margin" || one.Against == nil || *one.Against != 1 || one.Improvement == nil || one.Noise != st.Noise ||
 		math.Abs(one.Improvement.Mid-0.55) > 1e-9 || math.Abs(one.Improvement.Lo-want.Lo) > 1e-9 || !(one.Improvement.Lo > 0) {
 		t.Fatalf("detail %+v (improvement %+v); want margin, against #1, %+v, noise %+v", one, one.Improvement, want, st.Noise)
@@ -100,7 +105,7 @@ func TestDetailShowsTheJudgement(t *testing.T) {
 		t.Fatalf("rows %+v; want #3 (3 seeds started of 2 planned) marked, #2 not", sum.Rows)
 	}
 	page := getText(t, srv.URL+"/tasks/t/experiments/2")
-	for _, s := range []string{"margin rule", "judged against", "improvement", "clear of zero", "noise floor ±"} {
+	for _, s := range []string{"margin rule", "judged against", "improvement", "clear of zero", "noise floor ±", "budget <span id=\"budget\">500 steps (at most 30 s)"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("the detail page does not say %q", s)
 		}
