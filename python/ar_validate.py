@@ -21,12 +21,14 @@ BANNED_ATTRS = {
     ("os", "chdir"), ("os", "environ"), ("os", "getenv"), ("os", "putenv"), ("os", "setsid"), ("os", "open"),
     ("os", "walk"), ("os", "listdir"), ("os", "scandir"),
     ("torch", "load"), ("sys", "modules"), ("builtins", "open"),
-    ("torch", "_C"),
+    ("torch", "_C"), ("os", "close"), ("os", "closerange"), ("os", "dup"), ("os", "dup2"),
 }
-# The engine the harness counts gradient steps through (a step budget):
-# a script that reaches past it trains uncounted.
-BANNED_ANY_ATTRS = {"_execution_engine", "_ImperativeEngine", "run_backward"}
-BANNED_PREFIXES = (("os", "exec"), ("os", "spawn"))
+# The engine the harness counts gradient steps through (a step budget),
+# and what reaches into captured state: a script that gets past them
+# trains uncounted.
+BANNED_ANY_ATTRS = {"_execution_engine", "_ImperativeEngine", "run_backward", "__closure__", "cell_contents",
+                    "__globals__", "f_globals", "get_referrers", "get_referents", "get_objects"}
+BANNED_PREFIXES = (("os", "exec"), ("os", "spawn"), ("os", "posix_spawn"))
 HARNESS_NAMES = {"harness", "H"}
 FORBIDDEN_TEXT = ("val.pt", "test.pt", "evaluate.py", "/proc/", "/etc/", "~/.", "autoresearch.db")
 
@@ -41,7 +43,10 @@ class Checker(ast.NodeVisitor):
         self.problems.append(f"line {getattr(node, 'lineno', '?')}: {text}")
 
     def check_module(self, node, name):
-        root = name.split(".")[0]
+        parts = name.split(".")
+        if len(parts) > 1:
+            self.check_attr(node, parts[0], parts[1])
+        root = parts[0]
         if root == "harness":
             self.imports_harness = True
         if root in BANNED_MODULES:
@@ -54,6 +59,8 @@ class Checker(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node):
         self.check_module(node, node.module or "")
+        for a in node.names:
+            self.check_attr(node, node.module or "", a.name)
         self.generic_visit(node)
 
     def visit_Call(self, node):
@@ -64,14 +71,20 @@ class Checker(ast.NodeVisitor):
             self.problem(node, "calls open(): read data through the harness (H.train_data()) and write nothing but the model")
         self.generic_visit(node)
 
+    def check_attr(self, node, owner, attr):
+        """owner.attr (or `from owner import attr`): banned pairs, and the
+        harness's private names."""
+        if (owner, attr) in BANNED_ATTRS or any(owner == m and attr.startswith(p) for m, p in BANNED_PREFIXES):
+            self.problem(node, f"uses {owner}.{attr}: not allowed in a training script")
+        if owner in HARNESS_NAMES and attr.startswith("_"):
+            self.problem(node, f"uses {owner}.{attr}: the harness's internals are off limits")
+
     def visit_Attribute(self, node):
         self.attrs.add(node.attr)
         if node.attr in BANNED_ANY_ATTRS:
             self.problem(node, f"uses .{node.attr}: gradient steps go through torch's autograd as the harness counts them")
         if isinstance(node.value, ast.Name):
-            pair = (node.value.id, node.attr)
-            if pair in BANNED_ATTRS or any(node.value.id == m and node.attr.startswith(p) for m, p in BANNED_PREFIXES):
-                self.problem(node, f"uses {node.value.id}.{node.attr}: not allowed in a training script")
+            self.check_attr(node, node.value.id, node.attr)
         self.generic_visit(node)
 
     def visit_Constant(self, node):

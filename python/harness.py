@@ -10,9 +10,10 @@
 
 Under a step budget (AUTORESEARCH_BUDGET_STEPS > 0) a step is one
 gradient computation: every backward pass through torch's autograd engine
-(loss.backward(), torch.autograd.grad) is counted, time_left() is 0 once
-they are spent, the time budget stays the ceiling, and a backward pass
-past the budget ends the process at once (the runner records overtime).
+(loss.backward(), torch.autograd.grad) is counted and reported to the
+runner, time_left() is 0 once they are spent, progress() follows the
+steps, the time budget stays the ceiling, and a backward pass past the
+budget ends the process at once (the runner records overtime).
 
 Importing this module seeds every RNG from the run's seed, picks the device
 (CUDA, then MPS, then CPU), initialises it (start-up, not training time) and
@@ -20,11 +21,11 @@ sets the CPU thread count. The training script
 never sees validation or test data and never computes the metric: a separate,
 trusted process loads the exported model and does that.
 """
-import itertools
 import json
 import math
 import os
 import random
+import threading
 import time
 import warnings
 
@@ -90,51 +91,47 @@ _init_device(device)
 _seed_everything(seed)
 
 
-class _CountingEngine:
-    """Stands in for torch's autograd engine: counts each backward pass
-    (a gradient step), tells the runner of each on the events pipe (the
-    runner's count is the one that counts: it also sums forked
-    processes'), and ends the process at the first one past a step
-    budget. The budget is the one read at import, held here: rebinding
-    H.budget_steps changes nothing."""
-
-    def __init__(self, engine, limit):
-        self._engine, self._limit, self._count = engine, limit, itertools.count(1)
-        self.steps = 0
-
-    def run_backward(self, *args, **kwargs):
-        n = next(self._count)  # atomic under the GIL: backward passes in threads are counted too
-        self.steps = max(self.steps, n)
-        if _events_fd >= 0:
-            try:
-                os.write(_events_fd, _STEP_EVENT)
-            except OSError:
-                pass
-        if 0 < self._limit < n:
-            _over_budget(n, self._limit)
-        return self._engine.run_backward(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._engine, name)
-
-
-_STEP_EVENT = b'{"event": "step"}\n'
-
-
-def _over_budget(n, limit):
-    print(f"harness: gradient step {n} is past the budget of {limit} steps: "
-          "stop when H.time_left() <= 0, save the model and return", flush=True)
-    os._exit(4)
-
-
-def _count_steps():
+def _count_steps(limit, fd):
+    """Stand in for torch's autograd engine: count each backward pass (a
+    gradient step) and, under a step budget (limit > 0), tell the runner
+    of each on the events pipe (its count is the one that decides: it
+    also sums forked processes') and end the process at the first one
+    past the budget. Everything it uses is captured here at import, so
+    rebinding the harness's names changes nothing. Returns a function
+    that says the count so far."""
     from torch.autograd.variable import Variable
-    counter = _CountingEngine(Variable._execution_engine, budget_steps)
-    Variable._execution_engine = counter
-    return counter
+    engine, lock, count = Variable._execution_engine, threading.Lock(), [0]
+    write, end, say = os.write, os._exit, print
+    event = b'{"event": "step"}\n'
+
+    class CountingEngine:
+        __slots__ = ()
+
+        def run_backward(self, *args, **kwargs):
+            with lock:  # backward passes from threads are counted too
+                count[0] += 1
+                n = count[0]
+            if limit > 0:
+                try:
+                    write(fd, event)
+                except OSError as e:  # a step the runner cannot count is not taken
+                    say(f"harness: gradient step {n} could not be reported to the runner ({e}): under a step budget "
+                        "every step is, so the process ends here", flush=True)
+                    end(4)
+                if n > limit:
+                    say(f"harness: gradient step {n} is past the budget of {limit} steps: check H.time_left() > 0 "
+                        "before every backward pass, then save the model and return", flush=True)
+                    end(4)
+            return engine.run_backward(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(engine, name)
+
+    Variable._execution_engine = CountingEngine()
+    return lambda: count[0]
 
 
-_steps = _count_steps()
+_counted = _count_steps(budget_steps, _events_fd)
 _emit("imported", device=str(device), threads=threads)
 
 
@@ -159,7 +156,14 @@ def elapsed():
 
 def steps():
     """Gradient steps so far: backward passes through torch's autograd."""
-    return _steps.steps
+    return _counted()
+
+
+def steps_left():
+    """Gradient steps left under a step budget (math.inf under a time
+    budget). Every backward pass is a step, and one past the budget
+    fails the seed: check before each."""
+    return max(0, budget_steps - steps()) if budget_steps > 0 else math.inf
 
 
 def time_left():
@@ -178,12 +182,12 @@ def time_left():
 
 
 def progress():
-    """The fraction of the budget used, 0 to 1, for schedules: time's
-    fraction, or under a step budget the larger of the steps' and the
-    time ceiling's (whichever ends training first)."""
-    done = elapsed() / budget if budget > 0 else 0.0
+    """The fraction of the budget used, 0 to 1, for schedules: the steps'
+    under a step budget, else the time's."""
     if budget_steps > 0:
-        done = max(done, steps() / budget_steps)
+        done = steps() / budget_steps
+    else:
+        done = elapsed() / budget if budget > 0 else 0.0
     return min(1.0, max(0.0, done))
 
 
@@ -202,8 +206,10 @@ def log(step, loss, **metrics):
     loss = float(loss)
     if not math.isfinite(loss):
         _diverged(loss)
-    extra = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
-    _emit("log", step=int(step), loss=loss, elapsed=elapsed(), **extra)
+    extra = {str(k): float(v) for k, v in list(metrics.items())[:32] if isinstance(v, (int, float)) and math.isfinite(v)}
+    for name in ("step", "loss", "elapsed", "steps"):
+        extra.pop(name, None)
+    _emit("log", step=int(step), loss=loss, elapsed=elapsed(), **extra, steps=steps())
     _last_log = time.time()
 
 
@@ -212,7 +218,7 @@ def save_model(model, example_input):
     this script's Python. example_input is one batch of the input shape the
     evaluator will feed (its first dimension is the batch size)."""
     train_seconds = elapsed()
-    _emit("export_start", train_seconds=train_seconds)
+    _emit("export_start", train_seconds=train_seconds, steps=steps())
     was_training = model.training
     model.eval()
     try:

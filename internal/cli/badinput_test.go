@@ -63,7 +63,7 @@ func TestBadInput(t *testing.T) {
 		{"budget changed", []string{"eval", "--db", budgeted, "--task", "shakespeare", "--budget-steps", "100", script}, ExitUsage,
 			"measured under a budget of 30 s, and this run would train under 100 steps (at most 30 s)"},
 		{"budget changed in run", []string{"run", "--db", budgeted, "--task", "shakespeare", "--train-seconds", "10"}, ExitUsage,
-			"run with --train-seconds 30, or use another database"},
+			"run with --train-seconds 30 and no --budget-steps, or use another database"},
 		{"goal changed in run", []string{"run", "--db", maximized, "--task", "shakespeare"}, ExitUsage, "give the changed task another name"},
 	}
 	for _, c := range cases {

@@ -49,7 +49,8 @@ func (t TaskInfo) System() string {
 func budgetText(b research.Budget) string {
 	secs := strconv.FormatFloat(b.Seconds, 'g', -1, 64) + " seconds"
 	if b.Steps > 0 {
-		return fmt.Sprintf("%d gradient steps (backward passes; `H.time_left()` is 0 once they are spent), within at most %s", b.Steps, secs)
+		return fmt.Sprintf("%d gradient steps (every backward pass is one, and one past the budget fails the run: check "+
+			"`H.time_left() > 0` before each), within a ceiling of %s that the steps must fit in", b.Steps, secs)
 	}
 	return secs
 }

@@ -28,11 +28,21 @@ func (b Budget) String() string {
 
 // Flags says the budget as the flags that ask for it.
 func (b Budget) Flags() string {
-	flags := "--train-seconds " + strconv.FormatFloat(b.Seconds, 'g', -1, 64)
 	if b.Steps > 0 {
-		flags += " --budget-steps " + strconv.Itoa(b.Steps)
+		return "--budget-steps " + strconv.Itoa(b.Steps) + " (with any --train-seconds as its ceiling)"
 	}
-	return flags
+	return "--train-seconds " + strconv.FormatFloat(b.Seconds, 'g', -1, 64) + " and no --budget-steps"
+}
+
+// Comparable reports whether results under b and o can be judged against
+// each other: the same seconds of a time budget, or the same steps of a
+// step budget (whatever its ceiling: a seed the ceiling stops short of
+// its steps fails, so every result under it trained them all).
+func (b Budget) Comparable(o Budget) bool {
+	if b.Steps > 0 || o.Steps > 0 {
+		return b.Steps == o.Steps
+	}
+	return b.Seconds == o.Seconds
 }
 
 // Budget is the budget the plan trains under.
@@ -51,7 +61,7 @@ var ErrBudgetChanged = errors.New("the training budget differs from the best's")
 // budgets cannot be judged against each other.
 func CheckBudget(ctx context.Context, store Store, task string, b Budget) error {
 	best, err := store.Best(ctx, task)
-	if err != nil || best == nil || best.Budget() == b {
+	if err != nil || best == nil || best.Budget().Comparable(b) {
 		return err
 	}
 	return fmt.Errorf("%w: task %s's best (#%d) was measured under a budget of %s, and this run would train under %s; "+

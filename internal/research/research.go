@@ -61,10 +61,14 @@ const (
 	FailExport     FailureKind = "export"
 	FailCrash      FailureKind = "crash"
 	// FailOvertime: the train process worked past its budget and save
-	// allowance, by the runner's clock.
+	// allowance, by the runner's clock; under a step budget, took a
+	// step past it, or was stopped short of its steps by the time
+	// ceiling.
 	FailOvertime FailureKind = "overtime"
 	// FailTamper: the exported model tried to open a file, a socket or a
-	// program, or to read another process, while it was evaluated.
+	// program, or to read another process, while it was evaluated; or,
+	// under a step budget, the train process wrote to the harness's
+	// events pipe or kept steps from reaching it.
 	FailTamper      FailureKind = "tamper"
 	FailProposal    FailureKind = "proposal"
 	FailInterrupted FailureKind = "interrupted"

@@ -27,6 +27,7 @@ type harnessEvent struct {
 	Elapsed float64 `json:"elapsed"`
 	Kind    string  `json:"kind"`
 	Message string  `json:"message"`
+	Steps   int     `json:"steps"` // the harness's own count of gradient steps, so far
 }
 
 // trainLog collects the events of one train process, each stamped with
@@ -44,7 +45,9 @@ type trainLog struct {
 	failureMsg  string
 	diverged    bool
 	steps       int // the highest step the script logged
-	counted     int // gradient steps: the harness's step events, from every process that shares the pipe
+	counted     int // under a step budget: the harness's step events, from every process that shares the pipe
+	reported    int // the most gradient steps the harness said it had counted
+	garbled     int // lines on the pipe that were not events (or the pipe's framing broke: readEvents)
 	res         sandbox.Result
 	modelOK     bool
 	onLog       func(harnessEvent) // live loss points (listen)
@@ -58,14 +61,17 @@ type trainLog struct {
 
 func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
 	var ev harnessEvent
-	if json.Unmarshal(line, &ev) != nil {
-		return ev, false
-	}
+	err := json.Unmarshal(line, &ev)
 	now := time.Now()
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
+	if err != nil {
+		tl.garbled++
+		return ev, false
+	}
+	tl.reported = max(tl.reported, ev.Steps)
 	switch ev.Event {
-	case "step": // one per backward pass; a script can add to the count, never take from it
+	case "step": // one per backward pass under a step budget
 		tl.counted++
 	case "ready":
 		first(&tl.ready, now)
@@ -118,7 +124,7 @@ func first(t *time.Time, now time.Time) {
 func (tl *trainLog) seedRun(seed int64) research.SeedRun {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	run := research.SeedRun{Seed: seed, ExitCode: tl.res.ExitCode, Loss: tl.loss.Points(), Steps: cmp.Or(tl.counted, tl.steps)}
+	run := research.SeedRun{Seed: seed, ExitCode: tl.res.ExitCode, Loss: tl.loss.Points(), Steps: tl.gradientSteps()}
 	since := func(t time.Time) float64 {
 		if t.IsZero() || tl.res.Started.IsZero() {
 			return 0
@@ -212,14 +218,14 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 
 func (tl *trainLog) classify() (research.FailureKind, string) {
 	out := tl.res.Output
+	if kind, why := tl.stepsFailure(); kind != "" && !tl.res.TimedOut {
+		return kind, failureExcerpt(why + "\n" + tail(out, 600))
+	}
 	switch {
 	case tl.res.TimedOut:
 		return research.FailTimeout, failureExcerpt(fmt.Sprintf("killed after %s: still running well past its %s budget "+
 			"(allowed: %s to start, %s to save, then %s of grace)\n%s", secs(tl.limit), secs(tl.budget), secs(tl.startupAllow),
 			secs(tl.saveAllow), secs(tl.limit-tl.startupAllow-tl.budget-tl.saveAllow), tail(out, 600)))
-	case tl.budgetSteps > 0 && tl.counted > tl.budgetSteps:
-		return research.FailOvertime, failureExcerpt(fmt.Sprintf("took gradient step %d on a budget of %d steps (backward passes, "+
-			"counted by the harness): stop when H.time_left() <= 0, save the model and return\n%s", tl.counted, tl.budgetSteps, tail(out, 600)))
 	case tl.diverged:
 		return research.FailDivergence, failureExcerpt("training loss became NaN or infinite\n" + tail(out, 600))
 	case tl.failure != "":
@@ -233,6 +239,42 @@ func (tl *trainLog) classify() (research.FailureKind, string) {
 	}
 	if why := tl.overtime(); why != "" {
 		return research.FailOvertime, why
+	}
+	return "", ""
+}
+
+// gradientSteps is the steps the seed took: under a step budget the
+// runner's own count, else the harness's report, else (no autograd, or
+// a harness from before steps were counted) the highest step logged.
+func (tl *trainLog) gradientSteps() int {
+	if tl.budgetSteps > 0 {
+		return tl.counted
+	}
+	return cmp.Or(tl.reported, tl.steps)
+}
+
+// stepsFailure is why a seed under a step budget fails on its steps, or
+// "" when it does not: a step past the budget (by the runner's count); a
+// pipe that carried lines other than the harness's, or fewer steps than
+// the harness said it counted (the runner's count is what binds); or a
+// seed the time ceiling stopped short of its steps (its result would not
+// be comparable with those that trained them all).
+func (tl *trainLog) stepsFailure() (research.FailureKind, string) {
+	switch {
+	case tl.budgetSteps <= 0:
+		return "", ""
+	case tl.counted > tl.budgetSteps:
+		return research.FailOvertime, fmt.Sprintf("took gradient step %d on a budget of %d steps (backward passes, counted "+
+			"by the runner): check H.time_left() > 0 before every backward pass, then save the model and return", tl.counted, tl.budgetSteps)
+	case tl.garbled > 0:
+		return research.FailTamper, fmt.Sprintf("%d line(s) on the harness's events pipe were not the harness's: under a step "+
+			"budget the runner counts the steps there, so nothing else may write to it", tl.garbled)
+	case tl.reported > tl.counted:
+		return research.FailTamper, fmt.Sprintf("the harness counted %d gradient steps and only %d reached the runner", tl.reported, tl.counted)
+	case tl.counted < tl.budgetSteps && tl.trained() >= tl.budget:
+		return research.FailOvertime, fmt.Sprintf("the %s time ceiling ended training at gradient step %d of its %d-step budget: "+
+			"under a step budget every seed trains its steps; take cheaper steps, or raise the ceiling (--train-seconds)",
+			secs(tl.budget), tl.counted, tl.budgetSteps)
 	}
 	return "", ""
 }

@@ -30,7 +30,8 @@ type Spec struct {
 	// OutputLimit bounds the captured stdout+stderr kept in memory.
 	OutputLimit int
 	// OnEvent receives each line the process writes to the events pipe
-	// (file descriptor EventsFD in the child), at most MaxEventLine bytes.
+	// (file descriptor EventsFD in the child), at most MaxEventLine bytes,
+	// and nil when a line too long to read (1 MiB) ends the reading.
 	OnEvent func(line []byte)
 	// Isolation confines the process (the zero value: LevelNone, no limits).
 	Isolation Isolation
@@ -305,7 +306,7 @@ func (p *childPipe) close() {
 }
 
 // readEvents passes each line of the events pipe, cut at MaxEventLine
-// bytes, to fn.
+// bytes, to fn, and nil when a line too long to read ends the reading.
 func readEvents(fn func([]byte)) func(io.Reader) {
 	return func(r io.Reader) {
 		sc := bufio.NewScanner(r)
@@ -319,7 +320,11 @@ func readEvents(fn func([]byte)) func(io.Reader) {
 				fn(line)
 			}
 		}
-		// An over-long line ends scanning: drain so the writer never blocks.
+		// An over-long line ends scanning: say so with a nil line (the
+		// lines after it are lost), and drain so the writer never blocks.
+		if sc.Err() != nil && fn != nil {
+			fn(nil)
+		}
 		_, _ = bufio.NewReader(r).Discard(1 << 62)
 	}
 }

@@ -39,6 +39,12 @@ func TestValidate(t *testing.T) {
 		{"environment", ok + "import os\nk = os.environ\n", research.FailValidation, "os.environ"},
 		{"torch's C engine", ok + "import torch\ne = torch._C._ImperativeEngine()\n", research.FailValidation, "torch._C"},
 		{"autograd engine", ok + "from torch.autograd.variable import Variable\nVariable._execution_engine = None\n", research.FailValidation, "_execution_engine"},
+		{"from os import fork", ok + "from os import fork\n", research.FailValidation, "os.fork"},
+		{"posix_spawn", ok + "import os\nos.posix_spawn('/usr/bin/python3', [], {})\n", research.FailValidation, "os.posix_spawn"},
+		{"close the events pipe", ok + "import os\nos.close(3)\n", research.FailValidation, "os.close"},
+		{"harness internals", ok + "H._counted = None\n", research.FailValidation, "the harness's internals"},
+		{"closure cells", ok + "c = H.steps.__closure__\n", research.FailValidation, "__closure__"},
+		{"import torch._C", ok + "import torch._C\n", research.FailValidation, "torch._C"},
 		{"run_backward", ok + "import torch\nf = torch.autograd.Variable._execution_engine.run_backward\n", research.FailValidation, "run_backward"},
 	}
 	for _, c := range cases {

@@ -1,20 +1,22 @@
 # expect: overtime
 # budget-steps: 20
 # excerpt: on a budget of 20 steps
-# Rebinds everything the harness exposes about the step budget (the
-# budget, the count, time_left, progress), then takes its gradients with
-# torch.autograd.grad from four threads and applies them by hand, with no
-# optimiser: 400 gradient steps on a budget of 20.
+# Rebinds every name of the harness that has to do with the step budget
+# (the budget, the count, the events pipe, time_left, progress), then
+# takes its gradients with torch.autograd.grad from four threads and
+# applies them by hand, with no optimiser: 400 gradient steps on a budget
+# of 20.
 import threading
-import types
 
 import torch
 
 import harness as H
 
 H.budget_steps = 10**9
-H._steps = types.SimpleNamespace(steps=0)
+H._counted = lambda: 0
+H._events_fd = -1
 H.steps = lambda: 0
+H.steps_left = lambda: 10**9
 H.time_left = lambda: 1.0
 H.progress = lambda: 0.0
 

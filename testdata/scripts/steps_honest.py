@@ -1,7 +1,7 @@
 # Trains honestly under either kind of budget, by H.time_left(), and
 # checks what the harness says as it goes: its step count is this
-# script's, progress() only grows, and under a step budget it is at
-# least the steps' fraction, and 1 (with no time left) once they are spent.
+# script's, progress() only grows, and under a step budget it is the
+# steps' fraction, and 1 (with no time left) once they are spent.
 import torch
 
 import harness as H
@@ -20,8 +20,9 @@ n, last = 0, 0.0
 while H.time_left() > 0:
     p = H.progress()
     assert H.steps() == n, (H.steps(), n)
+    assert H.steps_left() == (H.budget_steps - n if H.budget_steps else float("inf")), (H.steps_left(), n)
     assert last <= p <= 1.0, (last, p)
-    assert not H.budget_steps or p >= n / H.budget_steps, (p, n)
+    assert not H.budget_steps or p == n / H.budget_steps, (p, n)
     last = p
     loss = ((x @ w - 1) ** 2).mean()
     opt.zero_grad()
