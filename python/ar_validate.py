@@ -26,7 +26,7 @@ BANNED_ATTRS = {
 # The engine the harness counts gradient steps through (a step budget),
 # and what reaches into captured state: a script that gets past them
 # trains uncounted.
-BANNED_ANY_ATTRS = {"_execution_engine", "_ImperativeEngine", "run_backward", "__closure__", "cell_contents",
+BANNED_ANY_ATTRS = {"_execution_engine", "_ImperativeEngine", "ImperativeEngine", "run_backward", "__closure__", "cell_contents",
                     "__globals__", "f_globals", "get_referrers", "get_referents", "get_objects"}
 BANNED_PREFIXES = (("os", "exec"), ("os", "spawn"), ("os", "posix_spawn"))
 HARNESS_NAMES = {"harness", "H"}
@@ -38,6 +38,8 @@ class Checker(ast.NodeVisitor):
         self.problems = []
         self.attrs = set()
         self.imports_harness = False
+        self.harness_names = set(HARNESS_NAMES)
+        self.modules = set()  # names bound to imported modules
 
     def problem(self, node, text):
         self.problems.append(f"line {getattr(node, 'lineno', '?')}: {text}")
@@ -55,6 +57,34 @@ class Checker(ast.NodeVisitor):
     def visit_Import(self, node):
         for a in node.names:
             self.check_module(node, a.name)
+            bound = a.asname or a.name.split(".")[0]
+            self.modules.add(bound)
+            if a.name == "harness":
+                self.harness_names.add(bound)
+        self.generic_visit(node)
+
+    def check_targets(self, node, targets):
+        """Rebinding an imported module's names (os.write = ...) changes
+        what the harness and torch find: not allowed."""
+        for t in targets:
+            for sub in ast.walk(t):
+                if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id in self.modules:
+                    self.problem(node, f"assigns to {sub.value.id}.{sub.attr}: rebinding a module's names is not allowed")
+
+    def visit_Assign(self, node):
+        self.check_targets(node, node.targets)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node):
+        self.check_targets(node, [node.target])
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node):
+        self.check_targets(node, [node.target])
+        self.generic_visit(node)
+
+    def visit_Delete(self, node):
+        self.check_targets(node, node.targets)
         self.generic_visit(node)
 
     def visit_ImportFrom(self, node):
@@ -76,7 +106,7 @@ class Checker(ast.NodeVisitor):
         harness's private names."""
         if (owner, attr) in BANNED_ATTRS or any(owner == m and attr.startswith(p) for m, p in BANNED_PREFIXES):
             self.problem(node, f"uses {owner}.{attr}: not allowed in a training script")
-        if owner in HARNESS_NAMES and attr.startswith("_"):
+        if owner in self.harness_names and attr.startswith("_"):
             self.problem(node, f"uses {owner}.{attr}: the harness's internals are off limits")
 
     def visit_Attribute(self, node):

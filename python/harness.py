@@ -59,7 +59,7 @@ def _emit(event, **fields):
         return
     fields["event"] = event
     fields["t"] = time.time()
-    line = (json.dumps(fields, allow_nan=True) + "\n").encode()
+    line = (json.dumps(fields, allow_nan=True, ensure_ascii=False) + "\n").encode("utf-8", "replace")
     try:
         os.write(_events_fd, line)
     except OSError:
@@ -197,6 +197,11 @@ def _diverged(loss):
     os._exit(3)
 
 
+# The fields an event line has (the runner reads their names in any
+# case): an extra number of H.log by one of these names is left out.
+_EVENT_FIELDS = {"event", "t", "step", "loss", "elapsed", "kind", "message", "steps"}
+
+
 def log(step, loss, **metrics):
     """Record a training loss (and any extra numbers) for the live curve.
 
@@ -206,10 +211,9 @@ def log(step, loss, **metrics):
     loss = float(loss)
     if not math.isfinite(loss):
         _diverged(loss)
-    extra = {str(k): float(v) for k, v in list(metrics.items())[:32] if isinstance(v, (int, float)) and math.isfinite(v)}
-    for name in ("step", "loss", "elapsed", "steps"):
-        extra.pop(name, None)
-    _emit("log", step=int(step), loss=loss, elapsed=elapsed(), **extra, steps=steps())
+    extra = {str(k)[:32]: float(v) for k, v in list(metrics.items())[:32]
+             if isinstance(v, (int, float)) and math.isfinite(v) and str(k).lower() not in _EVENT_FIELDS}
+    _emit("log", step=max(-2**62, min(2**62, int(step))), loss=loss, elapsed=elapsed(), **extra, steps=steps())
     _last_log = time.time()
 
 

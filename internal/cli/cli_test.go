@@ -100,7 +100,7 @@ func TestStepBudgetBaseline(t *testing.T) {
 		}
 	}
 	code, _, errOut = run(ctx, t, "eval", "--db", db, "--task", "fashion-mnist", "--train-seconds", "30", testutil.Script("uniform.py"))
-	if code != ExitUsage || !strings.Contains(errOut, "run with --budget-steps 30 (with any --train-seconds as its ceiling)") {
+	if code != ExitUsage || !strings.Contains(errOut, "run with --train-seconds 30 --budget-steps 30,") {
 		t.Fatalf("eval under a time budget after a step-budget best: exit %d\n%s", code, errOut)
 	}
 }

@@ -28,21 +28,11 @@ func (b Budget) String() string {
 
 // Flags says the budget as the flags that ask for it.
 func (b Budget) Flags() string {
+	secs := "--train-seconds " + strconv.FormatFloat(b.Seconds, 'g', -1, 64)
 	if b.Steps > 0 {
-		return "--budget-steps " + strconv.Itoa(b.Steps) + " (with any --train-seconds as its ceiling)"
+		return secs + " --budget-steps " + strconv.Itoa(b.Steps)
 	}
-	return "--train-seconds " + strconv.FormatFloat(b.Seconds, 'g', -1, 64) + " and no --budget-steps"
-}
-
-// Comparable reports whether results under b and o can be judged against
-// each other: the same seconds of a time budget, or the same steps of a
-// step budget (whatever its ceiling: a seed the ceiling stops short of
-// its steps fails, so every result under it trained them all).
-func (b Budget) Comparable(o Budget) bool {
-	if b.Steps > 0 || o.Steps > 0 {
-		return b.Steps == o.Steps
-	}
-	return b.Seconds == o.Seconds
+	return secs + " and no --budget-steps"
 }
 
 // Budget is the budget the plan trains under.
@@ -58,10 +48,12 @@ var ErrBudgetChanged = errors.New("the training budget differs from the best's")
 // CheckBudget returns nil when the task has no best or its best was
 // measured under b, and otherwise an error wrapping ErrBudgetChanged that
 // says what to do: a metric depends on its budget, so results under two
-// budgets cannot be judged against each other.
+// budgets cannot be judged against each other. A step budget's ceiling is
+// part of it: a seed may end before its steps, and work that takes no
+// gradient step grows with the ceiling.
 func CheckBudget(ctx context.Context, store Store, task string, b Budget) error {
 	best, err := store.Best(ctx, task)
-	if err != nil || best == nil || best.Budget().Comparable(b) {
+	if err != nil || best == nil || best.Budget() == b {
 		return err
 	}
 	return fmt.Errorf("%w: task %s's best (#%d) was measured under a budget of %s, and this run would train under %s; "+

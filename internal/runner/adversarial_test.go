@@ -28,8 +28,8 @@ func TestAdversarialSuite(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-canary-adversarial")
 	s := newSuite(t)
 	files, _ := filepath.Glob(filepath.Join(testutil.RepoRoot(), "testdata", "adversarial", "*.py"))
-	if len(files) < 38 {
-		t.Fatalf("%d adversarial scripts, want at least 38", len(files))
+	if len(files) < 39 {
+		t.Fatalf("%d adversarial scripts, want at least 39", len(files))
 	}
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".py"), func(t *testing.T) {

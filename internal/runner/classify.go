@@ -66,7 +66,9 @@ func (tl *trainLog) add(line []byte) (harnessEvent, bool) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	if err != nil {
-		tl.garbled++
+		if !json.Valid(line) { // a script's extra of an unexpected type is JSON still, and no harm
+			tl.garbled++
+		}
 		return ev, false
 	}
 	tl.reported = max(tl.reported, ev.Steps)
@@ -240,6 +242,9 @@ func (tl *trainLog) classify() (research.FailureKind, string) {
 	if why := tl.overtime(); why != "" {
 		return research.FailOvertime, why
 	}
+	if why := tl.shortOfSteps(); why != "" {
+		return research.FailOvertime, why
+	}
 	return "", ""
 }
 
@@ -253,12 +258,11 @@ func (tl *trainLog) gradientSteps() int {
 	return cmp.Or(tl.reported, tl.steps)
 }
 
-// stepsFailure is why a seed under a step budget fails on its steps, or
-// "" when it does not: a step past the budget (by the runner's count); a
-// pipe that carried lines other than the harness's, or fewer steps than
-// the harness said it counted (the runner's count is what binds); or a
-// seed the time ceiling stopped short of its steps (its result would not
-// be comparable with those that trained them all).
+// stepsFailure is why a seed under a step budget fails on its steps,
+// whatever else it did, or "" when it does not: a step past the budget
+// (by the runner's count); a pipe that carried lines other than the
+// harness's, or fewer steps than the harness said it counted (the
+// runner's count is what binds).
 func (tl *trainLog) stepsFailure() (research.FailureKind, string) {
 	switch {
 	case tl.budgetSteps <= 0:
@@ -271,12 +275,19 @@ func (tl *trainLog) stepsFailure() (research.FailureKind, string) {
 			"budget the runner counts the steps there, so nothing else may write to it", tl.garbled)
 	case tl.reported > tl.counted:
 		return research.FailTamper, fmt.Sprintf("the harness counted %d gradient steps and only %d reached the runner", tl.reported, tl.counted)
-	case tl.counted < tl.budgetSteps && tl.trained() >= tl.budget:
-		return research.FailOvertime, fmt.Sprintf("the %s time ceiling ended training at gradient step %d of its %d-step budget: "+
-			"under a step budget every seed trains its steps; take cheaper steps, or raise the ceiling (--train-seconds)",
-			secs(tl.budget), tl.counted, tl.budgetSteps)
 	}
 	return "", ""
+}
+
+// shortOfSteps explains a seed under a step budget that the time ceiling
+// stopped short of its steps (its result would not be comparable with
+// those that trained them all), or returns "".
+func (tl *trainLog) shortOfSteps() string {
+	if tl.budgetSteps <= 0 || tl.counted >= tl.budgetSteps || tl.trained() < tl.budget {
+		return ""
+	}
+	return fmt.Sprintf("the %s time ceiling ended training at gradient step %d of its %d-step budget: under a step budget "+
+		"every seed trains its steps; take cheaper steps, or raise the ceiling (--train-seconds)", secs(tl.budget), tl.counted, tl.budgetSteps)
 }
 
 // scriptKind is the failure kind the train process reported, if it is one

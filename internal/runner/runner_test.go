@@ -280,3 +280,16 @@ func TestStepBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestStepBudgetKeepsFailureKinds: under a step budget, a script that
+// fails after the ceiling without a step fails for its own reason (here
+// an import), not as one the ceiling stopped short of its steps.
+func TestStepBudgetKeepsFailureKinds(t *testing.T) {
+	r := newTestRunner(t)
+	r.Cfg.BudgetSteps, r.Cfg.TrainSeconds = 40, 1
+	code := "import time\nimport harness as H\nH.train_data()\ntime.sleep(1.5)\n" + script(t, "import_error.py")
+	out, err := runSeeds(context.Background(), r, code)
+	if err != nil || out.Failure != research.FailImport {
+		t.Fatalf("failure %q (%v), want import:\n%s", out.Failure, err, out.Excerpt)
+	}
+}

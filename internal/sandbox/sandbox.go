@@ -322,7 +322,7 @@ func readEvents(fn func([]byte)) func(io.Reader) {
 		}
 		// An over-long line ends scanning: say so with a nil line (the
 		// lines after it are lost), and drain so the writer never blocks.
-		if sc.Err() != nil && fn != nil {
+		if errors.Is(sc.Err(), bufio.ErrTooLong) && fn != nil {
 			fn(nil)
 		}
 		_, _ = bufio.NewReader(r).Discard(1 << 62)
