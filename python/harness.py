@@ -104,6 +104,12 @@ def _count_steps(limit, fd):
     write, end, say = os.write, os._exit, print
     event = b'{"event": "step"}\n'
 
+    def stop(why):
+        try:
+            say("harness: " + why, flush=True)
+        finally:  # whatever became of stdout
+            end(4)
+
     class CountingEngine:
         __slots__ = ()
 
@@ -115,13 +121,11 @@ def _count_steps(limit, fd):
                 try:
                     write(fd, event)
                 except OSError as e:  # a step the runner cannot count is not taken
-                    say(f"harness: gradient step {n} could not be reported to the runner ({e}): under a step budget "
-                        "every step is, so the process ends here", flush=True)
-                    end(4)
+                    stop(f"gradient step {n} could not be reported to the runner ({e}): under a step budget every step is, "
+                         "so the process ends here")
                 if n > limit:
-                    say(f"harness: gradient step {n} is past the budget of {limit} steps: check H.time_left() > 0 "
-                        "before every backward pass, then save the model and return", flush=True)
-                    end(4)
+                    stop(f"gradient step {n} is past the budget of {limit} steps: check H.time_left() > 0 before every "
+                         "backward pass, then save the model and return")
             return engine.run_backward(*args, **kwargs)
 
         def __getattr__(self, name):

@@ -143,7 +143,8 @@ func (p *Proc) start() error {
 	p.events.started()
 	if p.spec.Background && p.gate != nil && canRestore() {
 		p.nice, p.niced = niceOf(p.cmd.Process.Pid), true
-		renice(p.cmd.Process.Pid, lowest)
+		renice(p.cmd.Process.Pid, lowest) // twice: a process forked after the first pass read the tree, before its parent
+		renice(p.cmd.Process.Pid, lowest) // was reniced, kept the old priority
 	}
 	return nil
 }
