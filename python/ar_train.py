@@ -24,10 +24,11 @@ def emit_failure(kind, message):
     if _fd < 0:
         return
     message = message[:2000]
-    line = json.dumps({"event": "failure", "kind": kind, "message": message}).encode() + b"\n"
-    while len(line) > 4096:  # escapes can make a character 12 bytes: keep the line whole on the pipe
-        message = message[:len(message) // 2]
+    while True:  # escapes can make a character 12 bytes: keep the line whole on the pipe
         line = json.dumps({"event": "failure", "kind": kind, "message": message}).encode() + b"\n"
+        if len(line) <= 4096:
+            break
+        message = message[:len(message) // 2]
     try:
         os.write(_fd, line)
     except OSError:
@@ -78,7 +79,6 @@ def main():
     script = sys.argv[1]
     wait_for_go()
     set_limits()
-    import harness  # noqa: F401  here, before the script: what the harness counts steps with is what it finds now
     with open(script, encoding="utf-8", errors="replace") as f:
         source = f.read()
     try:
@@ -89,6 +89,7 @@ def main():
         sys.exit(2)
     sys.argv = [script]
     try:
+        import harness  # noqa: F401  before the script: what the harness counts steps with is what it finds now
         runpy.run_path(script, run_name="__main__")
     except SystemExit as e:
         if e.code not in (None, 0):

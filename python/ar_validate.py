@@ -64,12 +64,16 @@ class Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def check_targets(self, node, targets):
-        """Rebinding an imported module's names (os.write = ...) changes
-        what the harness and torch find: not allowed."""
+        """Rebinding an imported module's own names (os.write = ...)
+        changes what the harness and torch find: not allowed. Settings
+        deeper in (torch.backends.cudnn.benchmark = True) are fine."""
         for t in targets:
-            for sub in ast.walk(t):
-                if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id in self.modules:
-                    self.problem(node, f"assigns to {sub.value.id}.{sub.attr}: rebinding a module's names is not allowed")
+            if isinstance(t, (ast.Tuple, ast.List)):
+                self.check_targets(node, t.elts)
+            elif isinstance(t, ast.Starred):
+                self.check_targets(node, [t.value])
+            elif isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in self.modules:
+                self.problem(node, f"assigns to {t.value.id}.{t.attr}: rebinding a module's names is not allowed")
 
     def visit_Assign(self, node):
         self.check_targets(node, node.targets)

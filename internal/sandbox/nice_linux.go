@@ -41,8 +41,17 @@ func niceOf(pid int) int {
 }
 
 // renice sets the nice value of every thread of pid and of its
-// descendants (niceness is per thread on Linux).
+// descendants (niceness is per thread on Linux), in two passes: a thread
+// or process made while the first pass ran, after it read the tree and
+// before its parent was reniced, kept the parent's old value.
 func renice(pid, nice int) {
+	reniceOnce(pid, nice)
+	reniceOnce(pid, nice)
+}
+
+// reniceOnce sets the nice value of the threads of pid's tree as it
+// stands now.
+func reniceOnce(pid, nice int) {
 	for _, p := range tree(pid) {
 		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))
 		for _, t := range tasks {

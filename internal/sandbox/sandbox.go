@@ -143,8 +143,7 @@ func (p *Proc) start() error {
 	p.events.started()
 	if p.spec.Background && p.gate != nil && canRestore() {
 		p.nice, p.niced = niceOf(p.cmd.Process.Pid), true
-		renice(p.cmd.Process.Pid, lowest) // twice: a process forked after the first pass read the tree, before its parent
-		renice(p.cmd.Process.Pid, lowest) // was reniced, kept the old priority
+		renice(p.cmd.Process.Pid, lowest)
 	}
 	return nil
 }
@@ -194,8 +193,7 @@ func (p *Proc) Go(msg []byte) {
 	p.once.Do(func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if p.niced { // twice: a thread made while the first pass ran inherited the low priority
-			renice(p.cmd.Process.Pid, p.nice)
+		if p.niced {
 			renice(p.cmd.Process.Pid, p.nice)
 		}
 		if p.gate != nil {

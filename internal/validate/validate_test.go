@@ -46,6 +46,8 @@ func TestValidate(t *testing.T) {
 		{"closure cells", ok + "c = H.steps.__closure__\n", research.FailValidation, "__closure__"},
 		{"import torch._C", ok + "import torch._C\n", research.FailValidation, "torch._C"},
 		{"rebind os.write", ok + "import os\nos.write = print\n", research.FailValidation, "assigns to os.write"},
+		{"rebind in a tuple", ok + "import os\na, os._exit = 1, print\n", research.FailValidation, "assigns to os._exit"},
+		{"a torch setting", ok + "torch.backends.cudnn.benchmark = True\nd = {}\nd[torch.float32] = 1\n", "", ""},
 		{"harness under another name", ok + "import harness as h\nh._counted = None\n", research.FailValidation, "the harness's internals"},
 		{"run_backward", ok + "import torch\nf = torch.autograd.Variable._execution_engine.run_backward\n", research.FailValidation, "run_backward"},
 	}
