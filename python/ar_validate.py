@@ -22,6 +22,7 @@ BANNED_ATTRS = {
     ("os", "walk"), ("os", "listdir"), ("os", "scandir"),
     ("torch", "load"), ("sys", "modules"), ("builtins", "open"),
     ("torch", "_C"), ("os", "close"), ("os", "closerange"), ("os", "dup"), ("os", "dup2"),
+    ("os", "sched_setaffinity"),  # a worker pinned to its cores stays there: the others are measured beside it
 }
 # The engine the harness counts gradient steps through (a step budget),
 # and what reaches into captured state: a script that gets past them

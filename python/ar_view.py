@@ -1,5 +1,6 @@
 """Lists what this interpreter needs to see to run the harness and a
-training script, as one JSON line (with whether CUDA is available): the
+training script, as one JSON line (with the devices torch can use: CUDA's,
+MPS): the
 interpreter, every folder on its module path, and the files it maps once torch and numpy are imported
 (shared libraries, and CUDA's where a GPU is there), by folder. The sandbox
 shows these and nothing else of the machine's software.
@@ -20,8 +21,13 @@ except ImportError:
     pass
 try:
     cuda = torch.cuda.is_available()  # loads the CUDA driver libraries where present
+    cuda_devices = torch.cuda.device_count() if cuda else 0
 except Exception:
-    cuda = False
+    cuda, cuda_devices = False, 0
+try:
+    mps = bool(torch.backends.mps.is_available())
+except Exception:
+    mps = False
 
 
 def mapped_files():
@@ -61,7 +67,7 @@ def main():
         if os.path.dirname(f) in wide:
             paths.add(f)
             paths.update(aliases(f))
-    print(json.dumps({"paths": sorted(paths), "cuda": bool(cuda)}))
+    print(json.dumps({"paths": sorted(paths), "cuda": bool(cuda), "cuda_devices": cuda_devices, "mps": mps}))
 
 
 main()

@@ -51,6 +51,9 @@ type runOpts struct {
 	Accept         string
 	MaxSeeds       int
 	ConfirmSeeds   int
+	Devices        string // --devices: auto or a list
+	Workers        int    // seeds in flight at once (run's --workers; 0: one per device)
+	Exec           execOpts
 }
 
 // budget is the training budget asked for: --train-seconds (else the
@@ -80,6 +83,12 @@ func (o *runOpts) validate() error {
 	}
 	if o.ConfirmSeeds < -1 || o.ConfirmSeeds > 100 {
 		return usageErr(fmt.Errorf("--confirm-seeds %d is out of range (-1: as many as planned, 0: none, else up to 100)", o.ConfirmSeeds))
+	}
+	if err := o.checkDevices(); err != nil {
+		return err
+	}
+	if err := o.Exec.validate(); err != nil {
+		return err
 	}
 	seen := map[int64]bool{}
 	for _, s := range o.Seeds {
@@ -118,8 +127,12 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, fmt.Errorf("create workspace folder: %w", err)
 	}
+	slots, err := o.slots(ctx, env)
+	if err != nil {
+		return nil, err
+	}
 	b := o.budget(t)
-	cfg := runner.Config{
+	cfg := runner.Config{Slots: slots,
 		TrainSeconds: b.Seconds, BudgetSteps: b.Steps, Seeds: t.Seeds, Device: o.Device, WithTest: !o.NoTest,
 		StartupAllowance: o.StartupAllow, SaveAllowance: o.SaveAllow, EvalTimeout: runner.DefaultEvalTimeout,
 		WorkDir: work, KeepWorkspaces: o.KeepWorkspaces, Isolation: level, Hidden: hidden(g, s, root), Warm: true,
@@ -130,6 +143,9 @@ func newRunner(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 	}
 	if cfg.ConfirmSeeds = o.ConfirmSeeds; cfg.ConfirmSeeds < 0 {
 		cfg.ConfirmSeeds = len(cfg.Seeds)
+	}
+	if cfg.Device == "auto" && onlyCPU(slots) {
+		cfg.Device = "cpu"
 	}
 	return &runner.Runner{Env: env, Task: t, TaskDir: dir, Splits: splits, Exec: runner.Local{}, Cfg: cfg}, nil
 }

@@ -17,7 +17,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(asCLI) == "1" { // the crash test runs this binary as the CLI
+	if os.Getenv(asCLI) == "1" || (len(os.Args) > 1 && os.Args[1] == "node") { // the crash test runs this binary as the CLI, Slurm jobs as the node
 		os.Exit(Main(context.Background(), os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
 	}
 	testutil.Main(m)

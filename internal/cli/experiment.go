@@ -23,6 +23,8 @@ func runFlags(cmd *cobra.Command, o *runOpts) {
 		"seconds, so that a loaded machine changes nothing; --train-seconds is then the ceiling (default 0: a time budget)")
 	f.Int64SliceVar(&o.Seeds, "seeds", nil, "seeds to run, e.g. 42,137 (default: the task's)")
 	f.StringVar(&o.Device, "device", "auto", "torch device: auto (CUDA, MPS, CPU), cpu, cuda, cuda:1, mps")
+	f.StringVar(&o.Devices, "devices", "auto", "devices to place experiments on, one per worker in turn, each worker pinned to its own cores: "+
+		"auto (every CUDA device, else MPS, else the CPU) or a list such as cuda:0,cuda:1")
 	f.BoolVar(&o.NoTest, "no-test", false, "skip the held-out test split (by default the baseline and kept experiments are evaluated on it once decided)")
 	f.DurationVar(&o.StartupAllow, "startup-allowance", 0, "time a script may take to start (interpreter, imports, data) before training counts "+
 		"(default: the task's, else 5s; +10s where CUDA may be used)")
@@ -34,6 +36,7 @@ func runFlags(cmd *cobra.Command, o *runOpts) {
 	f.IntVar(&o.MaxSeeds, "max-seeds", 0, "most seeds the margin rule may give an unclear experiment (default: twice the planned seeds)")
 	f.IntVar(&o.ConfirmSeeds, "confirm-seeds", -1, "fresh seeds run on an experiment the margin rule would keep, before it is decided, so that the "+
 		"lucky draw that made it look better does not decide alone (default: as many as planned; 0: none)")
+	execFlags(cmd, &o.Exec)
 }
 
 // checkRecorded checks the task's goal and the budget asked for against
@@ -60,17 +63,19 @@ func runExperiment(ctx context.Context, g *globalOpts, s Streams, t *task.Task, 
 	if err := checkRecorded(ctx, db, t, o); err != nil {
 		return err
 	}
-	r, err := newRunner(ctx, g, s, t, o)
+	o.Workers = 1 // one experiment: its seeds run one after another, on the first device
+	en, err := newEngine(ctx, g, s, t, o)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	defer en.Close()
+	r := en.local
 	p := &progress{s: s, metric: t.Metric}
-	r.Cfg.OnEvent = both(p.event, newLiveRecorder(db).event)
+	en.onEvent(both(p.event, newLiveRecorder(db).event))
 	e.Task, e.Rule = t.Name, research.AcceptRule(o.Accept)
-	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %s · seeds %s · accept %s · isolation %s\n",
-		t.Name, t.Metric, t.Direction.Word(), r.Plan().Budget(), joinSeeds(r.Cfg.Seeds), o.Accept, r.Cfg.Isolation)
-	if err := research.RunOne(ctx, db, r, t.Goal(), e); err != nil {
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %s · seeds %s · accept %s · isolation %s%s\n",
+		t.Name, t.Metric, t.Direction.Word(), r.Plan().Budget(), joinSeeds(r.Cfg.Seeds), o.Accept, r.Cfg.Isolation, en.where())
+	if err := research.RunOne(ctx, db, en.run, t.Goal(), e); err != nil {
 		p.clear()
 		return err
 	}

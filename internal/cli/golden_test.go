@@ -83,6 +83,29 @@ func TestStatusAndExportGolden(t *testing.T) {
 	}
 }
 
+// TestStatusSaysWhereSeedsRun: status lists the seeds in flight with
+// where each runs.
+func TestStatusSaysWhereSeedsRun(t *testing.T) {
+	path := fixtureDB(t)
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &research.Experiment{Task: "shakespeare", Mode: research.ModeEval, Code: "x", Status: research.StatusRunning, TrainSeconds: 30}
+	if err := db.Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpdateLive(ctx, e.ID, 42, research.PhaseTraining, "cpu cores 1", nil); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, errOut := run(ctx, t, "status", "--db", path)
+	if want := "running: #5 seed 42 training on cpu cores 1\n"; code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("exit %d: %s%s\nwant %q", code, out, errOut, want)
+	}
+}
+
 func TestReportCommand(t *testing.T) {
 	db := fixtureDB(t)
 	out := filepath.Join(t.TempDir(), "r.html")

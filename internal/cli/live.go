@@ -59,7 +59,7 @@ func (l *liveRecorder) event(ev runner.Event) {
 	s.phase, s.flushed = phase, time.Now()
 	loss := s.loss.Points()
 	l.mu.Unlock()
-	if err := l.db.UpdateLive(context.Background(), ev.ExperimentID, ev.Seed, phase, loss); err != nil {
+	if err := l.db.UpdateLive(context.Background(), ev.ExperimentID, ev.Seed, phase, ev.Place, loss); err != nil {
 		slog.Warn("live progress not recorded", "err", err)
 	}
 }

@@ -70,7 +70,7 @@ func newRoot(s Streams) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.DB, "db", envOr(envDB, "autoresearch.db"), "SQLite database file (env "+envDB+")")
 	pf.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn, error")
-	root.AddCommand(newTasksCmd(s, g), newDoctorCmd(s, g), newBaselineCmd(s, g), newEvalCmd(s, g),
+	root.AddCommand(newNodeCmd(s), newTasksCmd(s, g), newDoctorCmd(s, g), newBaselineCmd(s, g), newEvalCmd(s, g),
 		newStatusCmd(s, g), newExportCmd(s, g), newRunCmd(s, g), newReportCmd(s, g), newDashboardCmd(s, g), newVersionCmd(s))
 	return root
 }

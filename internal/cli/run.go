@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/autoresearch/autoresearch/internal/research"
-	"github.com/autoresearch/autoresearch/internal/runner"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/task"
 	"github.com/autoresearch/autoresearch/internal/validate"
@@ -23,7 +22,6 @@ type loopOpts struct {
 	Model          string
 	Proposer       string
 	BaseURL        string
-	Workers        int
 	SearchSeed     uint64
 	PriceIn        float64
 	PriceOut       float64
@@ -51,7 +49,7 @@ func newRunCmd(s Streams, g *globalOpts) *cobra.Command {
 	f.StringVar(&o.Model, "model", "claude-sonnet-4-6", "model for the LLM proposers")
 	f.StringVar(&o.Proposer, "proposer", "auto", "auto, claude, openai, search (offline), or a control: random (search without a parent), unchanged (the parent as it is: an A/A test of the acceptance rule)")
 	f.StringVar(&o.BaseURL, "base-url", "", "API base URL (an OpenAI-compatible server, or a Claude proxy)")
-	f.IntVar(&o.Workers, "workers", 1, "experiments in flight at once")
+	f.IntVar(&o.run.Workers, "workers", 0, "experiments in flight at once (default: one per device; on a CPU, each worker is pinned to its own share of the cores)")
 	f.Uint64Var(&o.SearchSeed, "search-seed", 0, "random seed of the strategy and the offline proposer (0: from the clock)")
 	f.Float64Var(&o.PriceIn, "price-in", 0, "dollars per million input tokens, for a model not in the pricing table")
 	f.Float64Var(&o.PriceOut, "price-out", 0, "dollars per million output tokens, for a model not in the pricing table")
@@ -65,8 +63,8 @@ func (o *loopOpts) validate() error {
 	switch {
 	case o.MaxExperiments < 0 || o.MaxHours < 0 || o.BudgetUSD < 0:
 		return usageErr(fmt.Errorf("--max-experiments, --max-hours and --budget-usd must not be negative"))
-	case o.Workers < 1 || o.Workers > 64:
-		return usageErr(fmt.Errorf("--workers %d: want 1 to 64", o.Workers))
+	case o.run.Workers < 0 || o.run.Workers > 64:
+		return usageErr(fmt.Errorf("--workers %d: want 1 to 64 (0: one per device)", o.run.Workers))
 	}
 	return o.run.validate()
 }
@@ -92,7 +90,7 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 	if err := checkRecorded(ctx, db, t, o.run); err != nil {
 		return err
 	}
-	r, err := newRunner(ctx, g, s, t, o.run)
+	r, err := newEngine(ctx, g, s, t, o.run)
 	if err != nil {
 		return err
 	}
@@ -116,18 +114,23 @@ func searchRNG(seed uint64) *rand.Rand {
 }
 
 // newLoop wires the loop and its terminal view, and prints its header.
-func newLoop(ctx context.Context, s Streams, db *sqlite.DB, r *runner.Runner, t *task.Task, prop research.Proposer,
+func newLoop(ctx context.Context, s Streams, db *sqlite.DB, en *engine, t *task.Task, prop research.Proposer,
 	rng *rand.Rand, o loopOpts) (*research.Loop, *loopPrinter) {
+	r := en.local
 	lp := &loopPrinter{s: s, t: t, max: o.MaxExperiments, budget: r.Cfg.TrainSeconds}
 	if best, err := db.Best(ctx, t.Name); err == nil && best != nil {
 		lp.live.best = best.Outcome.Mean
 	}
-	r.Cfg.OnEvent = both(lp.seed, newLiveRecorder(db).event)
-	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %s · seeds %s · accept %s · %d worker(s) · isolation %s\n",
-		t.Name, t.Metric, t.Direction.Word(), r.Plan().Budget(), joinSeeds(r.Cfg.Seeds), o.run.Accept, o.Workers, r.Cfg.Isolation)
+	en.onEvent(both(lp.seed, newLiveRecorder(db).event))
+	workers := en.workers(o.run)
+	if en.slurm != nil {
+		r.Cfg.Slots = nil // this machine runs no seed
+	}
+	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %s · seeds %s · accept %s · %d worker(s)%s · isolation %s\n",
+		t.Name, t.Metric, t.Direction.Word(), r.Plan().Budget(), joinSeeds(r.Cfg.Seeds), o.run.Accept, workers, places(r.Cfg.Slots)+en.where(), r.Cfg.Isolation)
 	return &research.Loop{
-		Task: t.Name, Goal: t.Goal(), Store: db, Runner: r, Proposer: prop,
-		Validator: validate.Validator{Env: r.Env}, Strategy: research.DefaultStrategy(rng), Workers: o.Workers,
+		Task: t.Name, Goal: t.Goal(), Store: db, Runner: en.run, Proposer: prop,
+		Validator: validate.Validator{Env: r.Env}, Strategy: research.DefaultStrategy(rng), Workers: workers,
 		Accept:  research.AcceptRule(o.run.Accept),
 		Limits:  research.Limits{MaxExperiments: o.MaxExperiments, MaxDuration: time.Duration(o.MaxHours * float64(time.Hour)), BudgetUSD: o.BudgetUSD},
 		OnEvent: lp.loop,

@@ -71,6 +71,9 @@ func runStatus(ctx context.Context, s Streams, g *globalOpts, o statusOpts) (err
 	if err := writeTable(s, st.Best, list); err != nil {
 		return err
 	}
+	if err := writeRunning(ctx, s, db, name); err != nil {
+		return err
+	}
 	if len(list) < st.Experiments {
 		fmt.Fprintf(s.Out, "(the last %d of %d experiments; --all shows every one%s)\n", len(list), st.Experiments, bestNote(st.Best))
 	}
@@ -85,6 +88,23 @@ func noiseNote(n research.Noise) string {
 	}
 	return fmt.Sprintf("noise floor: one seed strays ±%.4g (pooled std over %d degrees of freedom: the baselines' seeds and the keeps' confirmation seeds)",
 		n.Std, n.DF)
+}
+
+// writeRunning says where each seed in flight runs (a device and its
+// cores, or a cluster job and its node).
+func writeRunning(ctx context.Context, s Streams, db *sqlite.DB, task string) error {
+	live, err := db.Live(ctx, task)
+	if err != nil {
+		return err
+	}
+	for _, l := range live {
+		where := ""
+		if l.Place != "" {
+			where = " on " + l.Place
+		}
+		fmt.Fprintf(s.Out, "running: #%d seed %d %s%s\n", l.ExperimentSeq, l.Seed, l.Phase, where)
+	}
+	return nil
 }
 
 // statusRows are the experiments status shows, in order: every one with

@@ -36,6 +36,27 @@ func (e *Env) CUDA(ctx context.Context) (bool, error) {
 	return v.CUDA, err
 }
 
+// Devices are the devices this interpreter's torch can use here, found
+// with ViewPaths: every CUDA device ("cuda:0", ...), else "mps" where
+// Apple's GPU is there, else "cpu".
+func (e *Env) Devices(ctx context.Context) ([]string, error) {
+	v, err := e.view(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i := range v.CUDADevices {
+		out = append(out, "cuda:"+strconv.Itoa(i))
+	}
+	switch {
+	case len(out) > 0:
+		return out, nil
+	case v.MPS:
+		return []string{"mps"}, nil
+	}
+	return []string{"cpu"}, nil
+}
+
 func (e *Env) view(ctx context.Context) (storedView, error) {
 	viewMu.Lock()
 	defer viewMu.Unlock()
@@ -62,9 +83,13 @@ var (
 
 // storedView is a probe's answer with what it was true of.
 type storedView struct {
-	Paths  []string          `json:"paths"`
-	CUDA   bool              `json:"cuda"`
-	Stamps map[string]string `json:"stamps"` // path -> modification time and size
+	Paths []string `json:"paths"`
+	CUDA  bool     `json:"cuda"`
+	// CUDADevices counts CUDA's devices (-1 in an answer stored before it
+	// was asked); MPS says whether Apple's GPU is there.
+	CUDADevices int               `json:"cuda_devices"`
+	MPS         bool              `json:"mps"`
+	Stamps      map[string]string `json:"stamps"` // path -> modification time and size
 }
 
 // viewFile is where the answer for this interpreter, harness library and
@@ -92,7 +117,8 @@ func loadView(file string) (storedView, bool) {
 	if err != nil {
 		return v, false
 	}
-	if json.Unmarshal(b, &v) != nil || len(v.Paths) == 0 || len(v.Stamps) != len(v.Paths) {
+	v.CUDADevices = -1
+	if json.Unmarshal(b, &v) != nil || len(v.Paths) == 0 || len(v.Stamps) != len(v.Paths) || v.CUDADevices < 0 {
 		return v, false
 	}
 	for _, p := range v.Paths {

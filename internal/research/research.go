@@ -130,6 +130,7 @@ type LiveSeed struct {
 	ExperimentSeq int64       `json:"experiment_seq"`
 	Seed          int64       `json:"seed"`
 	Phase         Phase       `json:"phase"` // training or evaluating
+	Place         string      `json:"place"` // where it runs: a device and its cores, or a cluster job and its node
 	Loss          []LossPoint `json:"loss"`
 }
 

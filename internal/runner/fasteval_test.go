@@ -36,7 +36,7 @@ func checkFastAgrees(t *testing.T, r *Runner, tol float64) {
 	for _, fast := range []bool{false, true} {
 		r.Cfg.PlainEval = !fast
 		var again research.SeedRun
-		said, err := r.evalOnce(ctx, dirs[0], &again, "val="+r.Splits.Val)
+		said, err := r.evalOnce(ctx, Slot{}, dirs[0], &again, "val="+r.Splits.Val)
 		if err != nil || again.Metric == nil || said == nil {
 			t.Fatalf("fast %v: %v %+v", fast, err, again)
 		}

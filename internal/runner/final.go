@@ -70,28 +70,35 @@ func (h *held) takeAll() []heldSeed {
 }
 
 // Finalize implements research.Finalizer: each held seed's model is
-// evaluated on the test split (test), one sealed evaluator at a time, and
-// its workspace let go.
+// evaluated on the test split (test), one sealed evaluator at a time in
+// a free slot, and its workspace let go.
 func (r *Runner) Finalize(ctx context.Context, id int64, seeds []research.SeedRun, test bool) error {
 	kept := r.holds().take(id)
 	var err error
+	slot, free := Slot{}, func() {}
+	if test && len(kept) > 0 {
+		slot, free, err = r.seat(ctx)
+	}
 	for _, k := range kept {
 		if test && err == nil {
-			err = r.testSeed(ctx, k, seeds)
+			err = r.testSeed(ctx, slot, k, seeds)
 		}
 		r.dispose(k.t, id, k.seed)
+	}
+	if free != nil {
+		free()
 	}
 	return err
 }
 
 // testSeed evaluates k's model on the test split into its seed's run.
-func (r *Runner) testSeed(ctx context.Context, k heldSeed, seeds []research.SeedRun) error {
+func (r *Runner) testSeed(ctx context.Context, slot Slot, k heldSeed, seeds []research.SeedRun) error {
 	for i := range seeds {
 		if seeds[i].Seed != k.seed || !seeds[i].OK {
 			continue
 		}
 		run := research.SeedRun{Seed: k.seed}
-		if _, err := r.evalOnce(ctx, k.t.dir, &run, "test="+r.Splits.Test); err != nil {
+		if _, err := r.evalOnce(ctx, slot, k.t.dir, &run, "test="+r.Splits.Test); err != nil {
 			return err
 		}
 		seeds[i].TestMetric, seeds[i].TestSeconds = run.Metric, run.EvalSeconds
@@ -103,11 +110,12 @@ func (r *Runner) testSeed(ctx context.Context, k heldSeed, seeds []research.Seed
 }
 
 // evalOnce runs the trusted evaluator on dir's model over one split (its
-// metric becomes run's), started and let go at once; run's EvalSeconds
-// is then the whole process's. It returns what the evaluator said.
-func (r *Runner) evalOnce(ctx context.Context, dir string, run *research.SeedRun, split string) (*evalResult, error) {
+// metric becomes run's), in slot, started and let go at once; run's
+// EvalSeconds is then the whole process's. It returns what the evaluator
+// said.
+func (r *Runner) evalOnce(ctx context.Context, slot Slot, dir string, run *research.SeedRun, split string) (*evalResult, error) {
 	start := time.Now()
-	e, err := r.startEval(ctx, dir, split, false)
+	e, err := r.startEval(ctx, slot, dir, split, false)
 	if err != nil {
 		return nil, err
 	}

@@ -27,9 +27,9 @@ const (
 // isolation, a view of the interpreter (its allow-list), the harness
 // library and the phase's own files (shown read-only at the same path,
 // through any mask), the workspace writable, Cfg.Hidden masked; and the
-// limits.
-func (r *Runner) isolation(ctx context.Context, dir string, binds ...sandbox.Bind) (sandbox.Isolation, error) {
-	iso := sandbox.Isolation{Level: r.Cfg.Isolation, Limits: sandbox.Limits{
+// limits; pinned to slot's cores.
+func (r *Runner) isolation(ctx context.Context, slot Slot, dir string, binds ...sandbox.Bind) (sandbox.Isolation, error) {
+	iso := sandbox.Isolation{Level: r.Cfg.Isolation, CPUs: slot.CPUs, Limits: sandbox.Limits{
 		FileBytes: maxFileBytes, OpenFiles: maxOpenFiles, Processes: maxProcesses, MemoryBytes: r.memoryLimit()}}
 	if r.Cfg.Isolation != sandbox.LevelFull {
 		return iso, nil

@@ -101,6 +101,10 @@ type Config struct {
 	Warm      bool
 	Isolation sandbox.Level // how both phases are confined (empty: none)
 	OnEvent   func(Event)   // progress; called from the runner's goroutines
+	// Slots are where seeds run (Slots): one seed per slot at a time, its
+	// processes pinned to the slot's cores and shown its device. None:
+	// seeds run side by side wherever the machine puts them.
+	Slots []Slot
 }
 
 // Event is progress of a running seed.
@@ -111,6 +115,7 @@ type Event struct {
 	Step         int
 	Loss         float64
 	Run          *research.SeedRun // set when Phase is research.PhaseDone
+	Place        string            // where the seed runs (Slot.Place), when known
 }
 
 // Runner runs scripts of one task.
@@ -124,6 +129,7 @@ type Runner struct {
 
 	spares *spares // warm train processes (Cfg.Warm), created on first use (pool)
 	held   *held   // seeds' workspaces kept for their experiment's decision (holds)
+	seats  *seats  // the free slots (seat)
 }
 
 var _ research.Runner = (*Runner)(nil)
@@ -194,14 +200,19 @@ func (r *Runner) Plan() research.Plan {
 // renamed <task>-<experiment ID>-seed-<seed>-...).
 func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
 	start := time.Now()
-	t, err := r.trainProcess(ctx)
+	slot, free, err := r.seat(ctx)
+	if err != nil {
+		return research.SeedRun{Seed: s.Seed}, err
+	}
+	defer free()
+	t, err := r.trainProcess(ctx, slot)
 	if err != nil {
 		return research.SeedRun{Seed: s.Seed}, err
 	}
 	run, err := r.runSeed(ctx, t, s, start)
 	r.release(t, s, run.OK && err == nil)
 	if err == nil {
-		r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseDone, Run: &run})
+		r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseDone, Run: &run, Place: slot.Place()})
 	}
 	return run, err
 }
@@ -217,4 +228,14 @@ func (r *Runner) release(t *trainProc, s research.SeedSpec, ok bool) {
 		return
 	}
 	r.dispose(t, s.ExperimentID, s.Seed)
+}
+
+// SeedLimit is the longest one seed may take by the runner's own limits:
+// its train process's deadline and two evaluations (validation, test).
+func (r *Runner) SeedLimit(ctx context.Context) (time.Duration, error) {
+	startup, err := r.startupAllowance(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return r.Cfg.trainLimit(startup) + 2*r.Cfg.EvalTimeout, nil
 }

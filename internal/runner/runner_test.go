@@ -89,7 +89,13 @@ func TestRunnerConforms(t *testing.T) {
 			}
 			r.Cfg.Warm = c.warm
 			t.Cleanup(r.Close)
-			researchtest.RunnerSuite(t, researchtest.RunnerHarness{Runner: r,
+			var curve testutil.Counter
+			r.Cfg.OnEvent = func(ev Event) {
+				if ev.Phase == research.PhaseTraining && ev.Loss != 0 {
+					curve.Add(ev.ExperimentID)
+				}
+			}
+			researchtest.RunnerSuite(t, researchtest.RunnerHarness{Runner: r, Curve: curve.Get, PastBudget: script(t, "past_budget.py"),
 				Honest: script(t, "uniform.py"), Broken: script(t, "raises.py"), Hang: script(t, "sleep_forever.py"),
 				Started: func() bool { return len(testutil.ProcessesMatching("777.25")) > 0 },
 				Left:    func() bool { return len(testutil.ProcessesMatching("777.25")) > 0 },

@@ -25,7 +25,7 @@ func (r *Runner) runSeed(ctx context.Context, t *trainProc, s research.SeedSpec,
 	if err := os.WriteFile(filepath.Join(t.dir, "train.py"), []byte(s.Code), 0o644); err != nil { //nolint:gosec // G703: the runner's own workspace
 		return run, fmt.Errorf("write script: %w", err)
 	}
-	warm := r.warmUp(ctx, t.dir)
+	warm := r.warmUp(ctx, t)
 	defer warm.end()
 	err := r.train(ctx, t, s, warm.start)
 	run = t.log.seedRun(s.Seed)
@@ -79,9 +79,9 @@ func linkOrCopy(src, dst string) error {
 // called when the script's training clock starts.
 func (r *Runner) train(ctx context.Context, t *trainProc, s research.SeedSpec, clock func()) error {
 	t.log.listen(func(ev harnessEvent) {
-		r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseTraining, Step: ev.Step, Loss: ev.Loss})
+		r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseTraining, Step: ev.Step, Loss: ev.Loss, Place: t.slot.Place()})
 	}, clock)
-	r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseTraining})
+	r.emit(Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseTraining, Place: t.slot.Place()})
 	stop := context.AfterFunc(ctx, t.proc.Kill)
 	defer stop()
 	t.log.atGo(t.spawned, time.Now())
@@ -95,23 +95,27 @@ func (r *Runner) train(ctx context.Context, t *trainProc, s research.SeedSpec, c
 	return err
 }
 
-// trainEnv is the train process's environment at its start; the seed and
-// the runner's clock come at the go (goMessage).
-func (r *Runner) trainEnv(dir string) []string {
-	return r.Env.ChildEnv(
+// trainEnv is the train process's environment at its start in slot; the
+// seed and the runner's clock come at the go (goMessage).
+func (r *Runner) trainEnv(dir string, slot Slot) []string {
+	return r.Env.ChildEnv(append(slot.env(),
 		"HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"),
 		"AUTORESEARCH_GO_FD="+strconv.Itoa(sandbox.GoFD),
 		"AUTORESEARCH_TASK="+r.Task.Name,
 		"AUTORESEARCH_TRAIN_DATA=train.pt",
 		"AUTORESEARCH_MODEL=model.pt",
-		"AUTORESEARCH_DEVICE="+r.device(),
+		"AUTORESEARCH_DEVICE="+r.device(slot),
 		"AUTORESEARCH_MAX_FILE_BYTES="+strconv.Itoa(maxFileBytes),
 		"AUTORESEARCH_MAX_OPEN_FILES="+strconv.Itoa(maxOpenFiles),
-	)
+	)...)
 }
 
-func (r *Runner) device() string {
-	if r.Cfg.Device == "" {
+// device is the torch device of slot's processes.
+func (r *Runner) device(slot Slot) string {
+	switch {
+	case slot.Device != "":
+		return slot.Device
+	case r.Cfg.Device == "":
 		return "auto"
 	}
 	return r.Cfg.Device
@@ -137,6 +141,7 @@ type evalResult struct {
 // let go once the model is there.
 type evalProc struct {
 	proc     Process
+	place    string // where it runs (Slot.Place)
 	split    string // the name of the split it evaluates on
 	mustSeal bool
 	result   *evalResult // the first result line; read after Wait
@@ -144,21 +149,21 @@ type evalProc struct {
 
 // startEval starts the trusted evaluator for the model that will be in
 // dir, on one split (NAME=PATH), in the background when it will wait for
-// its go while a seed trains. Under full isolation it must seal the
-// model's process, elsewhere it seals it where the machine allows.
-func (r *Runner) startEval(ctx context.Context, dir, split string, background bool) (*evalProc, error) {
+// its go while a seed trains, in slot. Under full isolation it must seal
+// the model's process, elsewhere it seals it where the machine allows.
+func (r *Runner) startEval(ctx context.Context, slot Slot, dir, split string, background bool) (*evalProc, error) {
 	name, path, _ := strings.Cut(split, "=")
-	e := &evalProc{split: name, mustSeal: r.Cfg.Isolation == sandbox.LevelFull}
+	e := &evalProc{split: name, mustSeal: r.Cfg.Isolation == sandbox.LevelFull, place: slot.Place()}
 	seal := map[bool]string{true: "required", false: "best"}[e.mustSeal]
-	args := []string{r.Env.Python, r.Env.Script("ar_eval.py"), r.TaskDir, "model.pt", r.device(), seal, split}
-	iso, err := r.isolation(ctx, dir, same(r.TaskDir), same(path))
+	args := []string{r.Env.Python, r.Env.Script("ar_eval.py"), r.TaskDir, "model.pt", r.device(slot), seal, split}
+	iso, err := r.isolation(ctx, slot, dir, same(r.TaskDir), same(path))
 	if err != nil {
 		return nil, fmt.Errorf("evaluate phase view: %w", err)
 	}
 	e.proc, err = r.Exec.Start(ctx, sandbox.Spec{
 		Args: args, Dir: dir, Timeout: r.Cfg.EvalTimeout, Isolation: iso, Gated: true, Background: background,
-		Env: r.Env.ChildEnv("HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"), "AUTORESEARCH_GO_FD="+strconv.Itoa(sandbox.GoFD),
-			"AUTORESEARCH_EVAL_FAST="+map[bool]string{true: "0", false: "1"}[r.Cfg.PlainEval]),
+		Env: r.Env.ChildEnv(append(slot.env(), "HOME="+dir, "TMPDIR="+filepath.Join(dir, "tmp"), "AUTORESEARCH_GO_FD="+strconv.Itoa(sandbox.GoFD),
+			"AUTORESEARCH_EVAL_FAST="+map[bool]string{true: "0", false: "1"}[r.Cfg.PlainEval])...),
 		OnEvent: func(line []byte) {
 			var er evalResult
 			if e.result == nil && json.Unmarshal(line, &er) == nil {
@@ -185,14 +190,14 @@ type warmStart struct {
 	err   error
 }
 
-// warmUp prepares the warm start of dir's seed.
-func (r *Runner) warmUp(ctx context.Context, dir string) *warmStart {
+// warmUp prepares the warm start of t's seed, in its slot.
+func (r *Runner) warmUp(ctx context.Context, t *trainProc) *warmStart {
 	w := &warmStart{done: make(chan struct{})}
 	w.start = func() {
 		w.once.Do(func() {
 			defer close(w.done)
-			w.eval, w.err = r.startEval(ctx, dir, "val="+r.Splits.Val, true)
-			r.refill(ctx)
+			w.eval, w.err = r.startEval(ctx, t.slot, t.dir, "val="+r.Splits.Val, true)
+			r.refill(ctx, t.slot)
 		})
 	}
 	return w
@@ -222,7 +227,7 @@ func (r *Runner) evaluateWarm(ctx context.Context, w *warmStart, experiment int6
 // evaluate lets the seed's evaluator go and turns its answer into the
 // seed's metric or failure.
 func (r *Runner) evaluate(ctx context.Context, e *evalProc, experiment int64, run *research.SeedRun) error {
-	r.emit(Event{ExperimentID: experiment, Seed: run.Seed, Phase: research.PhaseEvaluating})
+	r.emit(Event{ExperimentID: experiment, Seed: run.Seed, Phase: research.PhaseEvaluating, Place: e.place})
 	e.proc.Go([]byte("{}"))
 	res, err := e.proc.Wait()
 	run.EvalSeconds = res.Wall.Seconds()

@@ -21,6 +21,7 @@ import (
 // a cold start's.
 type trainProc struct {
 	key     string    // the settings it was started with (spares match on it)
+	slot    Slot      // where it runs
 	spawned time.Time // when it was started
 	root    string    // the private folder the workspace lies in
 	dir     string    // the workspace
@@ -40,14 +41,14 @@ func (r *Runner) newTrainLog(ctx context.Context) (*trainLog, error) {
 	return tl, nil
 }
 
-// startTrain starts a gated train process in a new workspace; a spare
-// waits in the background (sandbox.Spec.Background) for its go.
-func (r *Runner) startTrain(ctx context.Context, spare bool) (*trainProc, error) {
+// startTrain starts a gated train process in a new workspace in slot; a
+// spare waits in the background (sandbox.Spec.Background) for its go.
+func (r *Runner) startTrain(ctx context.Context, slot Slot, spare bool) (*trainProc, error) {
 	tl, err := r.newTrainLog(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t := &trainProc{log: tl, done: make(chan struct{}), key: r.spareKey(tl)}
+	t := &trainProc{log: tl, done: make(chan struct{}), key: r.spareKey(tl, slot), slot: slot}
 	if t.root, err = os.MkdirTemp(r.Cfg.WorkDir, r.Task.Name+"-"); err != nil {
 		return nil, fmt.Errorf("create workspace in %s: %w", r.Cfg.WorkDir, err)
 	}
@@ -68,7 +69,7 @@ func (r *Runner) launchTrain(ctx context.Context, t *trainProc, spare bool) (Pro
 	if err := r.setupWorkspace(t.dir); err != nil {
 		return nil, err
 	}
-	iso, err := r.isolation(ctx, t.dir, sandbox.Bind{Src: r.Splits.Train, Dst: filepath.Join(t.dir, "train.pt")})
+	iso, err := r.isolation(ctx, t.slot, t.dir, sandbox.Bind{Src: r.Splits.Train, Dst: filepath.Join(t.dir, "train.pt")})
 	if err != nil {
 		return nil, fmt.Errorf("train phase view: %w", err)
 	}
@@ -78,7 +79,7 @@ func (r *Runner) launchTrain(ctx context.Context, t *trainProc, spare bool) (Pro
 	return r.Exec.Start(context.WithoutCancel(ctx), sandbox.Spec{
 		Args:       []string{r.Env.Python, "-u", r.Env.Script("ar_train.py"), "train.py"},
 		Dir:        t.dir,
-		Env:        r.trainEnv(t.dir),
+		Env:        r.trainEnv(t.dir, t.slot),
 		Timeout:    t.log.limit,
 		Isolation:  iso,
 		Gated:      true,
@@ -121,9 +122,10 @@ func (r *Runner) goMessage(seed int64, startup time.Duration) []byte {
 
 // spareKey is what a train process was started with, beyond the task:
 // a spare serves only a seed that would have started the same process
-// (a copy of a Runner with other settings shares the spares).
-func (r *Runner) spareKey(tl *trainLog) string {
-	return fmt.Sprint(tl.budget, tl.budgetSteps, tl.startupAllow, tl.saveAllow, tl.limit, r.Cfg.Isolation, r.Cfg.Hidden,
+// (a copy of a Runner with other settings shares the spares), in the
+// same slot.
+func (r *Runner) spareKey(tl *trainLog, slot Slot) string {
+	return fmt.Sprint(tl.budget, tl.budgetSteps, tl.startupAllow, tl.saveAllow, tl.limit, r.Cfg.Isolation, r.Cfg.Hidden, slot,
 		r.Cfg.Device, r.Cfg.WorkDir, r.Task.Name, r.Splits.Train, r.Env.Python, r.Env.LibDir)
 }
 
@@ -192,24 +194,25 @@ func (s *spares) close() {
 	s.starting.Wait()
 }
 
-// trainProcess is a warm spare when there is one, else a new process.
-func (r *Runner) trainProcess(ctx context.Context) (*trainProc, error) {
+// trainProcess is a warm spare in slot when there is one, else a new
+// process.
+func (r *Runner) trainProcess(ctx context.Context, slot Slot) (*trainProc, error) {
 	if r.Cfg.Warm {
 		tl, err := r.newTrainLog(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if t := r.pool().take(r.spareKey(tl)); t != nil {
+		if t := r.pool().take(r.spareKey(tl, slot)); t != nil {
 			return t, nil
 		}
 	}
-	return r.startTrain(ctx, false)
+	return r.startTrain(ctx, slot, false)
 }
 
-// refill starts a spare for a later seed (Cfg.Warm), in the background:
-// its imports overlap this seed's training. A spare that cannot start is
-// no error: the next seed starts its own.
-func (r *Runner) refill(ctx context.Context) {
+// refill starts a spare for a later seed in slot (Cfg.Warm), in the
+// background: its imports overlap this seed's training. A spare that
+// cannot start is no error: the next seed starts its own.
+func (r *Runner) refill(ctx context.Context, slot Slot) {
 	if !r.Cfg.Warm {
 		return
 	}
@@ -217,7 +220,7 @@ func (r *Runner) refill(ctx context.Context) {
 	pool.starting.Add(1)
 	go func() {
 		defer pool.starting.Done()
-		t, err := r.startTrain(context.WithoutCancel(ctx), true)
+		t, err := r.startTrain(context.WithoutCancel(ctx), slot, true)
 		if err == nil && !pool.put(t) {
 			t.drop()
 		}

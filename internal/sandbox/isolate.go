@@ -42,6 +42,10 @@ type Isolation struct {
 	Level  Level
 	View   View
 	Limits Limits
+	// CPUs pins the process and everything it starts to these cores from
+	// its first instruction (util-linux's taskset, on Linux only); empty:
+	// the caller's.
+	CPUs []int
 }
 
 // Capability is what this machine allows.

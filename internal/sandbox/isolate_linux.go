@@ -152,7 +152,17 @@ func wrap(iso Isolation, bwrap string, args []string, dir string) ([]string, *sy
 	case LevelPartial:
 		namespaces(attr, syscall.CLONE_NEWNET|syscall.CLONE_NEWPID|syscall.CLONE_NEWIPC)
 	}
-	return args, attr
+	return append(pinArgs(iso.CPUs), args...), attr
+}
+
+// pinArgs pins what follows to cpus with util-linux's taskset, which
+// execs it in its place: bubblewrap and everything inside inherit the
+// affinity.
+func pinArgs(cpus []int) []string {
+	if len(cpus) == 0 {
+		return nil
+	}
+	return []string{tool("taskset"), "--cpu-list", CPUList(cpus)}
 }
 
 // namespaces makes the process start in new namespaces; a user namespace

@@ -219,3 +219,45 @@ func BenchmarkIsolationStart(b *testing.B) {
 		})
 	}
 }
+
+// TestPinnedToItsCores: a pinned process and what it starts run only on
+// the cores it was given, at every level.
+func TestPinnedToItsCores(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("pinning is Linux only")
+	}
+	cpus := sandbox.CPUs()
+	if len(cpus) < 2 {
+		t.Skipf("needs two cores, this process may use %v", cpus)
+	}
+	want := cpus[len(cpus)-1:]
+	for _, level := range []sandbox.Level{sandbox.LevelFull, sandbox.LevelPartial, sandbox.LevelNone} {
+		t.Run(string(level), func(t *testing.T) {
+			needLevel(t, level)
+			ws := t.TempDir()
+			res, err := sandbox.Run(context.Background(), sandbox.Spec{
+				Args: []string{"sh", "-c", "grep Cpus_allowed_list /proc/self/status; (grep Cpus_allowed_list /proc/self/status &); sleep 0.1"},
+				Dir:  ws, Env: sandbox.Env(), OutputLimit: 4096,
+				Isolation: sandbox.Isolation{Level: level, View: shell(ws), CPUs: want},
+			})
+			if err != nil || res.ExitCode != 0 {
+				t.Fatalf("run: %v %+v", err, res)
+			}
+			line := "Cpus_allowed_list:\t" + sandbox.CPUList(want)
+			if strings.Count(res.Output, line) != 2 {
+				t.Fatalf("want both processes on %v (%q), got %q", want, line, res.Output)
+			}
+		})
+	}
+}
+
+func TestCPUList(t *testing.T) {
+	for _, c := range []struct {
+		in   []int
+		want string
+	}{{[]int{0}, "0"}, {[]int{0, 1, 2, 3}, "0-3"}, {[]int{0, 2, 3, 4, 7}, "0,2-4,7"}, {nil, ""}} {
+		if got := sandbox.CPUList(c.in); got != c.want {
+			t.Errorf("CPUList(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

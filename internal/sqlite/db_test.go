@@ -177,11 +177,12 @@ func TestLiveProgress(t *testing.T) {
 	if err := db.Create(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	_ = db.UpdateLive(ctx, e.ID, 42, "training", []research.LossPoint{{Step: 1, Loss: 2}})
-	_ = db.UpdateLive(ctx, e.ID, 42, "training", []research.LossPoint{{Step: 1, Loss: 2}, {Step: 2, Loss: 1.5}})
-	_ = db.UpdateLive(ctx, e.ID, 137, "evaluating", nil)
+	_ = db.UpdateLive(ctx, e.ID, 42, "training", "cuda:1 cores 0-3", []research.LossPoint{{Step: 1, Loss: 2}})
+	_ = db.UpdateLive(ctx, e.ID, 42, "training", "", []research.LossPoint{{Step: 1, Loss: 2}, {Step: 2, Loss: 1.5}})
+	_ = db.UpdateLive(ctx, e.ID, 137, "evaluating", "", nil)
 	live, err := db.Live(ctx, "t")
-	if err != nil || len(live) != 2 || len(live[0].Loss) != 2 || live[1].Phase != "evaluating" || live[0].ExperimentSeq != 1 {
+	if err != nil || len(live) != 2 || len(live[0].Loss) != 2 || live[1].Phase != "evaluating" || live[0].ExperimentSeq != 1 ||
+		live[0].Place != "cuda:1 cores 0-3" || live[1].Place != "" { // a later update without a place keeps the one recorded
 		t.Fatalf("live = %+v, %v", live, err)
 	}
 	e.Status = research.StatusDiscarded

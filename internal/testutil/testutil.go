@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -165,4 +166,28 @@ func Golden(t testing.TB, name, got string) {
 	if string(want) != got {
 		t.Errorf("output differs from %s (run with -update if the change is intended):\n--- want\n%s\n--- got\n%s", path, want, got)
 	}
+}
+
+// Counter counts by key from several goroutines (events a runner
+// reports, say).
+type Counter struct {
+	mu sync.Mutex
+	n  map[int64]int
+}
+
+// Add counts one for key.
+func (c *Counter) Add(key int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[int64]int{}
+	}
+	c.n[key]++
+}
+
+// Get is key's count.
+func (c *Counter) Get(key int64) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[key]
 }

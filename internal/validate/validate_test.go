@@ -41,6 +41,7 @@ func TestValidate(t *testing.T) {
 		{"autograd engine", ok + "from torch.autograd.variable import Variable\nVariable._execution_engine = None\n", research.FailValidation, "_execution_engine"},
 		{"from os import fork", ok + "from os import fork\n", research.FailValidation, "os.fork"},
 		{"posix_spawn", ok + "import os\nos.posix_spawn('/usr/bin/python3', [], {})\n", research.FailValidation, "os.posix_spawn"},
+		{"own cores", ok + "import os\nos.sched_setaffinity(0, {0, 1})\n", research.FailValidation, "os.sched_setaffinity"},
 		{"close the events pipe", ok + "import os\nos.close(3)\n", research.FailValidation, "os.close"},
 		{"harness internals", ok + "H._counted = None\n", research.FailValidation, "the harness's internals"},
 		{"closure cells", ok + "c = H.steps.__closure__\n", research.FailValidation, "__closure__"},

@@ -62,7 +62,7 @@ func TestDetailShowsTheJudgement(t *testing.T) {
 		t.Fatal(err)
 	}
 	for seed := range int64(3) {
-		if err := db.UpdateLive(ctx, running.ID, seed+1, research.PhaseTraining, nil); err != nil {
+		if err := db.UpdateLive(ctx, running.ID, seed+1, research.PhaseTraining, "", nil); err != nil {
 			t.Fatal(err)
 		}
 	}

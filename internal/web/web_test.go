@@ -128,7 +128,7 @@ func TestDashboardLiveInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	curve := []research.LossPoint{{Step: 0, Loss: 5}, {Step: 25, Loss: 3}, {Step: 50, Loss: 2.5}}
-	if err := db.UpdateLive(context.Background(), running.ID, 42, "training", curve); err != nil {
+	if err := db.UpdateLive(context.Background(), running.ID, 42, "training", "cpu cores 1", curve); err != nil {
 		t.Fatal(err)
 	}
 	b := browsertest.NewLocal(t)
@@ -148,7 +148,7 @@ func TestDashboardLiveInABrowser(t *testing.T) {
 	var heading string
 	err = chromedp.Run(b.Ctx, chromedp.WaitVisible("#running .running-chart canvas"), chromedp.Sleep(200*time.Millisecond),
 		chromedp.Evaluate(inkJS("#running .running-chart canvas"), &liveInk), chromedp.Text("#running h3", &heading))
-	if err != nil || liveInk < 300 || !strings.Contains(heading, "seed 42 training") {
+	if err != nil || liveInk < 300 || !strings.Contains(heading, "seed 42 training on cpu cores 1") {
 		t.Fatalf("running section: ink %d heading %q (err %v)", liveInk, heading, err)
 	}
 	add(t, db, &base, research.StatusDiscarded, 3.2, "arrived live", "lr = 5e-3\n")

@@ -13,8 +13,15 @@ import (
 // research.Runner: the runner and three scripts for its task.
 type RunnerHarness struct {
 	Runner research.Runner
-	// Honest trains within the budget and exports a model: it gets a metric.
+	// Honest trains within the budget, logs a loss and exports a model: it
+	// gets a metric, and its loss reaches Curve.
 	Honest string
+	// Curve counts the training events with a loss the runner reported for
+	// an experiment (what live curves are drawn from).
+	Curve func(experimentID int64) int
+	// PastBudget trains past the budget (and its save allowance), within
+	// the kill deadline: overtime.
+	PastBudget string
 	// Broken raises before it exports anything: a failed seed, not an error.
 	Broken string
 	// Hang never ends on its own (it sleeps); Started reports, while it
@@ -27,7 +34,9 @@ type RunnerHarness struct {
 	Sealed bool
 }
 
-// RunnerSuite checks research.Runner's contract, for every executor.
+// RunnerSuite checks research.Runner's contract, for every executor:
+// results, failure kinds, the time limit, cancellation, and events for
+// live curves.
 func RunnerSuite(t *testing.T, h RunnerHarness) {
 	plan := h.Runner.Plan()
 	if len(plan.Seeds) == 0 || plan.TrainSeconds <= 0 {
@@ -41,6 +50,15 @@ func RunnerSuite(t *testing.T, h RunnerHarness) {
 		}
 		if run.TrainSeconds <= 0 || run.WallSeconds < run.TrainSeconds || run.EvalSeconds <= 0 {
 			t.Fatalf("timings %+v: want training, evaluation and a wall time covering both", run)
+		}
+		if n := h.Curve(1); n == 0 {
+			t.Fatal("no training event with a loss reached the runner's events")
+		}
+	})
+	t.Run("PastTheBudgetIsOvertime", func(t *testing.T) {
+		run, err := h.Runner.RunSeed(bg, research.SeedSpec{ExperimentID: 4, Code: h.PastBudget, Seed: seed})
+		if err != nil || run.OK || run.Failure != research.FailOvertime || run.Metric != nil {
+			t.Fatalf("a seed past its budget: %+v, %v; want an overtime failure, no metric", run, err)
 		}
 	})
 	t.Run("BrokenScriptIsAFailedSeed", func(t *testing.T) {

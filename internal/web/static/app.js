@@ -100,7 +100,7 @@ function renderRunning(live) {
   live.forEach(s => { if (!byExp.has(s.experiment_seq)) byExp.set(s.experiment_seq, []); byExp.get(s.experiment_seq).push(s); });
   list.replaceChildren(...[...byExp].map(([seq, seeds]) => {
     const box = el("div", null, "running-experiment");
-    box.append(el("h3", "#" + seq + " · " + seeds.map(s => "seed " + s.seed + " " + s.phase).join(", ")));
+    box.append(el("h3", "#" + seq + " · " + seeds.map(s => "seed " + s.seed + " " + s.phase + (s.place ? " on " + s.place : "")).join(", ")));
     const holder = el("div", null, "chart running-chart");
     box.append(holder);
     setTimeout(() => drawCurves(holder, seeds), 0);

@@ -1,0 +1,89 @@
+package slurm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// owner is a loop's claim on the jobs it submits: a lock file in the work
+// directory that it holds (flock) while it lives. The kernel (or the file
+// server) lets the lock go when the loop dies, however it dies, so a job
+// whose owner's lock can be taken is a leftover.
+type owner struct {
+	name string // the lock file's name, recorded with each job
+	f    *os.File
+}
+
+// claim creates and locks a new owner file under root/owners.
+func claim(root string) (*owner, error) {
+	dir := filepath.Join(root, "owners")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("%w: the work directory %s is not writable: %w", ErrCluster, root, err)
+	}
+	host, _ := os.Hostname()
+	f, err := os.CreateTemp(dir, fmt.Sprintf("%s-%d-", host, os.Getpid()))
+	if err != nil {
+		return nil, fmt.Errorf("%w: the work directory %s is not writable: %w", ErrCluster, root, err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("%w: cannot lock files in the work directory %s: %w", ErrCluster, root, err)
+	}
+	return &owner{name: filepath.Base(f.Name()), f: f}, nil
+}
+
+// release lets the claim go.
+func (o *owner) release() {
+	os.Remove(o.f.Name())
+	o.f.Close()
+}
+
+// alive says whether the owner named name still holds its lock.
+func alive(root, name string) bool {
+	f, err := os.Open(filepath.Join(root, "owners", filepath.Base(name)))
+	if err != nil {
+		return false // released: its loop ended and cancelled its jobs, or the file is gone
+	}
+	defer f.Close()
+	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+		return true
+	}
+	_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	return false
+}
+
+// Leftovers cancels the jobs in root's jobs folder whose loop died (its
+// owner's lock is free) and removes their folders and owners; it returns
+// the ids it cancelled. Jobs of loops still running are left alone.
+func Leftovers(ctx context.Context, root string) ([]string, error) {
+	dirs, _ := filepath.Glob(filepath.Join(root, "jobs", "*"))
+	var ids []string
+	var errs []error
+	dead := map[string]bool{}
+	for _, d := range dirs {
+		name, err := os.ReadFile(filepath.Join(d, ownerFile)) //nolint:gosec // G304: the work directory's own files
+		if err != nil || alive(root, string(name)) {
+			continue // not yet submitted, or its loop still runs
+		}
+		dead[string(name)] = true
+		if id, err := os.ReadFile(filepath.Join(d, idFile)); err == nil { //nolint:gosec // G304: as above
+			if err := cancel(ctx, strings.TrimSpace(string(id))); err != nil && !errors.Is(err, errGone) {
+				errs = append(errs, err)
+				continue
+			}
+			ids = append(ids, strings.TrimSpace(string(id)))
+		}
+		os.RemoveAll(d)
+	}
+	for name := range dead {
+		os.Remove(filepath.Join(root, "owners", filepath.Base(name)))
+	}
+	return ids, errors.Join(errs...)
+}

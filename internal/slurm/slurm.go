@@ -1,0 +1,294 @@
+// Package slurm runs seeds as Slurm batch jobs (research.Runner, with
+// research.Finalizer): each seed is one job that runs this same binary's
+// node command on a compute node, which runs the seed's train and
+// evaluate phases with the local runner, under the same isolation as on
+// the loop's machine. The seed's folder lies in a work directory on
+// shared storage: the loop writes the script and the job there, the node
+// its progress events and its result. The loop polls the job's state,
+// forwards its events (live curves), cancels it when its context ends,
+// resubmits a preempted or node-failed seed a bounded number of times,
+// and cancels on start the jobs of a loop that died (Leftovers).
+package slurm
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/runner"
+)
+
+// Options say how seeds are submitted.
+type Options struct {
+	WorkDir   string        // shared by the loop's machine and the nodes
+	Binary    string        // this binary, as the nodes see it
+	TimeLimit time.Duration // a job's --time: the seed's own limits and room for start-up
+	Partition string
+	Account   string
+	QoS       string
+	Mem       string // --mem, e.g. 8G
+	CPUs      int    // --cpus-per-task
+	GPUs      int    // --gres=gpu:N
+	Extra     []string
+	Poll      time.Duration // how often a job's state is asked (default 1 s)
+	Retries   int           // how often a preempted or node-failed seed is resubmitted
+	KeepJobs  bool          // keep each seed's job folder
+}
+
+// sbatchArgs are the options' sbatch arguments beyond the job's own.
+func (o Options) sbatchArgs() []string {
+	var a []string
+	for _, kv := range [][2]string{{"--partition", o.Partition}, {"--account", o.Account}, {"--qos", o.QoS}, {"--mem", o.Mem}} {
+		if kv[1] != "" {
+			a = append(a, kv[0]+"="+kv[1])
+		}
+	}
+	if o.CPUs > 0 {
+		a = append(a, "--cpus-per-task="+strconv.Itoa(o.CPUs))
+	}
+	if o.GPUs > 0 {
+		a = append(a, "--gres=gpu:"+strconv.Itoa(o.GPUs))
+	}
+	return append(a, o.Extra...)
+}
+
+// Runner runs seeds as Slurm jobs.
+type Runner struct {
+	Opts     Options
+	P        research.Plan
+	Task     string
+	Settings json.RawMessage    // what the node runs with (the command line's settings)
+	Test     bool               // ok seeds are evaluated on the test split on the node, held for Finalize
+	OnEvent  func(runner.Event) // progress, with where the seed runs
+
+	owner  *owner
+	mu     sync.Mutex
+	finals map[[2]int64]*research.SeedRun // a seed after its test evaluation, until Finalize
+}
+
+var (
+	_ research.Runner    = (*Runner)(nil)
+	_ research.Finalizer = (*Runner)(nil)
+)
+
+// Start checks the cluster, claims the work directory for this loop and
+// cancels what loops that died there left running (Leftovers); call
+// Close when done.
+func (r *Runner) Start(ctx context.Context) ([]string, error) {
+	if err := Ping(ctx); err != nil {
+		return nil, err
+	}
+	o, err := claim(r.Opts.WorkDir)
+	if err != nil {
+		return nil, err
+	}
+	r.owner, r.finals = o, map[[2]int64]*research.SeedRun{}
+	if r.Opts.Poll <= 0 {
+		r.Opts.Poll = time.Second
+	}
+	return Leftovers(ctx, r.Opts.WorkDir)
+}
+
+// Ping says whether the controller answers.
+func Ping(ctx context.Context) error {
+	out, err := run(ctx, "scontrol", "ping")
+	if err != nil {
+		return fmt.Errorf("the Slurm controller does not answer: %w", err)
+	}
+	if !strings.Contains(out, "is UP") {
+		return fmt.Errorf("%w: the Slurm controller is not up: %s", ErrCluster, strings.TrimSpace(out))
+	}
+	return nil
+}
+
+// Close lets go of the work directory's claim.
+func (r *Runner) Close() {
+	if r.owner != nil {
+		r.owner.release()
+	}
+}
+
+// Plan implements research.Runner.
+func (r *Runner) Plan() research.Plan { return r.P }
+
+// RunSeed implements research.Runner: one job per seed (resubmitted when
+// preempted or its node failed, at most Opts.Retries times). A job that
+// ends without the node's result is a failed seed; a cancelled context
+// cancels the job and is the error.
+func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
+	d, err := newJobDir(r.Opts.WorkDir, r.Task, Job{ExperimentID: s.ExperimentID, Seed: s.Seed, Test: r.Test, Settings: r.Settings}, s.Code)
+	if err != nil {
+		return research.SeedRun{Seed: s.Seed}, err
+	}
+	if !r.Opts.KeepJobs {
+		defer os.RemoveAll(string(d))
+	}
+	name := fmt.Sprintf("autoresearch-%s-%d-seed-%d", r.Task, s.ExperimentID, s.Seed)
+	for attempt := 0; ; attempt++ {
+		id, err := r.submit(ctx, d, name)
+		if err != nil {
+			return research.SeedRun{Seed: s.Seed}, err
+		}
+		st, err := r.watch(ctx, d, id, s)
+		if err != nil {
+			return research.SeedRun{Seed: s.Seed}, err
+		}
+		run, retry := r.outcome(d, id, st, s)
+		if retry && attempt < r.Opts.Retries {
+			os.Remove(d.path(eventsFile))
+			continue
+		}
+		if r.OnEvent != nil {
+			r.OnEvent(runner.Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseDone, Run: &run})
+		}
+		return run, nil
+	}
+}
+
+// watch polls job id until it has ended, forwarding the node's events;
+// when ctx ends it cancels the job. The controller may fail to answer for
+// a while (a restart) before that is an error.
+func (r *Runner) watch(ctx context.Context, d jobDir, id string, s research.SeedSpec) (state, error) {
+	tail := &tailer{path: d.path(eventsFile)}
+	var downSince time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return state{}, errors.Join(ctx.Err(), cancel(context.WithoutCancel(ctx), id))
+		case <-time.After(r.Opts.Poll):
+		}
+		st, err := jobState(ctx, id)
+		switch {
+		case errors.Is(err, errGone):
+			st.State = "GONE"
+		case err != nil && ctx.Err() == nil:
+			if downSince.IsZero() {
+				downSince = time.Now()
+			} else if time.Since(downSince) > 2*time.Minute {
+				return st, fmt.Errorf("job %s: %w", id, err)
+			}
+			continue
+		}
+		downSince = time.Time{}
+		r.forward(tail, st, id, s)
+		if ended(st.State) {
+			return st, nil
+		}
+	}
+}
+
+// forward hands the node's new events on, placed on the job and its node.
+func (r *Runner) forward(t *tailer, st state, id string, s research.SeedSpec) {
+	place := "slurm job " + id
+	if st.Node != "" && st.Node != "(null)" {
+		place += " on " + st.Node
+	}
+	for _, ev := range t.next() {
+		if r.OnEvent == nil || ev.Phase == research.PhaseDone || ev.ExperimentID != s.ExperimentID || ev.Seed != s.Seed {
+			continue
+		}
+		ev.Place, ev.Run = place, nil
+		r.OnEvent(ev)
+	}
+}
+
+// outcome is the seed as job id ended (st): the node's result when it
+// wrote one, else a failure that says how the job ended; retry when the
+// cluster, not the seed, ended it (preemption, a node's failure).
+func (r *Runner) outcome(d jobDir, id string, st state, s research.SeedSpec) (research.SeedRun, bool) {
+	if res := d.result(); res != nil {
+		run := res.Run
+		run.Seed = s.Seed
+		if res.Final != nil {
+			r.mu.Lock()
+			r.finals[[2]int64{s.ExperimentID, s.Seed}] = res.Final
+			r.mu.Unlock()
+		}
+		return run, false
+	}
+	run := research.SeedRun{Seed: s.Seed}
+	how := fmt.Sprintf("Slurm job %s ended %s", id, st.State)
+	if st.Reason != "" && st.Reason != "None" {
+		how += " (" + st.Reason + ")"
+	}
+	retry := false
+	switch st.State {
+	case "TIMEOUT", "DEADLINE":
+		run.Failure = research.FailTimeout
+		how += fmt.Sprintf(": past its time limit of %s min", minutes(r.Opts.TimeLimit))
+	case "OUT_OF_MEMORY":
+		run.Failure = research.FailOOM
+	case "CANCELLED":
+		run.Failure = research.FailInterrupted
+		how += ": cancelled outside the loop (scancel?)"
+	case "PREEMPTED", "NODE_FAIL", "BOOT_FAIL":
+		run.Failure, retry = research.FailInterrupted, true
+		how += fmt.Sprintf(": resubmitted at most %d times", r.Opts.Retries)
+	default:
+		run.Failure = research.FailCrash
+		how += " (exit " + st.Exit + ") without a result"
+	}
+	run.Excerpt = research.Clip(how+"\n"+runner.Excerpt(d.output()), 4000)
+	return run, retry
+}
+
+// Finalize implements research.Finalizer: an ok seed's test evaluation,
+// made on its node, becomes its test metric (test), or its failure when
+// the model failed there; either way it is let go.
+func (r *Runner) Finalize(_ context.Context, id int64, seeds []research.SeedRun, test bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range seeds {
+		key := [2]int64{id, seeds[i].Seed}
+		f := r.finals[key]
+		delete(r.finals, key)
+		if !test || f == nil || !seeds[i].OK {
+			continue
+		}
+		seeds[i].TestMetric, seeds[i].TestSeconds = f.TestMetric, f.TestSeconds
+		if !f.OK {
+			seeds[i].OK, seeds[i].Failure, seeds[i].Excerpt = false, f.Failure, f.Excerpt
+		}
+	}
+	return nil
+}
+
+// tailer reads the lines a file gained since it last looked.
+type tailer struct {
+	path string
+	off  int64
+}
+
+func (t *tailer) next() []runner.Event {
+	f, err := os.Open(t.path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if _, err := f.Seek(t.off, io.SeekStart); err != nil {
+		return nil
+	}
+	var out []runner.Event
+	br := bufio.NewReader(f)
+	for {
+		line, err := br.ReadBytes('\n')
+		if err != nil { // a line not yet whole waits for the next look
+			return out
+		}
+		t.off += int64(len(line))
+		var ev runner.Event
+		if json.Unmarshal(line, &ev) == nil {
+			out = append(out, ev)
+		}
+	}
+}
+
