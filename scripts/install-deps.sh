@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what autoresearch needs to run: Python with PyTorch, NumPy and
 # an optimised BLAS, bubblewrap, and Fashion-MNIST; with --test also what
-# its tests need (Chromium, git). On Debian/Ubuntu through apt; elsewhere
+# its tests need (Chromium, git, Slurm and munge for a private test
+# cluster: scripts/slurm-cluster.sh). On Debian/Ubuntu through apt; elsewhere
 # a virtualenv (.venv) with pip for PyTorch, and for the rest a message
 # naming what to install. Does nothing when all is there already.
 set -euo pipefail
@@ -27,7 +28,7 @@ no_chromium="Chromium as a chromium command (not a snap): Debian's chromium pack
 
 apt_packages=(python3-torch python3-torchvision python3-numpy libopenblas0-pthread dataset-fashion-mnist bubblewrap)
 if $test_deps; then
-  apt_packages+=(git)
+  apt_packages+=(git slurm-wlm slurmctld slurmd slurm-client munge)
   has_chromium || apt_packages+=(chromium)
 fi
 
@@ -61,6 +62,7 @@ command -v bwrap >/dev/null 2>&1 || absent+=("bubblewrap (the bwrap command; ful
 if $test_deps; then
   has_chromium || absent+=("$no_chromium")
   command -v git >/dev/null 2>&1 || absent+=("git")
+  command -v sbatch >/dev/null 2>&1 || absent+=("Slurm (slurmctld, slurmd and its client commands) and munge, for the cluster tests")
   [[ -d /usr/share/datasets/fashion-mnist ]] ||
     absent+=("Fashion-MNIST's four .gz files (train-/t10k-images-idx3-ubyte.gz, train-/t10k-labels-idx1-ubyte.gz) in /usr/share/datasets/fashion-mnist, where the tests look for Debian's copy")
 fi

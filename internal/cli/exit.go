@@ -10,6 +10,7 @@ import (
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/runner"
 	"github.com/autoresearch/autoresearch/internal/sandbox"
+	"github.com/autoresearch/autoresearch/internal/slurm"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/task"
 )
@@ -25,6 +26,7 @@ const (
 	ExitDatabase    = 5   // the database cannot be opened, read or written
 	ExitFailed      = 6   // the experiment ran and failed; it is recorded
 	ExitProvider    = 7   // the model provider refused (bad key, unknown model)
+	ExitCluster     = 8   // the cluster cannot take jobs (Slurm's commands missing, controller down, work directory unshared)
 	ExitInterrupted = 130 // Ctrl-C or SIGTERM
 )
 
@@ -67,6 +69,8 @@ func classify(ctx context.Context, err error) int {
 		return ExitFailed
 	case errors.Is(err, research.ErrFatal):
 		return ExitProvider
+	case errors.Is(err, slurm.ErrCluster):
+		return ExitCluster
 	}
 	return ExitError
 }

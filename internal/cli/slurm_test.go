@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,5 +64,146 @@ func TestSlurmRunnerConforms(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(work, "jobs", "*")); len(left) > 0 {
 		t.Errorf("job folders left in the work directory: %v", left)
+	}
+}
+
+// waitJob waits until the cluster runs a job and returns its id.
+func waitJob(t *testing.T, c *testutil.Cluster) string {
+	t.Helper()
+	for range 300 {
+		for _, j := range c.Jobs(t) {
+			if id, st, _ := strings.Cut(j, ":"); st == "RUNNING" {
+				return id
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("no job ran within 30 s")
+	return ""
+}
+
+// TestSlurmJobCancelledOutside: a job cancelled from outside the loop
+// (scancel) interrupts its seed, which is no error, and the daemon its
+// script left in a session of its own dies with the job: bubblewrap
+// inside the job contains what Slurm's process tracking may not.
+func TestSlurmJobCancelledOutside(t *testing.T) {
+	testutil.Need(t, testutil.Runs...)
+	c := testutil.StartSlurm(t)
+	g := &globalOpts{DB: filepath.Join(t.TempDir(), "x.db"), Task: "shakespeare"}
+	tk, err := loadTask(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := newEngine(context.Background(), g, Streams{Out: os.Stdout, Err: os.Stderr}, tk, slurmOpts(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(en.Close)
+	code, err := os.ReadFile(testutil.Script("setsid_daemon.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan research.SeedRun)
+	go func() {
+		run, err := en.run.RunSeed(context.Background(), research.SeedSpec{ExperimentID: 1, Code: string(code), Seed: 42})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- run
+	}()
+	id := waitJob(t, c)
+	for len(testutil.ProcessesMatching("313.37")) == 0 {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out, err := exec.Command("scancel", id).CombinedOutput(); err != nil {
+		t.Fatalf("scancel %s: %v %s", id, err, out)
+	}
+	run := <-done
+	if run.Failure != research.FailInterrupted || !strings.Contains(run.Excerpt, "CANCELLED") {
+		t.Fatalf("seed of a job cancelled outside: %s %q, want interrupted, saying so", run.Failure, run.Excerpt)
+	}
+	if left := testutil.ProcessesMatching("313.37"); len(left) > 0 {
+		t.Fatalf("the setsid daemon %v outlived its job", left)
+	}
+}
+
+// TestSlurmTimeoutAndLoop: a loop of several experiments through Slurm,
+// two jobs in flight, ends with every experiment decided and nothing
+// queued; a seed that never ends is stopped at its time limit.
+func TestSlurmTimeoutAndLoop(t *testing.T) {
+	c := testutil.StartSlurm(t)
+	db := setupData(t)
+	work := t.TempDir()
+	ctx := context.Background()
+	slurmArgs := []string{"--db", db, "--executor", "slurm", "--work-dir", work, "--slurm-poll", "200ms"}
+	code, out, errOut := run(ctx, t, append(append([]string{"run", "--max-experiments", "3", "--workers", "2", "--proposer", "search",
+		"--search-seed", "3"}, slurmArgs...), fast...)...)
+	if code != 0 || !strings.Contains(out, "2 worker(s) · slurm jobs from "+work) {
+		t.Fatalf("run through slurm: exit %d\n%s\n%s", code, out, errOut)
+	}
+	exps := statusJSON(t, db)
+	if len(exps) != 4 {
+		t.Fatalf("%d experiments recorded, want the baseline and 3", len(exps))
+	}
+	for _, e := range exps {
+		if e.Status == research.StatusRunning || e.Status == research.StatusInterrupted {
+			t.Fatalf("#%d %s after the loop", e.Seq, e.Status)
+		}
+	}
+	hang := filepath.Join(t.TempDir(), "hang.py")
+	b, _ := os.ReadFile(testutil.Script("sleep_forever.py"))
+	if err := os.WriteFile(hang, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(ctx, t, append(append([]string{"eval", hang}, slurmArgs...), fast...)...)
+	if code != ExitFailed || !strings.Contains(out, "failed (timeout)") {
+		t.Fatalf("a seed that never ends: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if jobs := c.Jobs(t); len(jobs) > 0 {
+		t.Fatalf("jobs left after the loop: %v", jobs)
+	}
+}
+
+// TestSlurmLoopKilledAndControllerDown: the jobs of a loop killed with
+// SIGKILL are cancelled by the next run, which says so; with the
+// controller down a run stops with a clear error and its own exit code,
+// and what was recorded stays.
+func TestSlurmLoopKilledAndControllerDown(t *testing.T) {
+	c := testutil.StartSlurm(t)
+	db := setupData(t)
+	work := t.TempDir()
+	slurmArgs := []string{"--db", db, "--executor", "slurm", "--work-dir", work, "--slurm-poll", "200ms"}
+	hang := filepath.Join(t.TempDir(), "hang.py")
+	b, _ := os.ReadFile(testutil.Script("sleep_forever.py"))
+	if err := os.WriteFile(hang, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], append(append([]string{"eval", hang}, slurmArgs...), fast...)...)
+	cmd.Env = append(os.Environ(), asCLI+"=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	id := waitJob(t, c)
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	if jobs := c.Jobs(t); len(jobs) != 1 {
+		t.Fatalf("jobs after the kill: %v, want the one it left", jobs)
+	}
+	ctx := context.Background()
+	code, out, errOut := run(ctx, t, append(append([]string{"baseline"}, slurmArgs...), fast...)...)
+	if code != 0 || !strings.Contains(errOut, "cancelled 1 Slurm job(s) a loop that died had left: ["+id+"]") {
+		t.Fatalf("the run after the kill: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if jobs := c.Jobs(t); len(jobs) > 0 {
+		t.Fatalf("jobs left: %v", jobs)
+	}
+	before := statusJSON(t, db)
+	c.Stop()
+	code, out, errOut = run(ctx, t, append(append([]string{"run", "--max-experiments", "1", "--proposer", "search"}, slurmArgs...), fast...)...)
+	if code != ExitCluster || !strings.Contains(errOut, "the Slurm controller does not answer") {
+		t.Fatalf("controller down: exit %d, want %d\n%s\n%s", code, ExitCluster, out, errOut)
+	}
+	if after := statusJSON(t, db); len(after) != len(before) {
+		t.Fatalf("%d experiments recorded before the controller went down, %d after", len(before), len(after))
 	}
 }

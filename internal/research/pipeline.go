@@ -33,13 +33,17 @@ type Store interface {
 // Conclude sets e's status from its outcome with e's acceptance rule
 // against st: kept only when the rule keeps it now (an experiment the
 // rule would still give more seeds, the best having moved meanwhile, is
-// discarded: it did not show it is better).
+// discarded: it did not show it is better). A seed the cluster took away
+// (FailInterrupted: cancelled, preempted past its retries) interrupts e:
+// it says nothing of the script.
 func Conclude(e *Experiment, d Direction, st Standing) {
 	e.AgainstID = nil
 	if st.BestID != 0 {
 		e.AgainstID = &st.BestID
 	}
 	switch {
+	case e.Outcome.Failure == FailInterrupted:
+		e.Status = StatusInterrupted
 	case e.Outcome.Failure != "":
 		e.Status = StatusFailed
 	case e.Outcome.Mean != nil && e.Rule.Judge(d, st.evidence(e, &e.Outcome)) == Keep:

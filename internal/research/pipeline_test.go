@@ -378,3 +378,25 @@ func TestExperimentsRunFreshSeeds(t *testing.T) {
 		t.Fatalf("#%d ran seed %d, recorded %d; want %d", e.Seq, r.asked[0].Seed, e.Outcome.Seeds[0].Seed, 1+2*FreshStride)
 	}
 }
+
+// TestSeedTakenByTheClusterInterrupts: a seed the cluster took away (a
+// job cancelled, preempted past its retries) is no error: the experiment
+// is recorded interrupted, not failed, and the loop may go on.
+func TestSeedTakenByTheClusterInterrupts(t *testing.T) {
+	st := &researchtest.MemStore{}
+	e := &Experiment{Task: "t", Mode: ModeEval}
+	r := interruptRunner{seedRunner{seeds: []int64{1, 2}}}
+	if err := RunOne(context.Background(), st, &r, minimize, e); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := st.List(context.Background(), "t", false)
+	if e.Status != StatusInterrupted || e.Outcome.Failure != FailInterrupted || list[0].Status != StatusInterrupted {
+		t.Fatalf("status %s failure %s recorded %s, want interrupted", e.Status, e.Outcome.Failure, list[0].Status)
+	}
+}
+
+type interruptRunner struct{ seedRunner }
+
+func (r *interruptRunner) RunSeed(_ context.Context, s SeedSpec) (SeedRun, error) {
+	return SeedRun{Seed: s.Seed, Failure: FailInterrupted, Excerpt: "Slurm job 7 ended CANCELLED"}, nil
+}
