@@ -34,4 +34,7 @@ pair = rates("pair", {"improve", "explore", "diversify"})
 ref = st.median(alone)
 print(f"alone on one core: {len(alone)} seeds, median {ref:.1f} steps/s ({', '.join(f'{r:.1f}' for r in alone)})")
 print(f"two workers: {len(pair)} seeds, min {min(pair)/ref:.3f}x, median {st.median(pair)/ref:.3f}x, max {max(pair)/ref:.3f}x of alone")
+print("  per seed (experiment, seed, steps, trained s, x alone):", ", ".join(
+    f"#{e['seq']}/{s['seed']} {s['steps']} {s['train_seconds']:.2f} {s['steps'] / s['train_seconds'] / ref:.2f}"
+    for e in json.load(open("pair.json")) if e["mode"] != "baseline" for s in e["seeds"] if s["ok"]))
 PY

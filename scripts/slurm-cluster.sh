@@ -33,6 +33,8 @@ start() {
   host=$(hostname -s)
   mem=$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 512))
   cpus=$(nproc)
+  # DefMemPerCPU: without it a job takes the node's memory (one job at a
+  # time); half the node's per CPU leaves room for torch and its data.
   cat >"$d/slurm.conf" <<CONF
 ClusterName=test$p1
 SlurmctldHost=$host
@@ -58,7 +60,7 @@ JobCompType=jobcomp/filetxt
 JobCompLoc=$d/jobcomp.log
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
-DefMemPerCPU=512
+DefMemPerCPU=$((mem / cpus / 2))
 MailProg=/bin/true
 MpiDefault=none
 MinJobAge=300

@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/autoresearch/autoresearch/internal/pyenv"
 	"github.com/autoresearch/autoresearch/internal/sandbox"
+	"github.com/autoresearch/autoresearch/internal/slurm"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/task"
 )
@@ -27,12 +29,16 @@ type check struct {
 }
 
 func newDoctorCmd(s Streams, g *globalOpts) *cobra.Command {
+	x := execOpts{}
 	cmd := &cobra.Command{
 		Use:   "doctor",
-		Short: "Check Python, PyTorch, device, data, sandbox, database and API keys",
+		Short: "Check Python, PyTorch, device, data, sandbox, database, API keys and, with --executor slurm, the cluster",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			checks := runDoctor(cmd.Context(), g, s)
+			if err := x.validate(); err != nil {
+				return err
+			}
+			checks := append(runDoctor(cmd.Context(), g, s), clusterChecks(cmd.Context(), x)...)
 			failed := 0
 			for _, c := range checks {
 				fmt.Fprintf(s.Out, "%-4s  %-14s %s\n", c.level, c.name, sanitize(c.text, false))
@@ -47,8 +53,24 @@ func newDoctorCmd(s Streams, g *globalOpts) *cobra.Command {
 		},
 	}
 	envFlags(cmd, g)
+	execFlags(cmd, &x)
 	return cmd
 }
+
+// clusterChecks checks the executor's cluster (none for local).
+func clusterChecks(ctx context.Context, x execOpts) []check {
+	if x.Executor != "slurm" {
+		return nil
+	}
+	var out []check
+	for _, f := range slurm.Check(ctx, x.slurmOptions(), doctorJobWait) {
+		out = append(out, check{f.Level, f.Name, f.Text})
+	}
+	return out
+}
+
+// doctorJobWait is how long doctor waits for its test job to run.
+const doctorJobWait = time.Minute
 
 func runDoctor(ctx context.Context, g *globalOpts, s Streams) []check {
 	checks := pythonChecks(ctx, g)

@@ -137,10 +137,9 @@ func newSlurm(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o run
 	if err != nil {
 		return nil, err
 	}
-	x := o.Exec
-	r := &slurm.Runner{P: local.Plan(), Task: t.Name, Settings: settings, Test: local.Cfg.WithTest, Opts: slurm.Options{
-		WorkDir: x.WorkDir, Binary: bin, TimeLimit: limit + jobRoom, Partition: x.Partition, Account: x.Account, QoS: x.QoS,
-		Mem: x.Mem, CPUs: x.CPUs, GPUs: x.GPUs, Extra: x.Args, Poll: x.Poll, Retries: x.Retries, KeepJobs: o.KeepWorkspaces}}
+	opts := o.Exec.slurmOptions()
+	opts.Binary, opts.TimeLimit, opts.KeepJobs = bin, limit+jobRoom, o.KeepWorkspaces
+	r := &slurm.Runner{P: local.Plan(), Task: t.Name, Settings: settings, Test: local.Cfg.WithTest, Opts: opts}
 	ids, err := r.Start(ctx)
 	if len(ids) > 0 {
 		fmt.Fprintf(s.Err, "cancelled %d Slurm job(s) a loop that died had left: %v\n", len(ids), ids)
@@ -150,6 +149,12 @@ func newSlurm(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o run
 		return nil, err
 	}
 	return r, nil
+}
+
+// slurmOptions are the flags' part of the Slurm runner's options.
+func (o *execOpts) slurmOptions() slurm.Options {
+	return slurm.Options{WorkDir: o.WorkDir, Partition: o.Partition, Account: o.Account, QoS: o.QoS, Mem: o.Mem,
+		CPUs: o.CPUs, GPUs: o.GPUs, Extra: o.Args, Poll: o.Poll, Retries: o.Retries}
 }
 
 // onEvent sends every seed's progress to f.

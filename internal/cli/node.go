@@ -85,10 +85,22 @@ func nodeRunner(ctx context.Context, s Streams, set *nodeSettings) (*runner.Runn
 		return nil, err
 	}
 	r.Cfg.Warm = false
-	if n, _ := strconv.Atoi(os.Getenv("SLURM_CPUS_PER_TASK")); n > 0 && len(r.Cfg.Slots) == 1 {
+	if n := jobCPUs(); n > 0 && len(r.Cfg.Slots) == 1 {
 		r.Cfg.Slots[0].Threads = n
 	}
 	return r, nil
+}
+
+// jobCPUs are the CPUs Slurm gave the job (0: not said): without a
+// cgroup or affinity plugin the job sees every core of its node, so its
+// torch is told how many are its own.
+func jobCPUs() int {
+	for _, k := range []string{"SLURM_CPUS_PER_TASK", "SLURM_CPUS_ON_NODE"} {
+		if n, err := strconv.Atoi(os.Getenv(k)); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
 }
 
 // eventWriter appends each event to f as a JSON line.

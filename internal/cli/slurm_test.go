@@ -207,3 +207,22 @@ func TestSlurmLoopKilledAndControllerDown(t *testing.T) {
 		t.Fatalf("%d experiments recorded before the controller went down, %d after", len(before), len(after))
 	}
 }
+
+// TestSlurmDoctor: doctor checks the cluster: the controller, the
+// partition (a wrong one fails), and that a node sees the work directory.
+func TestSlurmDoctor(t *testing.T) {
+	testutil.StartSlurm(t)
+	work := t.TempDir()
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "d.db")
+	_, out, errOut := run(ctx, t, "doctor", "--db", db, "--executor", "slurm", "--work-dir", work, "--slurm-partition", "debug")
+	for _, want := range []string{"OK    slurm", "OK    partition      debug is up", "OK    work dir       " + work + " is writable here and seen by the nodes"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("doctor on a working cluster: want %q in\n%s%s", want, out, errOut)
+		}
+	}
+	code, out, _ := run(ctx, t, "doctor", "--db", db, "--executor", "slurm", "--work-dir", work, "--slurm-partition", "gpu-a100")
+	if code != ExitEnvironment || !strings.Contains(out, "FAIL  partition      gpu-a100 does not exist here") {
+		t.Fatalf("doctor with a partition that does not exist: exit %d\n%s", code, out)
+	}
+}
