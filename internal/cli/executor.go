@@ -75,41 +75,53 @@ func (o *execOpts) validate() error {
 }
 
 // useWorkDir makes the work directory hold the cache (prepared data, the
-// harness library) when seeds run on other machines, which read it there.
-func (o *execOpts) useWorkDir() error {
+// harness library) when seeds run on other machines, which read it there;
+// restore puts the cache back where it was.
+func (o *execOpts) useWorkDir() (restore func(), err error) {
 	if o.Executor != "slurm" {
-		return nil
+		return func() {}, nil
 	}
 	if err := os.MkdirAll(o.WorkDir, 0o755); err != nil {
-		return usageErr(fmt.Errorf("--work-dir %s cannot be created: %w", o.WorkDir, err))
+		return nil, usageErr(fmt.Errorf("--work-dir %s cannot be created: %w", o.WorkDir, err))
 	}
-	return os.Setenv(cache.EnvDir, filepath.Join(o.WorkDir, "cache"))
+	was, set := os.LookupEnv(cache.EnvDir)
+	restore = func() {
+		if set {
+			_ = os.Setenv(cache.EnvDir, was)
+		} else {
+			_ = os.Unsetenv(cache.EnvDir)
+		}
+	}
+	return restore, os.Setenv(cache.EnvDir, filepath.Join(o.WorkDir, "cache"))
 }
 
 // engine is where an experiment's seeds run: the local runner (which
 // also holds the settings, the interpreter and the prepared data), or
 // Slurm jobs set up from it.
 type engine struct {
-	local *runner.Runner
-	run   research.Runner
-	slurm *slurm.Runner
+	local   *runner.Runner
+	run     research.Runner
+	slurm   *slurm.Runner
+	restore func() // the cache's place before the work directory held it
 }
 
 // newEngine builds the runner the executor asks for.
 func newEngine(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o runOpts) (*engine, error) {
-	if err := o.Exec.useWorkDir(); err != nil {
+	restore, err := o.Exec.useWorkDir()
+	if err != nil {
 		return nil, err
 	}
 	local, err := newRunner(ctx, g, s, t, o)
 	if err != nil {
+		restore()
 		return nil, err
 	}
-	e := &engine{local: local, run: local}
+	e := &engine{local: local, run: local, restore: restore}
 	if o.Exec.Executor != "slurm" {
 		return e, nil
 	}
 	if e.slurm, err = newSlurm(ctx, g, s, t, o, local); err != nil {
-		local.Close()
+		e.Close()
 		return nil, err
 	}
 	e.run = e.slurm
@@ -171,6 +183,7 @@ func (e *engine) Close() {
 		e.slurm.Close()
 	}
 	e.local.Close()
+	e.restore()
 }
 
 // workers is how many experiments are in flight: one per slot on this

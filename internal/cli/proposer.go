@@ -31,11 +31,15 @@ func chooseProposer(s Streams, o loopOpts, t *task.Task, rng *rand.Rand) (resear
 			fmt.Fprintln(s.Out, "proposer: offline search over the baseline's search space (no API key set)")
 		}
 	}
+	// The offline proposer draws from a stream of its own, seeded from
+	// rng: the strategy draws from rng under the loop's lock, proposals
+	// outside it, workers side by side.
+	own := rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())) //nolint:gosec // G404: search randomness, seeded for reproducibility
 	switch name {
 	case "search":
-		return search.New(rng), nil
+		return search.New(own), nil
 	case "random": // the control for the search proposer (see docs/BENCHMARKS.md)
-		return search.NewRandom(rng), nil
+		return search.NewRandom(own), nil
 	case "unchanged": // the A/A control for the acceptance rule (scripts/bench-noise.sh)
 		return search.Unchanged{}, nil
 	case "claude", "openai":

@@ -116,3 +116,32 @@ func TestBackgroundProcessGetsItsPriorityBackAtGo(t *testing.T) {
 		})
 	}
 }
+
+// Where the kernel shares the CPU between sessions first (autogroups), a
+// background process under full isolation (a session of its own) waits
+// with its session at the lowest share and gets the caller's back at the
+// go: its own nice value alone would count only within its session.
+func TestBackgroundSessionGetsItsShareBackAtGo(t *testing.T) {
+	needLevel(t, sandbox.LevelFull)
+	if b, _ := os.ReadFile("/proc/sys/kernel/sched_autogroup_enabled"); strings.TrimSpace(string(b)) != "1" || os.Geteuid() != 0 {
+		t.Skip("needs autogroups (sched_autogroup_enabled) and root to give a session its share back")
+	}
+	own, _ := os.ReadFile("/proc/self/autogroup")
+	want := "19 " + strings.Fields(string(own))[2]
+	ws := t.TempDir()
+	group := `cut -d" " -f3 /proc/self/autogroup`
+	p, err := sandbox.Start(context.Background(), sandbox.Spec{
+		Args: []string{"sh", "-c", "sleep 0.3; g1=$(" + group + "); read -r line <&4; g2=$(" + group + "); echo \"$g1 $g2\""},
+		Dir:  ws, Env: sandbox.Env(), Gated: true, Background: true,
+		Isolation: sandbox.Isolation{Level: sandbox.LevelFull, View: shell(ws)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	p.Go(nil)
+	res, err := p.Wait()
+	if err != nil || res.ExitCode != 0 || strings.TrimSpace(res.Output) != want {
+		t.Fatalf("the session's nice before and after the go: %q (exit %d, %v), want %q", res.Output, res.ExitCode, err, want)
+	}
+}

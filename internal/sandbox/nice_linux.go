@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,16 +29,80 @@ var canRestore = sync.OnceValue(func() bool {
 
 // niceOf is pid's nice value (0 when it cannot be read).
 func niceOf(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	fields := statFields(pid)
 	if len(fields) < 17 {
 		return 0
 	}
 	n, _ := strconv.Atoi(fields[16]) // field 19 of proc(5), counted after the name
 	return n
+}
+
+// background lowers pid's tree to the lowest priority: the nice value of
+// each of its threads and, where the kernel shares the CPU between
+// sessions before it shares it between their processes (autogroups:
+// /proc/sys/kernel/sched_autogroup_enabled), the nice value of each
+// session in the tree other than this process's. A thread's nice value
+// counts only within its session, and bubblewrap runs the sandbox in a
+// session of its own, made a moment after the start: it is waited for,
+// up to a second.
+func background(pid int) {
+	renice(pid, lowest)
+	groupNice(pid, lowest, time.Second)
+}
+
+// foreground gives pid's tree the nice value nice back, and its sessions
+// this process's session's.
+func foreground(pid, nice int) {
+	renice(pid, nice)
+	groupNice(pid, ownGroupNice(), 0)
+}
+
+// groupNice sets the autogroup nice value of the sessions of pid's tree
+// other than this process's, waiting up to wait for one to appear.
+func groupNice(pid, nice int, wait time.Duration) {
+	own := sessionOf(os.Getpid())
+	for deadline := time.Now().Add(wait); ; time.Sleep(10 * time.Millisecond) {
+		set := false
+		for _, p := range tree(pid) {
+			if s := sessionOf(p); s > 0 && s != own {
+				set = os.WriteFile(fmt.Sprintf("/proc/%d/autogroup", p), []byte(strconv.Itoa(nice)), 0) == nil || set
+			}
+		}
+		if set || time.Now().After(deadline) {
+			return
+		}
+	}
+}
+
+// sessionOf is pid's session (0 when it cannot be read).
+func sessionOf(pid int) int {
+	f := statFields(pid)
+	if len(f) < 4 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[3]) // field 6 of proc(5), counted after the name
+	return n
+}
+
+// ownGroupNice is the nice value of this process's autogroup (0 where
+// there is none).
+func ownGroupNice() int {
+	b, _ := os.ReadFile("/proc/self/autogroup")
+	f := strings.Fields(string(b)) // "/autogroup-123 nice 0"
+	if len(f) == 3 {
+		n, _ := strconv.Atoi(f[2])
+		return n
+	}
+	return 0
+}
+
+// statFields are the fields of /proc/PID/stat after the process's name.
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 }
 
 // renice sets the nice value of every thread of pid and of its

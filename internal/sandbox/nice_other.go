@@ -7,6 +7,6 @@ func canRestore() bool { return false }
 
 func niceOf(int) int { return 0 }
 
-func renice(int, int) {}
+func background(int) {}
 
-const lowest = 19
+func foreground(int, int) {}

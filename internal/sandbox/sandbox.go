@@ -143,7 +143,7 @@ func (p *Proc) start() error {
 	p.events.started()
 	if p.spec.Background && p.gate != nil && canRestore() {
 		p.nice, p.niced = niceOf(p.cmd.Process.Pid), true
-		renice(p.cmd.Process.Pid, lowest)
+		background(p.cmd.Process.Pid)
 	}
 	return nil
 }
@@ -194,7 +194,7 @@ func (p *Proc) Go(msg []byte) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if p.niced {
-			renice(p.cmd.Process.Pid, p.nice)
+			foreground(p.cmd.Process.Pid, p.nice)
 		}
 		if p.gate != nil {
 			p.started = time.Now()

@@ -71,6 +71,7 @@ type Runner struct {
 	OnEvent  func(runner.Event) // progress, with where the seed runs
 
 	owner  *owner
+	poll   *poller
 	mu     sync.Mutex
 	finals map[[2]int64]*research.SeedRun // a seed after its test evaluation, until Finalize
 }
@@ -95,6 +96,7 @@ func (r *Runner) Start(ctx context.Context) ([]string, error) {
 	if r.Opts.Poll <= 0 {
 		r.Opts.Poll = time.Second
 	}
+	r.poll = newPoller(r.Opts.Poll)
 	return Leftovers(ctx, r.Opts.WorkDir)
 }
 
@@ -129,7 +131,9 @@ func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.See
 	if err != nil {
 		return research.SeedRun{Seed: s.Seed}, err
 	}
-	if !r.Opts.KeepJobs {
+	if r.Opts.KeepJobs { // kept, and owned by no loop once done: no later run takes it for a leftover
+		defer os.Remove(d.path(ownerFile))
+	} else {
 		defer os.RemoveAll(string(d))
 	}
 	name := fmt.Sprintf("autoresearch-%s-%d-seed-%d", r.Task, s.ExperimentID, s.Seed)
@@ -154,23 +158,20 @@ func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.See
 	}
 }
 
-// watch polls job id until it has ended, forwarding the node's events;
-// when ctx ends it cancels the job. The controller may fail to answer for
-// a while (a restart) before that is an error.
+// watch follows job id's state (the poller's rounds) until it has ended,
+// forwarding the node's events; when ctx ends it cancels the job. The
+// controller may fail to answer for a while (a restart) before that is
+// an error.
 func (r *Runner) watch(ctx context.Context, d jobDir, id string, s research.SeedSpec) (state, error) {
+	defer r.poll.forget(id)
 	tail := &tailer{path: d.path(eventsFile)}
 	var downSince time.Time
 	for {
-		select {
-		case <-ctx.Done():
-			return state{}, errors.Join(ctx.Err(), cancel(context.WithoutCancel(ctx), id))
-		case <-time.After(r.Opts.Poll):
-		}
-		st, err := jobState(ctx, id)
+		st, err := r.poll.state(ctx, id)
 		switch {
-		case errors.Is(err, errGone):
-			st.State = "GONE"
-		case err != nil && ctx.Err() == nil:
+		case ctx.Err() != nil:
+			return state{}, errors.Join(ctx.Err(), cancel(context.WithoutCancel(ctx), id))
+		case err != nil:
 			if downSince.IsZero() {
 				downSince = time.Now()
 			} else if time.Since(downSince) > 2*time.Minute {
