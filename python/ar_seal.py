@@ -86,6 +86,39 @@ def program(machine=None):
     return b"".join(out)
 
 
+# sched_setaffinity, by architecture: (AUDIT_ARCH, the seccomp call's
+# number, sched_setaffinity's number).
+_AFFINITY = {"x86_64": (0xC000003E, 317, 203), "aarch64": (0xC00000B7, 277, 122)}
+_RET_ERRNO_EPERM = 0x00050000 | 1
+
+
+def cores_program(machine=None):
+    """The BPF program that keeps a process on its cores: setting a CPU
+    affinity fails with EPERM, and so does any call of a foreign ABI (the
+    32-bit entry points, x32, which could reach it under another number);
+    everything else is allowed."""
+    machine = machine or os.uname().machine
+    if machine not in _AFFINITY:
+        raise SealError(f"keeping a process on its cores is not implemented for {machine}")
+    arch, _, call = _AFFINITY[machine]
+    checks = [(_JGE_K, _X32_BIT)] if machine == "x86_64" else []
+    checks.append((_JEQ_K, call))
+    deny = 3 + len(checks) + 1
+    out = [_insn(_LD_W_ABS, 0, 0, 4), _insn(_JEQ_K, 0, deny - 2, arch), _insn(_LD_W_ABS, 0, 0, 0)]
+    for i, (op, k) in enumerate(checks):
+        out.append(_insn(op, deny - (3 + i) - 1, 0, k))
+    out.append(_insn(_RET_K, 0, 0, _RET_ALLOW))
+    out.append(_insn(_RET_K, 0, 0, _RET_ERRNO_EPERM))
+    return b"".join(out)
+
+
+def keep_cores():
+    """Keep every thread of this process, and what it starts, on the cores
+    it was pinned to. Raises SealError when the kernel refuses."""
+    machine = os.uname().machine
+    _install(cores_program(machine), _AFFINITY[machine][1])
+
+
 class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
@@ -101,6 +134,12 @@ def seal():
     action = ctypes.c_uint32(_RET_KILL_PROCESS)
     if libc.syscall(ctypes.c_long(nr), ctypes.c_long(_GET_ACTION_AVAIL), ctypes.c_long(0), ctypes.byref(action)) != 0:
         raise SealError(f"this kernel cannot kill a whole process from seccomp: {os.strerror(ctypes.get_errno())}")
+    _install(prog, nr)
+
+
+def _install(prog, nr):
+    """Install the BPF program prog on every thread (seccomp call nr)."""
+    libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise SealError(f"prctl(PR_SET_NO_NEW_PRIVS): {os.strerror(ctypes.get_errno())}")
     buf = ctypes.create_string_buffer(prog, len(prog))

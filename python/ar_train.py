@@ -75,6 +75,17 @@ def wait_for_go():
     os.environ.update({str(k): str(v) for k, v in json.loads(line).get("env", {}).items()})
 
 
+def keep_cores():
+    """A worker pinned to its cores keeps its script there: the others
+    are measured beside it. A process that cannot be kept there ends."""
+    import ar_seal
+    try:
+        ar_seal.keep_cores()
+    except OSError as e:
+        emit_failure("crash", f"cannot keep the script on its worker's cores: {e}")
+        sys.exit(1)
+
+
 def main():
     script = sys.argv[1]
     wait_for_go()
@@ -88,6 +99,8 @@ def main():
         emit_failure("syntax", f"{type(e).__name__}: {e}")
         sys.exit(2)
     sys.argv = [script]
+    if os.environ.get("AUTORESEARCH_PINNED") == "1":
+        keep_cores()
     try:
         import harness  # noqa: F401  before the script: what the harness counts steps with is what it finds now
         runpy.run_path(script, run_name="__main__")

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 
@@ -58,7 +59,7 @@ func (o *runOpts) slots(ctx context.Context, env *pyenv.Env) ([]runner.Slot, err
 	if workers == 0 {
 		workers = len(devs)
 	}
-	return runner.Slots(devs, workers, sandbox.CPUs()), nil
+	return runner.OnVisible(runner.Slots(devs, workers, sandbox.CPUs()), os.Getenv("CUDA_VISIBLE_DEVICES")), nil
 }
 
 // places lists where the slots' seeds run, for the run's header.

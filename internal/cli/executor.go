@@ -13,6 +13,7 @@ import (
 	"github.com/autoresearch/autoresearch/internal/cache"
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/runner"
+	"github.com/autoresearch/autoresearch/internal/sandbox"
 	"github.com/autoresearch/autoresearch/internal/slurm"
 	"github.com/autoresearch/autoresearch/internal/task"
 )
@@ -63,8 +64,10 @@ func (o *execOpts) validate() error {
 	switch {
 	case o.WorkDir == "":
 		return usageErr(fmt.Errorf("--executor slurm needs --work-dir: a folder on storage the compute nodes share"))
-	case o.CPUs < 0 || o.GPUs < 0 || o.Retries < 0 || o.Retries > 100 || o.Poll < 10*time.Millisecond:
+	case o.CPUs < 0 || o.GPUs < 0 || o.Retries < 0 || o.Retries > 100:
 		return usageErr(fmt.Errorf("--slurm-cpus, --slurm-gpus and --slurm-retries (at most 100) must not be negative"))
+	case o.Poll < 10*time.Millisecond:
+		return usageErr(fmt.Errorf("--slurm-poll %s: want at least 10ms", o.Poll))
 	}
 	abs, err := filepath.Abs(o.WorkDir)
 	if err != nil {
@@ -124,7 +127,7 @@ func newEngine(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o ru
 		e.Close()
 		return nil, err
 	}
-	e.run = e.slurm
+	e.run, local.Cfg.Slots = e.slurm, nil // this machine runs no seed
 	return e, nil
 }
 
@@ -133,6 +136,25 @@ type nodeSettings struct {
 	Global globalOpts `json:"global"`
 	Run    runOpts    `json:"run"`
 	Cache  string     `json:"cache"`
+}
+
+// nodeSettingsFor is what the nodes run with: the loop's settings, its
+// paths absolute (a job starts in its own folder), the interpreter the
+// loop found, and the isolation level the loop chose, required (strict)
+// when it is full: a node without it fails its jobs rather than running
+// scripts that could reach the work directory.
+func nodeSettingsFor(g *globalOpts, o runOpts, local *runner.Runner) nodeSettings {
+	gl := *g
+	for _, p := range []*string{&gl.DB, &gl.TaskDir, &gl.DataDir} {
+		if *p != "" {
+			*p, _ = filepath.Abs(*p)
+		}
+	}
+	gl.Python = local.Env.Python
+	if local.Cfg.Isolation == sandbox.LevelFull {
+		o.Isolation = "strict"
+	}
+	return nodeSettings{Global: gl, Run: o, Cache: cache.Dir()}
 }
 
 // newSlurm sets up the Slurm runner and cancels what dead loops left.
@@ -145,20 +167,23 @@ func newSlurm(ctx context.Context, g *globalOpts, s Streams, t *task.Task, o run
 	if err != nil {
 		return nil, fmt.Errorf("find this binary for the nodes: %w", err)
 	}
-	settings, err := json.Marshal(nodeSettings{Global: *g, Run: o, Cache: cache.Dir()})
+	settings, err := json.Marshal(nodeSettingsFor(g, o, local))
 	if err != nil {
 		return nil, err
 	}
 	opts := o.Exec.slurmOptions()
 	opts.Binary, opts.TimeLimit, opts.KeepJobs = bin, limit+jobRoom, o.KeepWorkspaces
-	r := &slurm.Runner{P: local.Plan(), Task: t.Name, Settings: settings, Test: local.Cfg.WithTest, Opts: opts}
-	ids, err := r.Start(ctx)
+	r := &slurm.Runner{P: local.Plan(), Task: t.Name, Settings: settings, Test: local.Cfg.WithTest, Opts: opts,
+		Sealed: local.Cfg.Isolation == sandbox.LevelFull}
+	if err := r.Start(ctx); err != nil {
+		return nil, err
+	}
+	ids, err := slurm.Leftovers(ctx, opts.WorkDir)
 	if len(ids) > 0 {
 		fmt.Fprintf(s.Err, "cancelled %d Slurm job(s) a loop that died had left: %v\n", len(ids), ids)
 	}
 	if err != nil {
-		r.Close()
-		return nil, err
+		fmt.Fprintf(s.Err, "warning: not every job a dead loop left could be cancelled (a later run tries again): %v\n", err)
 	}
 	return r, nil
 }

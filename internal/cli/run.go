@@ -123,9 +123,6 @@ func newLoop(ctx context.Context, s Streams, db *sqlite.DB, en *engine, t *task.
 	}
 	en.onEvent(both(lp.seed, newLiveRecorder(db).event))
 	workers := en.workers(o.run)
-	if en.slurm != nil {
-		r.Cfg.Slots = nil // this machine runs no seed
-	}
 	fmt.Fprintf(s.Out, "task %s · %s (%s is better) · budget %s · seeds %s · accept %s · %d worker(s)%s · isolation %s\n",
 		t.Name, t.Metric, t.Direction.Word(), r.Plan().Budget(), joinSeeds(r.Cfg.Seeds), o.run.Accept, workers, places(r.Cfg.Slots)+en.where(), r.Cfg.Isolation)
 	return &research.Loop{

@@ -46,6 +46,11 @@ func (e *ProposalError) Unwrap() error { return e.Err }
 // ErrFatal marks proposer errors that no retry can fix.
 var ErrFatal = errors.New("fatal proposer error")
 
+// ErrLost marks a runner error where the runner lost track of a seed (a
+// cluster's controller that stopped answering): the experiment is
+// recorded interrupted, not failed, since the script is not to blame.
+var ErrLost = errors.New("the runner lost the seed")
+
 // Validator checks a script before it costs a run. It returns a
 // *Rejection when the script cannot work or must not run.
 type Validator interface {

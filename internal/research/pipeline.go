@@ -151,14 +151,15 @@ func finalist(ctx context.Context, store Store, g Goal, e *Experiment) bool {
 	return AcceptMean.Judge(g.Direction, st.evidence(e, &e.Outcome)) == Keep
 }
 
-// interrupted records e, whose run ended with runErr (cancelled: the
-// experiment is interrupted; else the runner broke: it failed).
+// interrupted records e, whose run ended with runErr (cancelled, or the
+// runner lost the seed (ErrLost): the experiment is interrupted; else the
+// runner broke: it failed).
 func interrupted(ctx context.Context, store Store, e *Experiment, runErr error) error {
 	now := time.Now()
 	e.FinishedAt = &now
 	e.Status = StatusInterrupted
 	e.Outcome.Failure = FailInterrupted
-	if !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, context.DeadlineExceeded) {
+	if !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, context.DeadlineExceeded) && !errors.Is(runErr, ErrLost) {
 		e.Outcome.Failure = FailCrash
 		e.Status = StatusFailed
 		e.Outcome.Excerpt = runErr.Error()

@@ -3,6 +3,7 @@ package research_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -142,6 +143,11 @@ func TestRunOneInterrupted(t *testing.T) {
 	list, _ := st.List(context.Background(), "t", false)
 	if e.Status != StatusInterrupted || e.Outcome.Failure != FailInterrupted || list[0].Status != StatusInterrupted {
 		t.Fatalf("status %s failure %s recorded %s", e.Status, e.Outcome.Failure, list[0].Status)
+	}
+	lost := fmt.Errorf("%w: job 7: the controller has not answered", ErrLost)
+	if err = RunOne(context.Background(), st, &seedRunner{seeds: []int64{1}, err: lost}, minimize, e); !errors.Is(err, ErrLost) ||
+		e.Status != StatusInterrupted || e.Outcome.Failure != FailInterrupted {
+		t.Fatalf("a seed the runner lost: %v, %s/%s; want interrupted", err, e.Status, e.Outcome.Failure)
 	}
 	err = RunOne(context.Background(), st, &seedRunner{seeds: []int64{1}, err: errors.New("disk full")}, minimize, e)
 	if err == nil || e.Status != StatusFailed || e.Outcome.Failure != FailCrash || e.Outcome.Excerpt != "disk full" {

@@ -199,12 +199,12 @@ func (r *Runner) Plan() research.Plan {
 // private folder of its own, kept with Cfg.KeepWorkspaces (and then
 // renamed <task>-<experiment ID>-seed-<seed>-...).
 func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
-	start := time.Now()
 	slot, free, err := r.seat(ctx)
 	if err != nil {
 		return research.SeedRun{Seed: s.Seed}, err
 	}
 	defer free()
+	start := time.Now() // the wait for a slot is not the seed's
 	t, err := r.trainProcess(ctx, slot)
 	if err != nil {
 		return research.SeedRun{Seed: s.Seed}, err

@@ -53,6 +53,9 @@ func (s Slot) threads() int {
 // env is what a slot adds to its processes' environment.
 func (s Slot) env() []string {
 	var out []string
+	if len(s.CPUs) > 0 {
+		out = append(out, "AUTORESEARCH_PINNED=1") // ar_train keeps the script there
+	}
 	if n := s.threads(); n > 0 {
 		out = append(out, "AUTORESEARCH_THREADS="+strconv.Itoa(n))
 	}
@@ -120,4 +123,21 @@ func (r *Runner) seat(ctx context.Context) (Slot, func(), error) {
 	case <-ctx.Done():
 		return Slot{}, nil, ctx.Err()
 	}
+}
+
+// OnVisible names the slots' GPUs as this process's CUDA_VISIBLE_DEVICES
+// (visible) does: torch counts only the devices it sees, so its cuda:1
+// under "2,3" (a Slurm allocation, say) is the machine's GPU 3, and a
+// slot's process, given a list of its own, must be given that one.
+func OnVisible(slots []Slot, visible string) []Slot {
+	if strings.TrimSpace(visible) == "" {
+		return slots
+	}
+	names := strings.Split(visible, ",")
+	for i, s := range slots {
+		if n, err := strconv.Atoi(s.GPU); err == nil && n >= 0 && n < len(names) {
+			slots[i].GPU = strings.TrimSpace(names[n])
+		}
+	}
+	return slots
 }

@@ -35,6 +35,14 @@ func TestSlotsPlaceWorkers(t *testing.T) {
 	if p := (Slot{GPU: "1", Device: "cuda", CPUs: []int{4, 5, 6}}).Place(); p != "cuda:1 cores 4-6" {
 		t.Errorf("place %q", p)
 	}
+	// Under CUDA_VISIBLE_DEVICES=2,3 torch's cuda:1 is the machine's GPU 3.
+	got := OnVisible(Slots([]string{"cuda:0", "cuda:1"}, 2, nil), "2, 3")
+	if got[0].GPU != "2" || got[1].GPU != "3" {
+		t.Errorf("slots under CUDA_VISIBLE_DEVICES=2,3: %+v, want GPUs 2 and 3", got)
+	}
+	if got := OnVisible(Slots([]string{"cuda:1"}, 1, nil), ""); got[0].GPU != "1" {
+		t.Errorf("slots with nothing hidden: %+v", got)
+	}
 }
 
 // TestOneSeedPerSlot: a seed waits for a free slot, and gets it back
@@ -62,8 +70,9 @@ func TestOneSeedPerSlot(t *testing.T) {
 }
 
 // TestSeedRunsInItsSlot: the train process of a seed in a pinned slot
-// runs on the slot's cores only, with one torch thread per core, and its
-// events say where it ran.
+// runs on the slot's cores only, with one torch thread per core, cannot
+// widen its affinity (a thread of its own tries too), and its events say
+// where it ran.
 func TestSeedRunsInItsSlot(t *testing.T) {
 	testutil.Need(t, testutil.Torch)
 	cpus := sandbox.CPUs()
@@ -80,13 +89,15 @@ func TestSeedRunsInItsSlot(t *testing.T) {
 		defer mu.Unlock()
 		places = append(places, ev.Place)
 	}
-	code := "import os, torch\nimport harness\n" +
-		"raise SystemExit(f'cores {sorted(os.sched_getaffinity(0))} threads {torch.get_num_threads()}')\n"
+	code := "import os, threading, torch\nimport harness\nall = set(range(os.cpu_count()))\nout = []\n" +
+		"def widen():\n    try:\n        os.sched_setaffinity(0, all)\n        out.append('widened')\n    except OSError as e:\n        out.append(type(e).__name__)\n" +
+		"widen()\nt = threading.Thread(target=widen)\nt.start()\nt.join()\n" +
+		"raise SystemExit(f'cores {sorted(os.sched_getaffinity(0))} threads {torch.get_num_threads()} {out}')\n"
 	run, err := r.RunSeed(context.Background(), research.SeedSpec{ExperimentID: 1, Code: code, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("cores %v threads 1", slot.CPUs)
+	want := fmt.Sprintf("cores %v threads 1 ['PermissionError', 'PermissionError']", slot.CPUs)
 	if !strings.Contains(run.Excerpt, want) {
 		t.Fatalf("excerpt %q: want %q", run.Excerpt, want)
 	}

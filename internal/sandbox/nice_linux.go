@@ -43,11 +43,13 @@ func niceOf(pid int) int {
 // /proc/sys/kernel/sched_autogroup_enabled), the nice value of each
 // session in the tree other than this process's. A thread's nice value
 // counts only within its session, and bubblewrap runs the sandbox in a
-// session of its own, made a moment after the start: it is waited for,
-// up to a second.
-func background(pid int) {
+// session of its own (full isolation: ownSession), made a moment after
+// the start: it is waited for, up to a second.
+func background(pid int, ownSession bool) {
 	renice(pid, lowest)
-	groupNice(pid, lowest, time.Second)
+	if ownSession {
+		groupNice(pid, lowest, time.Second)
+	}
 }
 
 // foreground gives pid's tree the nice value nice back, and its sessions

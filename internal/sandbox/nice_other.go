@@ -7,6 +7,6 @@ func canRestore() bool { return false }
 
 func niceOf(int) int { return 0 }
 
-func background(int) {}
+func background(int, bool) {}
 
 func foreground(int, int) {}

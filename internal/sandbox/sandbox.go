@@ -143,7 +143,7 @@ func (p *Proc) start() error {
 	p.events.started()
 	if p.spec.Background && p.gate != nil && canRestore() {
 		p.nice, p.niced = niceOf(p.cmd.Process.Pid), true
-		background(p.cmd.Process.Pid)
+		background(p.cmd.Process.Pid, p.spec.Isolation.Level == LevelFull)
 	}
 	return nil
 }

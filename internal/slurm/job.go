@@ -111,6 +111,20 @@ func newJobDir(root, task string, j Job, code string) (jobDir, error) {
 
 func (d jobDir) path(name string) string { return filepath.Join(string(d), name) }
 
+// resultGrace is how long a job that completed may take to show its
+// result here: shared storage (NFS) may show another host's new file late.
+const resultGrace = 10 * time.Second
+
+// awaitResult is the node's result, waited for up to resultGrace when the
+// job completed (completed), nil when there is none.
+func (d jobDir) awaitResult(completed bool) *Result {
+	for end := time.Now().Add(resultGrace); ; time.Sleep(200 * time.Millisecond) {
+		if r := d.result(); r != nil || !completed || time.Now().After(end) {
+			return r
+		}
+	}
+}
+
 // result reads the node's result, nil when it wrote none.
 func (d jobDir) result() *Result {
 	b, err := os.ReadFile(d.path(resultFile))
@@ -151,7 +165,41 @@ func minutes(d time.Duration) string {
 	return strconv.Itoa(int((d + time.Minute - 1) / time.Minute))
 }
 
-// submit submits the job in d and returns its id.
+// transient are sbatch's refusals that pass: a busy controller, a limit
+// on the jobs a user may have queued.
+var transient = []string{"Socket timed out", "Resource temporarily unavailable", "try again", "MaxSubmitJob",
+	"Job violates accounting/QOS policy", "Slurm temporarily unable"}
+
+// submitPatiently submits, and again after a while (up to 10 minutes
+// in all) while sbatch's refusal is one that passes.
+func (r *Runner) submitPatiently(ctx context.Context, d jobDir, name string) (string, error) {
+	wait := 5 * time.Second
+	for end := time.Now().Add(10 * time.Minute); ; wait = min(2*wait, time.Minute) {
+		id, err := r.submit(ctx, d, name)
+		if err == nil || id != "" || !isTransient(err) || time.Now().Add(wait).After(end) {
+			return id, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func isTransient(err error) bool {
+	for _, s := range transient {
+		if strings.Contains(err.Error(), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// submit submits the job in d and returns its id, once it is recorded in
+// d. sbatch is not cut short by ctx: a job the controller took is always
+// known. A job that cannot be recorded is cancelled; its id comes back
+// with the error when that failed too.
 func (r *Runner) submit(ctx context.Context, d jobDir, name string) (string, error) {
 	script, err := d.batchScript(r.Opts.Binary)
 	if err != nil {
@@ -159,7 +207,7 @@ func (r *Runner) submit(ctx context.Context, d jobDir, name string) (string, err
 	}
 	args := append([]string{"--parsable", "--job-name=" + name, "--output=" + d.path(outputFile), "--chdir=" + string(d),
 		"--time=" + minutes(r.Opts.TimeLimit), "--nodes=1", "--ntasks=1"}, r.Opts.sbatchArgs()...)
-	out, err := run(ctx, "sbatch", append(args, script)...)
+	out, err := run(context.WithoutCancel(ctx), "sbatch", append(args, script)...)
 	if err != nil {
 		return "", fmt.Errorf("submit %s: %w", name, err)
 	}
@@ -167,7 +215,13 @@ func (r *Runner) submit(ctx context.Context, d jobDir, name string) (string, err
 	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
 		return "", fmt.Errorf("%w: sbatch answered %q, not a job id", ErrCluster, out)
 	}
-	return id, d.recordJob(id, r.owner.name)
+	if err := d.recordJob(id, r.owner.name); err != nil {
+		if cerr := cancel(context.WithoutCancel(ctx), id); cerr != nil {
+			return id, fmt.Errorf("%w: record job %s: %w (and it could not be cancelled: %w)", ErrCluster, id, err, cerr)
+		}
+		return "", fmt.Errorf("%w: record job %s in the work directory: %w", ErrCluster, id, err)
+	}
+	return id, nil
 }
 
 // state is a job's state as scontrol shows it.

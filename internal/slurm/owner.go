@@ -7,18 +7,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // owner is a loop's claim on the jobs it submits: a lock file in the work
-// directory that it holds (flock) while it lives. The kernel (or the file
-// server) lets the lock go when the loop dies, however it dies, so a job
-// whose owner's lock can be taken is a leftover.
+// directory that it holds (flock) while it lives, and whose time it
+// renews (a lease). The kernel lets the lock go when the loop dies,
+// however it dies, so a job whose owner's lock can be taken is a
+// leftover; for an owner on another host, whose lock some shared file
+// systems keep local to that host, the lease must have run out too.
 type owner struct {
-	name string // the lock file's name, recorded with each job
+	name string // the lock file's name (host-pid-…), recorded with each job
 	f    *os.File
+	stop chan struct{}
+	done chan struct{}
 }
+
+// lease is how often an owner renews its file's time; an owner on
+// another host is taken for dead three leases after its last renewal.
+const lease = 30 * time.Second
 
 // claim creates and locks a new owner file under root/owners.
 func claim(root string) (*owner, error) {
@@ -36,16 +45,35 @@ func claim(root string) (*owner, error) {
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("%w: cannot lock files in the work directory %s: %w", ErrCluster, root, err)
 	}
-	return &owner{name: filepath.Base(f.Name()), f: f}, nil
+	o := &owner{name: filepath.Base(f.Name()), f: f, stop: make(chan struct{}), done: make(chan struct{})}
+	go o.renew()
+	return o, nil
+}
+
+// renew renews the lease until release.
+func (o *owner) renew() {
+	defer close(o.done)
+	for {
+		select {
+		case <-o.stop:
+			return
+		case <-time.After(lease):
+			now := time.Now()
+			_ = os.Chtimes(o.f.Name(), now, now)
+		}
+	}
 }
 
 // release lets the claim go.
 func (o *owner) release() {
+	close(o.stop)
+	<-o.done
 	os.Remove(o.f.Name())
 	o.f.Close()
 }
 
-// alive says whether the owner named name still holds its lock.
+// alive says whether the owner named name still holds its lock or, on
+// another host, its lease.
 func alive(root, name string) bool {
 	f, err := os.Open(filepath.Join(root, "owners", filepath.Base(name)))
 	if err != nil {
@@ -56,6 +84,10 @@ func alive(root, name string) bool {
 		return true
 	}
 	_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	host, _ := os.Hostname()
+	if st, err := f.Stat(); err == nil && !strings.HasPrefix(filepath.Base(name), host+"-") {
+		return time.Since(st.ModTime()) < 3*lease
+	}
 	return false
 }
 

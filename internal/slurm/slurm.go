@@ -66,9 +66,13 @@ type Runner struct {
 	Opts     Options
 	P        research.Plan
 	Task     string
-	Settings json.RawMessage    // what the node runs with (the command line's settings)
-	Test     bool               // ok seeds are evaluated on the test split on the node, held for Finalize
-	OnEvent  func(runner.Event) // progress, with where the seed runs
+	Settings json.RawMessage // what the node runs with (the command line's settings)
+	Test     bool            // ok seeds are evaluated on the test split on the node, held for Finalize
+	// Sealed: the nodes run under full isolation (strict), so a result in
+	// a job's folder is the node's. Otherwise a script could have written
+	// it, and no seed is taken for sealed.
+	Sealed  bool
+	OnEvent func(runner.Event) // progress, with where the seed runs
 
 	owner  *owner
 	poll   *poller
@@ -81,23 +85,22 @@ var (
 	_ research.Finalizer = (*Runner)(nil)
 )
 
-// Start checks the cluster, claims the work directory for this loop and
-// cancels what loops that died there left running (Leftovers); call
-// Close when done.
-func (r *Runner) Start(ctx context.Context) ([]string, error) {
+// Start checks the cluster and claims the work directory for this loop;
+// call Close when done, and Leftovers for what loops that died left.
+func (r *Runner) Start(ctx context.Context) error {
 	if err := Ping(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	o, err := claim(r.Opts.WorkDir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.owner, r.finals = o, map[[2]int64]*research.SeedRun{}
 	if r.Opts.Poll <= 0 {
 		r.Opts.Poll = time.Second
 	}
 	r.poll = newPoller(r.Opts.Poll)
-	return Leftovers(ctx, r.Opts.WorkDir)
+	return nil
 }
 
 // Ping says whether the controller answers.
@@ -125,38 +128,62 @@ func (r *Runner) Plan() research.Plan { return r.P }
 // RunSeed implements research.Runner: one job per seed (resubmitted when
 // preempted or its node failed, at most Opts.Retries times). A job that
 // ends without the node's result is a failed seed; a cancelled context
-// cancels the job and is the error.
+// cancels the job and is the error. The seed's folder goes once its job
+// is known to have ended; the folder of a job that may still run stays,
+// for a later run to cancel (Leftovers).
 func (r *Runner) RunSeed(ctx context.Context, s research.SeedSpec) (research.SeedRun, error) {
 	d, err := newJobDir(r.Opts.WorkDir, r.Task, Job{ExperimentID: s.ExperimentID, Seed: s.Seed, Test: r.Test, Settings: r.Settings}, s.Code)
 	if err != nil {
 		return research.SeedRun{Seed: s.Seed}, err
 	}
-	if r.Opts.KeepJobs { // kept, and owned by no loop once done: no later run takes it for a leftover
-		defer os.Remove(d.path(ownerFile))
-	} else {
-		defer os.RemoveAll(string(d))
+	run, settled, err := r.attempts(ctx, d, s)
+	if settled {
+		r.release(d)
 	}
+	if err != nil {
+		return research.SeedRun{Seed: s.Seed}, err
+	}
+	if r.OnEvent != nil {
+		r.OnEvent(runner.Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseDone, Run: &run})
+	}
+	return run, nil
+}
+
+// attempts submits s's job, and again while the cluster takes it away;
+// settled says whether its last job is known to have ended.
+func (r *Runner) attempts(ctx context.Context, d jobDir, s research.SeedSpec) (research.SeedRun, bool, error) {
 	name := fmt.Sprintf("autoresearch-%s-%d-seed-%d", r.Task, s.ExperimentID, s.Seed)
 	for attempt := 0; ; attempt++ {
-		id, err := r.submit(ctx, d, name)
+		id, err := r.submitPatiently(ctx, d, name)
 		if err != nil {
-			return research.SeedRun{Seed: s.Seed}, err
+			return research.SeedRun{}, id == "", err
 		}
 		st, err := r.watch(ctx, d, id, s)
 		if err != nil {
-			return research.SeedRun{Seed: s.Seed}, err
+			return research.SeedRun{}, ended(st.State), err
 		}
 		run, retry := r.outcome(d, id, st, s)
-		if retry && attempt < r.Opts.Retries {
-			os.Remove(d.path(eventsFile))
-			continue
+		if !retry || attempt >= r.Opts.Retries {
+			return run, true, nil
 		}
-		if r.OnEvent != nil {
-			r.OnEvent(runner.Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseDone, Run: &run})
-		}
-		return run, nil
+		os.Remove(d.path(eventsFile))
 	}
 }
+
+// release lets go of a seed's folder once its job has ended: removed, or
+// kept (Opts.KeepJobs) and then owned by no loop, so that no later run
+// takes it for a leftover.
+func (r *Runner) release(d jobDir) {
+	if r.Opts.KeepJobs {
+		os.Remove(d.path(ownerFile))
+		return
+	}
+	os.RemoveAll(string(d))
+}
+
+// controllerPatience is how long a controller may not answer (a restart,
+// a failover) before the seeds in flight are given up.
+const controllerPatience = 5 * time.Minute
 
 // watch follows job id's state (the poller's rounds) until it has ended,
 // forwarding the node's events; when ctx ends it cancels the job. The
@@ -170,12 +197,15 @@ func (r *Runner) watch(ctx context.Context, d jobDir, id string, s research.Seed
 		st, err := r.poll.state(ctx, id)
 		switch {
 		case ctx.Err() != nil:
-			return state{}, errors.Join(ctx.Err(), cancel(context.WithoutCancel(ctx), id))
+			if err := cancel(context.WithoutCancel(ctx), id); err != nil {
+				return state{}, errors.Join(ctx.Err(), err)
+			}
+			return state{State: "CANCELLED"}, ctx.Err()
 		case err != nil:
 			if downSince.IsZero() {
 				downSince = time.Now()
-			} else if time.Since(downSince) > 2*time.Minute {
-				return st, fmt.Errorf("job %s: %w", id, err)
+			} else if time.Since(downSince) > controllerPatience {
+				return state{}, fmt.Errorf("%w: job %s: the controller has not answered for %s: %w", research.ErrLost, id, controllerPatience, err)
 			}
 			continue
 		}
@@ -206,9 +236,10 @@ func (r *Runner) forward(t *tailer, st state, id string, s research.SeedSpec) {
 // wrote one, else a failure that says how the job ended; retry when the
 // cluster, not the seed, ended it (preemption, a node's failure).
 func (r *Runner) outcome(d jobDir, id string, st state, s research.SeedSpec) (research.SeedRun, bool) {
-	if res := d.result(); res != nil {
+	if res := d.awaitResult(st.State == "COMPLETED"); res != nil {
 		run := res.Run
 		run.Seed = s.Seed
+		run.Sealed = run.Sealed && r.Sealed
 		if res.Final != nil {
 			r.mu.Lock()
 			r.finals[[2]int64{s.ExperimentID, s.Seed}] = res.Final
@@ -292,4 +323,3 @@ func (t *tailer) next() []runner.Event {
 		}
 	}
 }
-
