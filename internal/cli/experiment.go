@@ -173,6 +173,8 @@ func (p *progress) event(ev runner.Event) {
 		}
 	case research.PhaseEvaluating:
 		p.line(fmt.Sprintf("seed %d: evaluating...", ev.Seed), true)
+	case research.PhaseQueued:
+		p.line(fmt.Sprintf("seed %d: queued as %s", ev.Seed, sanitize(ev.Place, false)), true)
 	case research.PhaseDone:
 		p.clear()
 		fmt.Fprintln(p.s.Out, seedLine(p.metric, ev.Run))

@@ -123,6 +123,8 @@ func (p *loopPrinter) seed(ev runner.Event) {
 		}
 	case research.PhaseEvaluating:
 		st.phase, st.since, st.training = fmt.Sprintf("evaluating seed %d", ev.Seed), time.Now(), false
+	case research.PhaseQueued:
+		st.phase, st.since, st.training = fmt.Sprintf("seed %d queued: %s", ev.Seed, sanitize(ev.Place, false)), time.Now(), false
 	case research.PhaseDone:
 		p.println("  " + seedLine(p.t.Metric, ev.Run))
 		return

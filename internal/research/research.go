@@ -120,6 +120,7 @@ type Phase string
 
 // Phases of a seed, in order.
 const (
+	PhaseQueued     Phase = "queued" // waiting for a cluster's node (its place says which job, and why it waits)
 	PhaseTraining   Phase = "training"
 	PhaseEvaluating Phase = "evaluating"
 	PhaseDone       Phase = "done"

@@ -217,11 +217,16 @@ func (r *Runner) watch(ctx context.Context, d jobDir, id string, s research.Seed
 	}
 }
 
-// forward hands the node's new events on, placed on the job and its node.
+// forward hands the node's new events on, placed on the job and its node,
+// and says once that the job waits in the queue, and why.
 func (r *Runner) forward(t *tailer, st state, id string, s research.SeedSpec) {
 	place := "slurm job " + id
 	if st.Node != "" && st.Node != "(null)" {
 		place += " on " + st.Node
+	}
+	if st.State == "PENDING" && !t.queued && r.OnEvent != nil {
+		t.queued = true
+		r.OnEvent(runner.Event{ExperimentID: s.ExperimentID, Seed: s.Seed, Phase: research.PhaseQueued, Place: place + " (pending: " + st.Reason + ")"})
 	}
 	for _, ev := range t.next() {
 		if r.OnEvent == nil || ev.Phase == research.PhaseDone || ev.ExperimentID != s.ExperimentID || ev.Seed != s.Seed {
@@ -294,10 +299,12 @@ func (r *Runner) Finalize(_ context.Context, id int64, seeds []research.SeedRun,
 	return nil
 }
 
-// tailer reads the lines a file gained since it last looked.
+// tailer reads the lines a file gained since it last looked (the node's
+// events), and remembers whether the job was said to be queued.
 type tailer struct {
-	path string
-	off  int64
+	path   string
+	off    int64
+	queued bool
 }
 
 func (t *tailer) next() []runner.Event {
