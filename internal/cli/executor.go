@@ -37,6 +37,7 @@ type execOpts struct {
 // limits: the node's start (its interpreter's probe, imports).
 const jobRoom = 10 * time.Minute
 
+// execFlags adds the flags that choose where seeds run.
 func execFlags(cmd *cobra.Command, o *execOpts) {
 	f := cmd.Flags()
 	f.StringVar(&o.Executor, "executor", "local", "where seeds run: local (this machine) or slurm (one batch job per seed; needs --work-dir)")
@@ -53,6 +54,8 @@ func execFlags(cmd *cobra.Command, o *execOpts) {
 	_ = f.MarkHidden("slurm-poll")
 }
 
+// validate checks the executor's flags and makes the work directory
+// absolute.
 func (o *execOpts) validate() error {
 	switch o.Executor {
 	case "local":

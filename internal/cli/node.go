@@ -36,30 +36,44 @@ func runNode(ctx context.Context, s Streams, dir string) error {
 	if err != nil {
 		return err
 	}
-	var set nodeSettings
-	if err := json.Unmarshal(job.Settings, &set); err != nil {
-		return fmt.Errorf("read the job's settings: %w", err)
-	}
-	if err := os.Setenv(cache.EnvDir, set.Cache); err != nil {
-		return err
-	}
-	r, err := nodeRunner(ctx, s, &set)
+	r, err := jobRunner(ctx, s, job)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	r.Cfg.WithTest = job.Test
 	events, err := os.OpenFile(slurm.EventsFile(dir), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) //nolint:gosec // G302: read by the loop
 	if err != nil {
 		return fmt.Errorf("open the job's events: %w", err)
 	}
 	defer events.Close()
 	r.Cfg.OnEvent = eventWriter(events)
-	spec := research.SeedSpec{ExperimentID: job.ExperimentID, Code: code, Seed: job.Seed}
-	run, err := r.RunSeed(ctx, spec)
+	run, err := r.RunSeed(ctx, research.SeedSpec{ExperimentID: job.ExperimentID, Code: code, Seed: job.Seed})
 	if err != nil {
 		return err
 	}
+	return writeResult(ctx, r, dir, job, run)
+}
+
+// jobRunner is the local runner job's settings describe.
+func jobRunner(ctx context.Context, s Streams, job slurm.Job) (*runner.Runner, error) {
+	var set nodeSettings
+	if err := json.Unmarshal(job.Settings, &set); err != nil {
+		return nil, fmt.Errorf("read the job's settings: %w", err)
+	}
+	if err := os.Setenv(cache.EnvDir, set.Cache); err != nil {
+		return nil, err
+	}
+	r, err := nodeRunner(ctx, s, &set)
+	if err != nil {
+		return nil, err
+	}
+	r.Cfg.WithTest = job.Test
+	return r, nil
+}
+
+// writeResult writes run, and for an ok seed of a job that asks for it
+// the seed after its test evaluation, as the job's result.
+func writeResult(ctx context.Context, r *runner.Runner, dir string, job slurm.Job, run research.SeedRun) error {
 	res := slurm.Result{Run: run}
 	seeds := []research.SeedRun{run}
 	if err := r.Finalize(ctx, job.ExperimentID, seeds, job.Test && run.OK); err != nil {

@@ -23,13 +23,10 @@ func slurmOpts(work string) runOpts {
 		Exec: execOpts{Executor: "slurm", WorkDir: work, Poll: 200 * time.Millisecond, Retries: 1}}
 }
 
-// TestSlurmRunnerConforms: seeds run as jobs of a real Slurm cluster keep
-// the runner's contract (researchtest.RunnerSuite), and leave nothing
-// queued, running or in the work directory.
-func TestSlurmRunnerConforms(t *testing.T) {
-	testutil.Need(t, testutil.Runs...)
-	c := testutil.StartSlurm(t)
-	work := t.TempDir()
+// slurmEngine is the engine of shakespeare's seeds as jobs of the test's
+// cluster, from the work directory work.
+func slurmEngine(t *testing.T, work string) *engine {
+	t.Helper()
 	g := &globalOpts{DB: filepath.Join(t.TempDir(), "x.db"), Task: "shakespeare"}
 	tk, err := loadTask(g)
 	if err != nil {
@@ -40,6 +37,17 @@ func TestSlurmRunnerConforms(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(en.Close)
+	return en
+}
+
+// TestSlurmRunnerConforms: seeds run as jobs of a real Slurm cluster keep
+// the runner's contract (researchtest.RunnerSuite), and leave nothing
+// queued, running or in the work directory.
+func TestSlurmRunnerConforms(t *testing.T) {
+	testutil.Need(t, testutil.Runs...)
+	c := testutil.StartSlurm(t)
+	work := t.TempDir()
+	en := slurmEngine(t, work)
 	var curve testutil.Counter
 	places := map[string]bool{}
 	en.onEvent(func(ev runner.Event) {
@@ -89,16 +97,7 @@ func waitJob(t *testing.T, c *testutil.Cluster) string {
 func TestSlurmJobCancelledOutside(t *testing.T) {
 	testutil.Need(t, testutil.Runs...)
 	c := testutil.StartSlurm(t)
-	g := &globalOpts{DB: filepath.Join(t.TempDir(), "x.db"), Task: "shakespeare"}
-	tk, err := loadTask(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	en, err := newEngine(context.Background(), g, Streams{Out: os.Stdout, Err: os.Stderr}, tk, slurmOpts(t.TempDir()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(en.Close)
+	en := slurmEngine(t, t.TempDir())
 	code, err := os.ReadFile(testutil.Script("setsid_daemon.py"))
 	if err != nil {
 		t.Fatal(err)
@@ -145,16 +144,15 @@ func TestSlurmTimeoutAndLoop(t *testing.T) {
 	if len(exps) != 4 {
 		t.Fatalf("%d experiments recorded, want the baseline and 3", len(exps))
 	}
+	if !overlapped(t, c) {
+		t.Fatal("no two of the loop's jobs ran at the same time with two workers")
+	}
 	for _, e := range exps {
 		if e.Status == research.StatusRunning || e.Status == research.StatusInterrupted {
 			t.Fatalf("#%d %s after the loop", e.Seq, e.Status)
 		}
 	}
-	hang := filepath.Join(t.TempDir(), "hang.py")
-	b, _ := os.ReadFile(testutil.Script("sleep_forever.py"))
-	if err := os.WriteFile(hang, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	hang := testutil.Script("sleep_forever.py")
 	code, out, errOut = run(ctx, t, append(append([]string{"eval", hang}, slurmArgs...), fast...)...)
 	if code != ExitFailed || !strings.Contains(out, "failed (timeout)") {
 		t.Fatalf("a seed that never ends: exit %d\n%s\n%s", code, out, errOut)
@@ -173,11 +171,7 @@ func TestSlurmLoopKilledAndControllerDown(t *testing.T) {
 	db := setupData(t)
 	work := t.TempDir()
 	slurmArgs := []string{"--db", db, "--executor", "slurm", "--work-dir", work, "--slurm-poll", "200ms"}
-	hang := filepath.Join(t.TempDir(), "hang.py")
-	b, _ := os.ReadFile(testutil.Script("sleep_forever.py"))
-	if err := os.WriteFile(hang, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	hang := testutil.Script("sleep_forever.py")
 	cmd := exec.Command(os.Args[0], append(append([]string{"eval", hang}, slurmArgs...), fast...)...)
 	cmd.Env = append(os.Environ(), asCLI+"=1")
 	if err := cmd.Start(); err != nil {
@@ -225,4 +219,31 @@ func TestSlurmDoctor(t *testing.T) {
 	if code != ExitEnvironment || !strings.Contains(out, "FAIL  partition      gpu-a100 does not exist here") {
 		t.Fatalf("doctor with a partition that does not exist: exit %d\n%s", code, out)
 	}
+}
+
+// overlapped says whether two of the cluster's finished jobs ran at the
+// same time (its job completion log: start and end to the second).
+func overlapped(t *testing.T, c *testutil.Cluster) bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.Dir, "jobcomp.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spans [][2]string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := map[string]string{}
+		for _, kv := range strings.Fields(line) {
+			k, v, _ := strings.Cut(kv, "=")
+			f[k] = v
+		}
+		spans = append(spans, [2]string{f["StartTime"], f["EndTime"]})
+	}
+	for i, a := range spans {
+		for _, b := range spans[i+1:] {
+			if a[0] != "" && b[0] != "" && a[0] < b[1] && b[0] < a[1] {
+				return true
+			}
+		}
+	}
+	return false
 }

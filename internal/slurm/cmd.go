@@ -55,7 +55,10 @@ type cmdError struct {
 	err       error
 }
 
+// Error says which command failed and what it said.
 func (e *cmdError) Error() string { return fmt.Sprintf("%s: %s", e.name, e.msg) }
+
+// Unwrap makes every command error an ErrCluster.
 func (e *cmdError) Unwrap() []error {
 	return []error{ErrCluster, e.err}
 }

@@ -41,6 +41,7 @@ func Check(ctx context.Context, o Options, wait time.Duration) []Finding {
 	return append(out, workDirCheck(ctx, o, wait))
 }
 
+// partitionCheck says whether the partition asked for exists and is up.
 func partitionCheck(ctx context.Context, name string) Finding {
 	if name == "" {
 		return Finding{"OK", "partition", "the cluster's default (--slurm-partition to choose one)"}
@@ -73,11 +74,14 @@ func workDirCheck(ctx context.Context, o Options, wait time.Duration) Finding {
 	}
 	defer os.RemoveAll(dir)
 	args := append([]string{"--parsable", "--job-name=autoresearch-doctor", "--time=1", "--output=/dev/null"}, o.sbatchArgs()...)
-	id, err := run(ctx, "sbatch", append(args, "--wrap", "cat "+shellQuote(in)+" > "+shellQuote(back))...)
+	out, err := run(ctx, "sbatch", append(args, "--wrap", "cat "+shellQuote(in)+" > "+shellQuote(back))...)
+	if err == nil {
+		out, err = jobID(out)
+	}
 	if err != nil {
 		return Finding{"FAIL", "work dir", fmt.Sprintf("a test job could not be submitted: %v", err)}
 	}
-	id, _, _ = strings.Cut(strings.TrimSpace(id), ";")
+	id := out
 	defer func() { _ = cancel(context.WithoutCancel(ctx), id) }()
 	for end := time.Now().Add(wait); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
 		if b, err := os.ReadFile(back); err == nil && string(b) == want { //nolint:gosec // G304: our own file

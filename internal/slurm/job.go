@@ -75,6 +75,7 @@ func WriteResult(dir string, r Result) error {
 // line each (runner.Event).
 func EventsFile(dir string) string { return filepath.Join(dir, eventsFile) }
 
+// writeAtomic writes b to path through a file renamed into place.
 func writeAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil { //nolint:gosec // G306: read by the loop, on shared storage
@@ -109,6 +110,7 @@ func newJobDir(root, task string, j Job, code string) (jobDir, error) {
 	return jobDir(d), nil
 }
 
+// path is the file name in d.
 func (d jobDir) path(name string) string { return filepath.Join(string(d), name) }
 
 // resultGrace is how long a job that completed may take to show its
@@ -158,6 +160,7 @@ func (d jobDir) batchScript(binary string) (string, error) {
 	return p, os.WriteFile(p, []byte(s), 0o755) //nolint:gosec // G306: sbatch runs it
 }
 
+// shellQuote quotes s for sh.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // minutes is d as sbatch's --time, rounded up.
@@ -211,9 +214,9 @@ func (r *Runner) submit(ctx context.Context, d jobDir, name string) (string, err
 	if err != nil {
 		return "", fmt.Errorf("submit %s: %w", name, err)
 	}
-	id, _, _ := strings.Cut(strings.TrimSpace(out), ";") // "id;cluster" on a federation
-	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
-		return "", fmt.Errorf("%w: sbatch answered %q, not a job id", ErrCluster, out)
+	id, err := jobID(out)
+	if err != nil {
+		return "", err
 	}
 	if err := d.recordJob(id, r.owner.name); err != nil {
 		if cerr := cancel(context.WithoutCancel(ctx), id); cerr != nil {
@@ -223,6 +226,20 @@ func (r *Runner) submit(ctx context.Context, d jobDir, name string) (string, err
 	}
 	return id, nil
 }
+
+// jobID reads sbatch --parsable's answer: "id", or "id;cluster" on a
+// federation.
+func jobID(out string) (string, error) {
+	id, _, _ := strings.Cut(strings.TrimSpace(out), ";")
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+		return "", fmt.Errorf("%w: sbatch answered %q, not a job id", ErrCluster, out)
+	}
+	return id, nil
+}
+
+// unknownJob says whether a command failed because the controller knows
+// no such job (it ended longer ago than MinJobAge).
+func unknownJob(err error) bool { return strings.Contains(err.Error(), "Invalid job id") }
 
 // state is a job's state as scontrol shows it.
 type state struct {
@@ -240,7 +257,7 @@ var errGone = errors.New("job unknown to the controller")
 func jobState(ctx context.Context, id string) (state, error) {
 	out, err := run(ctx, "scontrol", "show", "job", "-o", id)
 	if err != nil {
-		if strings.Contains(err.Error(), "Invalid job id") {
+		if unknownJob(err) {
 			return state{}, errGone
 		}
 		return state{}, err
@@ -267,7 +284,7 @@ func jobState(ctx context.Context, id string) (state, error) {
 
 // cancel cancels job id and waits (a while) until it has ended.
 func cancel(ctx context.Context, id string) error {
-	if _, err := run(ctx, "scancel", id); err != nil && !strings.Contains(err.Error(), "Invalid job id") &&
+	if _, err := run(ctx, "scancel", id); err != nil && !unknownJob(err) &&
 		!strings.Contains(err.Error(), "already completing or completed") {
 		return err
 	}

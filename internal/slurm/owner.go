@@ -91,6 +91,17 @@ func alive(root, name string) bool {
 	return false
 }
 
+// cancelLeftover cancels the job recorded in the folder d, if any, and
+// returns its id.
+func cancelLeftover(ctx context.Context, d string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(d, idFile)) //nolint:gosec // G304: the work directory's own files
+	if err != nil {
+		return "", nil // never submitted
+	}
+	id := strings.TrimSpace(string(b))
+	return id, cancel(ctx, id)
+}
+
 // Leftovers cancels the jobs in root's jobs folder whose loop died (its
 // owner's lock is free) and removes their folders and owners; it returns
 // the ids it cancelled. Jobs of loops still running are left alone.
@@ -105,12 +116,13 @@ func Leftovers(ctx context.Context, root string) ([]string, error) {
 			continue // not yet submitted, or its loop still runs
 		}
 		dead[string(name)] = true
-		if id, err := os.ReadFile(filepath.Join(d, idFile)); err == nil { //nolint:gosec // G304: as above
-			if err := cancel(ctx, strings.TrimSpace(string(id))); err != nil && !errors.Is(err, errGone) {
-				errs = append(errs, err)
-				continue
-			}
-			ids = append(ids, strings.TrimSpace(string(id)))
+		id, err := cancelLeftover(ctx, d)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if id != "" {
+			ids = append(ids, id)
 		}
 		os.RemoveAll(d)
 	}

@@ -27,6 +27,7 @@ type polled struct {
 	err error
 }
 
+// newPoller asks every interval every.
 func newPoller(every time.Duration) *poller {
 	return &poller{every: every, jobs: map[string]bool{}, last: map[string]polled{}, tick: make(chan struct{})}
 }
@@ -38,7 +39,7 @@ func (p *poller) state(ctx context.Context, id string) (state, error) {
 	tick := p.tick
 	if !p.running {
 		p.running = true
-		go p.loop()
+		go p.loop() //nolint:gosec // G118: the rounds serve every job in flight, none's context; the loop ends when none is watched
 	}
 	p.mu.Unlock()
 	select {
@@ -63,6 +64,7 @@ func (p *poller) forget(id string) {
 	delete(p.last, id)
 }
 
+// loop asks a round every interval while some job is watched.
 func (p *poller) loop() {
 	for {
 		time.Sleep(p.every)

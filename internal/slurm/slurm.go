@@ -252,30 +252,30 @@ func (r *Runner) outcome(d jobDir, id string, st state, s research.SeedSpec) (re
 		}
 		return run, false
 	}
-	run := research.SeedRun{Seed: s.Seed}
+	failure, why, retry := r.lost(st)
 	how := fmt.Sprintf("Slurm job %s ended %s", id, st.State)
 	if st.Reason != "" && st.Reason != "None" {
 		how += " (" + st.Reason + ")"
 	}
-	retry := false
+	excerpt := research.Clip(how+why+"\n"+runner.Excerpt(d.output()), 4000)
+	return research.SeedRun{Seed: s.Seed, Failure: failure, Excerpt: excerpt}, retry
+}
+
+// lost is what a job that ended in st without the node's result makes of
+// its seed: the failure, what to add to how it ended, and whether to
+// submit it again (the cluster, not the seed, ended it).
+func (r *Runner) lost(st state) (research.FailureKind, string, bool) {
 	switch st.State {
 	case "TIMEOUT", "DEADLINE":
-		run.Failure = research.FailTimeout
-		how += fmt.Sprintf(": past its time limit of %s min", minutes(r.Opts.TimeLimit))
+		return research.FailTimeout, fmt.Sprintf(": past its time limit of %s min", minutes(r.Opts.TimeLimit)), false
 	case "OUT_OF_MEMORY":
-		run.Failure = research.FailOOM
+		return research.FailOOM, "", false
 	case "CANCELLED":
-		run.Failure = research.FailInterrupted
-		how += ": cancelled outside the loop (scancel?)"
+		return research.FailInterrupted, ": cancelled outside the loop (scancel?)", false
 	case "PREEMPTED", "NODE_FAIL", "BOOT_FAIL":
-		run.Failure, retry = research.FailInterrupted, true
-		how += fmt.Sprintf(": resubmitted at most %d times", r.Opts.Retries)
-	default:
-		run.Failure = research.FailCrash
-		how += " (exit " + st.Exit + ") without a result"
+		return research.FailInterrupted, fmt.Sprintf(": resubmitted at most %d times", r.Opts.Retries), true
 	}
-	run.Excerpt = research.Clip(how+"\n"+runner.Excerpt(d.output()), 4000)
-	return run, retry
+	return research.FailCrash, " (exit " + st.Exit + ") without a result", false
 }
 
 // Finalize implements research.Finalizer: an ok seed's test evaluation,
@@ -307,6 +307,7 @@ type tailer struct {
 	queued bool
 }
 
+// next returns the events whole lines gained since the last call.
 func (t *tailer) next() []runner.Event {
 	f, err := os.Open(t.path)
 	if err != nil {

@@ -32,7 +32,7 @@ func fakeRunner(t *testing.T, states string) (*Runner, string) {
 	return r, dir
 }
 
-func submissions(t *testing.T, dir string) string {
+func submissions(dir string) string {
 	b, _ := os.ReadFile(filepath.Join(dir, "n"))
 	return strings.TrimSpace(string(b))
 }
@@ -58,9 +58,9 @@ func TestJobStatesBecomeSeeds(t *testing.T) {
 		t.Run(c.states, func(t *testing.T) {
 			r, dir := fakeRunner(t, c.states)
 			run, err := r.RunSeed(context.Background(), research.SeedSpec{ExperimentID: 1, Code: "x", Seed: 42})
-			if err != nil || run.Failure != c.failure || submissions(t, dir) != c.jobs || !strings.Contains(run.Excerpt, c.excerpt) {
+			if err != nil || run.Failure != c.failure || submissions(dir) != c.jobs || !strings.Contains(run.Excerpt, c.excerpt) {
 				t.Fatalf("jobs ending %s: %s %q after %s job(s), %v; want %q after %s, saying %q",
-					c.states, run.Failure, run.Excerpt, submissions(t, dir), err, c.failure, c.jobs, c.excerpt)
+					c.states, run.Failure, run.Excerpt, submissions(dir), err, c.failure, c.jobs, c.excerpt)
 			}
 			if c.failure == "" && (!run.OK || run.Metric == nil || *run.Metric != 1.5 || !run.Sealed) {
 				t.Fatalf("a completed job's seed: %+v, want the node's result", run)

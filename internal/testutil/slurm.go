@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-// Slurm: a private single-node Slurm cluster can be started here (root,
-// Debian's slurm-wlm and munge).
+// Slurm is the dependency of the cluster tests: a private single-node
+// Slurm cluster can be started here (root, Debian's slurm-wlm and munge).
 var Slurm = dep("a Slurm cluster of its own (root, slurm-wlm, slurmctld, slurmd, munge)", func() error {
 	if os.Getuid() != 0 {
 		return errors.New("starting munged, slurmctld and slurmd needs root")
@@ -84,6 +84,6 @@ func freePort(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
