@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -140,10 +141,15 @@ func saveView(file string, v storedView) {
 	if err != nil || os.MkdirAll(filepath.Dir(file), 0o755) != nil {
 		return
 	}
-	tmp := fmt.Sprintf("%s.%d", file, os.Getpid())
-	if os.WriteFile(tmp, b, 0o644) == nil {
-		_ = os.Rename(tmp, file)
+	tmp, err := os.CreateTemp(filepath.Dir(file), filepath.Base(file)+".*") // a name of its own: nodes share the cache on a cluster
+	if err != nil {
+		return
 	}
+	_, werr := tmp.Write(b)
+	if errors.Join(werr, tmp.Close()) == nil && os.Rename(tmp.Name(), file) == nil {
+		return
+	}
+	os.Remove(tmp.Name())
 }
 
 func probeView(ctx context.Context, e *Env) (storedView, error) {
