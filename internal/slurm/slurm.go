@@ -159,8 +159,8 @@ func (r *Runner) attempts(ctx context.Context, d jobDir, s research.SeedSpec) (r
 			return research.SeedRun{}, id == "", err
 		}
 		st, err := r.watch(ctx, d, id, s)
-		if err != nil {
-			return research.SeedRun{}, ended(st.State), err
+		if err != nil { // settled only when the job was cancelled for sure
+			return research.SeedRun{}, st.State == "CANCELLED", err
 		}
 		run, retry := r.outcome(d, id, st, s)
 		if !retry || attempt >= r.Opts.Retries {
