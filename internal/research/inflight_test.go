@@ -214,7 +214,7 @@ func TestMarginKeepsHoldWithWorkers(t *testing.T) {
 	scripts := &chosenScripts{rng: rand.New(rand.NewPCG(8, 12))}
 	l := &research.Loop{Task: "t", Goal: goal, Store: loopDB, Runner: noisyChosen{}, Proposer: scripts,
 		Validator: acceptAll{}, Strategy: research.DefaultStrategy(rand.New(rand.NewPCG(5, 6))), Workers: 3,
-		Limits: research.Limits{MaxExperiments: 40}}
+		Limits: research.Limits{MaxExperiments: 60}} // enough that three keeps come however the workers interleave (40 once gave two, under load)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		waitForKept(t, evalDB) // an experiment that starts without a best is not confirmed: there is nothing to beat
