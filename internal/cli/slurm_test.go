@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,27 @@ func slurmOpts(work string) runOpts {
 	return runOpts{TrainSeconds: 1, Seeds: []int64{42}, StartupAllow: 8 * time.Second, SaveAllow: 2 * time.Second,
 		Device: "auto", Devices: "auto", Isolation: "auto", Accept: string(research.AcceptMargin), ConfirmSeeds: -1,
 		Exec: execOpts{Executor: "slurm", WorkDir: work, Poll: 200 * time.Millisecond, Retries: 1}}
+}
+
+// hangScript writes sleep_forever.py with a marker of its own (its
+// child's sleep) and returns its path and the marker: other packages'
+// tests, run at the same time, look for the script's own marker.
+func hangScript(t *testing.T) (string, string) {
+	t.Helper()
+	b, err := os.ReadFile(testutil.Script("sleep_forever.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := fmt.Sprintf("%d.%d", 800+time.Now().UnixNano()%100, os.Getpid()%1000)
+	code := strings.ReplaceAll(string(b), "777.25", marker)
+	if code == string(b) {
+		t.Fatal("sleep_forever.py no longer sleeps 777.25 in its child")
+	}
+	path := filepath.Join(t.TempDir(), "hang.py")
+	if err := os.WriteFile(path, []byte(code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, marker
 }
 
 // slurmEngine is the engine of shakespeare's seeds as jobs of the test's
@@ -63,9 +85,14 @@ func TestSlurmRunnerConforms(t *testing.T) {
 		}
 		return string(b)
 	}
-	hanging := func() bool { return len(testutil.ProcessesMatching("777.25")) > 0 }
+	hang, marker := hangScript(t)
+	hanging := func() bool { return len(testutil.ProcessesMatching(marker)) > 0 }
+	hangCode, err := os.ReadFile(hang)
+	if err != nil {
+		t.Fatal(err)
+	}
 	researchtest.RunnerSuite(t, researchtest.RunnerHarness{Runner: en.run, Curve: curve.Get, PastBudget: script("past_budget.py"),
-		Honest: script("uniform.py"), Broken: script("raises.py"), Hang: script("sleep_forever.py"),
+		Honest: script("uniform.py"), Broken: script("raises.py"), Hang: string(hangCode),
 		Started: hanging, Left: func() bool { return hanging() || len(c.Jobs(t)) > 0 }, Sealed: true})
 	if !places["slurm"] {
 		t.Errorf("events placed at %v, want on a slurm job", places)
@@ -152,7 +179,7 @@ func TestSlurmTimeoutAndLoop(t *testing.T) {
 			t.Fatalf("#%d %s after the loop", e.Seq, e.Status)
 		}
 	}
-	hang := testutil.Script("sleep_forever.py")
+	hang, _ := hangScript(t)
 	code, out, errOut = run(ctx, t, append(append([]string{"eval", hang}, slurmArgs...), fast...)...)
 	if code != ExitFailed || !strings.Contains(out, "failed (timeout)") {
 		t.Fatalf("a seed that never ends: exit %d\n%s\n%s", code, out, errOut)
@@ -171,7 +198,7 @@ func TestSlurmLoopKilledAndControllerDown(t *testing.T) {
 	db := setupData(t)
 	work := t.TempDir()
 	slurmArgs := []string{"--db", db, "--executor", "slurm", "--work-dir", work, "--slurm-poll", "200ms"}
-	hang := testutil.Script("sleep_forever.py")
+	hang, _ := hangScript(t)
 	cmd := exec.Command(os.Args[0], append(append([]string{"eval", hang}, slurmArgs...), fast...)...)
 	cmd.Env = append(os.Environ(), asCLI+"=1")
 	if err := cmd.Start(); err != nil {
