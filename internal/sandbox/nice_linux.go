@@ -28,13 +28,21 @@ var canRestore = sync.OnceValue(func() bool {
 })
 
 // niceOf is pid's nice value (0 when it cannot be read).
-func niceOf(pid int) int {
-	fields := statFields(pid)
-	if len(fields) < 17 {
+func niceOf(pid int) int { return statField(pid, 19) }
+
+// statField is field n (as proc(5) counts them) of /proc/PID/stat, a
+// number past the process's name; 0 when it cannot be read.
+func statField(pid, n int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
 		return 0
 	}
-	n, _ := strconv.Atoi(fields[16]) // field 19 of proc(5), counted after the name
-	return n
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:])) // from field 3 on
+	if len(fields) <= n-3 {
+		return 0
+	}
+	v, _ := strconv.Atoi(fields[n-3])
+	return v
 }
 
 // background lowers pid's tree to the lowest priority: the nice value of
@@ -77,14 +85,7 @@ func groupNice(pid, nice int, wait time.Duration) {
 }
 
 // sessionOf is pid's session (0 when it cannot be read).
-func sessionOf(pid int) int {
-	f := statFields(pid)
-	if len(f) < 4 {
-		return 0
-	}
-	n, _ := strconv.Atoi(f[3]) // field 6 of proc(5), counted after the name
-	return n
-}
+func sessionOf(pid int) int { return statField(pid, 6) }
 
 // ownGroupNice is the nice value of this process's autogroup (0 where
 // there is none).
@@ -96,15 +97,6 @@ func ownGroupNice() int {
 		return n
 	}
 	return 0
-}
-
-// statFields are the fields of /proc/PID/stat after the process's name.
-func statFields(pid int) []string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return nil
-	}
-	return strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 }
 
 // renice sets the nice value of every thread of pid and of its
