@@ -105,6 +105,21 @@ func TestStepBudgetBaseline(t *testing.T) {
 	}
 }
 
+// A built-in baseline whose budget leaves no training step (start-up ate
+// it: no allowance) still exports its untrained model and is measured:
+// its export example is taken before the training loop.
+func TestBaselinesExportWithoutAStep(t *testing.T) {
+	testutil.Need(t, testutil.FashionMNIST)
+	db := setupData(t)
+	for _, name := range []string{"shakespeare", "fashion-mnist"} {
+		code, out, errOut := run(context.Background(), t, "baseline", "--db", db, "--task", name, "--train-seconds", "1", "--seeds", "42",
+			"--startup-allowance", "1ms", "--save-allowance", "20s", "--no-test")
+		if code != 0 || !strings.Contains(out, "(step 0)") || !strings.Contains(out, "experiment #1 kept") {
+			t.Errorf("%s: exit %d, want a kept baseline at step 0:\n%s\n%s", name, code, out, errOut)
+		}
+	}
+}
+
 func checkExports(t *testing.T, db string) {
 	t.Helper()
 	dir := t.TempDir()

@@ -54,4 +54,4 @@ while H.time_left() > 0:
         H.log(step, loss.item())
     step += 1
 
-H.save_model(model, x)
+H.save_model(model, x_all[:batch_size])
