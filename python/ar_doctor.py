@@ -68,4 +68,12 @@ except ImportError as e:
     info["torch_error"] = str(e)
 except OSError:
     pass
+try:
+    import cmaes  # noqa: F401 - CMA-ES's sampler
+    import optuna
+    import sklearn  # noqa: F401 - fANOVA importance
+
+    info["optuna"] = optuna.__version__
+except ImportError as e:
+    info["optuna_error"] = str(e)
 print(json.dumps(info))

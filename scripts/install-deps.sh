@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what autoresearch needs to run: Python with PyTorch, NumPy and
-# an optimised BLAS, bubblewrap, and Fashion-MNIST; with --test also what
+# an optimised BLAS (and Optuna for the model-based proposers), bubblewrap,
+# and Fashion-MNIST; with --test also what
 # its tests need (Chromium, git, Slurm and munge for a private test
 # cluster: scripts/slurm-cluster.sh). On Debian/Ubuntu through apt; elsewhere
 # a virtualenv (.venv) with pip for PyTorch, and for the rest a message
@@ -26,7 +27,7 @@ has_chromium() {
 # chromium is a snap, whose private /tmp hides the pages the tests write).
 no_chromium="Chromium as a chromium command (not a snap): Debian's chromium package, or a build from https://www.chromium.org"
 
-apt_packages=(python3-torch python3-torchvision python3-numpy libopenblas0-pthread dataset-fashion-mnist bubblewrap)
+apt_packages=(python3-torch python3-torchvision python3-numpy libopenblas0-pthread python3-optuna python3-cmaes python3-sklearn dataset-fashion-mnist bubblewrap)
 if $test_deps; then
   apt_packages+=(git slurm-wlm slurmctld slurmd slurm-client munge)
   has_chromium || apt_packages+=(chromium)
@@ -54,7 +55,7 @@ fi
 if ! has_torch; then
   echo "no apt-get: creating .venv with PyTorch and NumPy through pip"
   python3 -m venv .venv
-  .venv/bin/pip install --quiet torch numpy
+  .venv/bin/pip install --quiet torch numpy optuna cmaes scikit-learn
   echo "made .venv; make uses it (or pass --python $(pwd)/.venv/bin/python)"
 fi
 absent=()

@@ -164,10 +164,10 @@ func TestSanitize(t *testing.T) {
 }
 
 func TestDoctor(t *testing.T) {
-	testutil.Need(t, testutil.Torch, testutil.Bubblewrap, testutil.FashionMNIST)
+	testutil.Need(t, testutil.Torch, testutil.Bubblewrap, testutil.FashionMNIST, testutil.Optuna)
 	db := filepath.Join(t.TempDir(), "d.db")
 	code, out, errOut := run(context.Background(), t, "doctor", "--db", db)
-	for _, want := range []string{"OK    python", "torch", "OK    database", "OK    isolation      full (bubblewrap", "ANTHROPIC_API_KEY",
+	for _, want := range []string{"OK    python", "torch", "OK    optuna         Optuna ", "OK    database", "OK    isolation      full (bubblewrap", "ANTHROPIC_API_KEY",
 		"OK    data shakespeare", "OK    data fashion-mnist"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("doctor (exit %d) lacks %q:\n%s%s", code, want, out, errOut)

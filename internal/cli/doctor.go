@@ -89,8 +89,18 @@ func pythonChecks(ctx context.Context, g *globalOpts) []check {
 		return []check{{"FAIL", "python", fmt.Sprintf("%s cannot import torch (%v %s): %s", env.Python, err, info.TorchError, pyenv.Install)}}
 	}
 	out := []check{{"OK", "python", fmt.Sprintf("%s (Python %s, torch %s, numpy %s)", env.Python, info.Python, info.Torch, info.Numpy)}}
-	out = append(out, blasCheck(info), check{"OK", "device", info.Device()}, sealCheck(ctx, info))
+	out = append(out, blasCheck(info), check{"OK", "device", info.Device()}, sealCheck(ctx, info), optunaCheck(info))
 	return out
+}
+
+// optunaCheck says whether the model-based proposers can run; only they
+// need Optuna, so its absence is a warning.
+func optunaCheck(info pyenv.Info) check {
+	if info.Optuna != "" {
+		return check{"OK", "optuna", "Optuna " + info.Optuna + ", for --proposer tpe and cmaes"}
+	}
+	return check{"WARN", "optuna", "--proposer tpe and cmaes need Optuna, cmaes and scikit-learn (" + info.OptunaError +
+		"): Debian: apt-get install python3-optuna python3-cmaes python3-sklearn"}
 }
 
 // sealCheck says whether the evaluator can seal the model's process; where

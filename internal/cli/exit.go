@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/autoresearch/autoresearch/internal/propose/tune"
 	"github.com/autoresearch/autoresearch/internal/pyenv"
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/runner"
@@ -22,7 +23,7 @@ const (
 	ExitError       = 1   // anything not listed below
 	ExitUsage       = 2   // bad flags, arguments or task folder
 	ExitData        = 3   // data missing, corrupt, or not preparable
-	ExitEnvironment = 4   // no Python with PyTorch
+	ExitEnvironment = 4   // no Python with PyTorch (or without Optuna, for --proposer tpe or cmaes)
 	ExitDatabase    = 5   // the database cannot be opened, read or written
 	ExitFailed      = 6   // the experiment ran and failed; it is recorded
 	ExitProvider    = 7   // the model provider refused (bad key, unknown model)
@@ -61,7 +62,8 @@ func classify(ctx context.Context, err error) int {
 		return ExitUsage
 	case errors.Is(err, task.ErrDataMissing), errors.Is(err, task.ErrChecksum), errors.Is(err, runner.ErrPrepare):
 		return ExitData
-	case errors.Is(err, pyenv.ErrNoPython), errors.Is(err, errDoctor), errors.Is(err, sandbox.ErrNotIsolated):
+	case errors.Is(err, pyenv.ErrNoPython), errors.Is(err, errDoctor), errors.Is(err, sandbox.ErrNotIsolated),
+		errors.Is(err, tune.ErrNoOptimiser):
 		return ExitEnvironment
 	case errors.Is(err, sqlite.ErrOpen):
 		return ExitDatabase

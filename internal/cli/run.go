@@ -47,7 +47,7 @@ func newRunCmd(s Streams, g *globalOpts) *cobra.Command {
 	f.Float64Var(&o.MaxHours, "max-hours", 0, "stop proposing after this many hours (0: no limit)")
 	f.Float64Var(&o.BudgetUSD, "budget-usd", 0, "stop proposing once API spend reaches this many dollars (0: no limit)")
 	f.StringVar(&o.Model, "model", "claude-sonnet-4-6", "model for the LLM proposers")
-	f.StringVar(&o.Proposer, "proposer", "auto", "auto, claude, openai, search (offline), or a control: random (search without a parent), unchanged (the parent as it is: an A/A test of the acceptance rule)")
+	f.StringVar(&o.Proposer, "proposer", "auto", "auto, claude, openai, search (offline), tpe or cmaes (Optuna's model-based optimisers over the search space), hybrid (a model for structure, CMA-ES for the values between), or a control: random (search without a parent), unchanged (the parent as it is: an A/A test of the acceptance rule)")
 	f.StringVar(&o.BaseURL, "base-url", "", "API base URL (an OpenAI-compatible server, or a Claude proxy)")
 	f.IntVar(&o.run.Workers, "workers", 0, "experiments in flight at once (default: one per device; on a CPU, each worker is pinned to its own share of the cores)")
 	f.Uint64Var(&o.SearchSeed, "search-seed", 0, "random seed of the strategy and the offline proposer (0: from the clock)")
@@ -95,6 +95,11 @@ func runLoop(ctx context.Context, s Streams, g *globalOpts, o loopOpts) (err err
 		return err
 	}
 	defer r.Close()
+	stop, err := startProposer(ctx, prop, r.local.Env, db, t)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	l, lp := newLoop(ctx, s, db, r, t, prop, rng, o)
 	sum, err := l.Run(ctx, t.Baseline)
 	lp.summary(sum)

@@ -10,6 +10,7 @@ import (
 	"github.com/autoresearch/autoresearch/internal/llm/llmtest"
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/task"
+	"github.com/autoresearch/autoresearch/internal/testutil"
 )
 
 var llmFast = append([]string{"--no-test", "--search-seed", "5"}, fast...)
@@ -155,5 +156,39 @@ func TestRunSurvivesLLMFaults(t *testing.T) {
 	}
 	if n := len(s.Requests()); n != 11 {
 		t.Fatalf("%d requests to the model, want 11", n)
+	}
+}
+
+// The hybrid runs end to end against a fake Claude and the real
+// optimiser: CMA-ES proposes four times, then the model once (told that
+// the values are tuned for it), then CMA-ES again; the model's new
+// setting is declared in the search space, where the optimiser can tune it.
+func TestRunHybrid(t *testing.T) {
+	testutil.Need(t, testutil.Optuna)
+	db := setupData(t)
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-canary-hybrid")
+	edit := llmtest.Answer("clip gradients by a tunable norm", "optimizer", [][2]string{
+		{"# @search-space end", "grad_clip: float = 1.0        # log 0.1 .. 10\n# @search-space end"},
+		{"clip_grad_norm_(model.parameters(), 1.0)", "clip_grad_norm_(model.parameters(), grad_clip)"}})
+	s := llmtest.NewAnthropic(llmtest.AnthropicText(edit, llmtest.Usage{Input: 1000, Output: 200}))
+	defer s.Close()
+	args := append([]string{"run", "--db", db, "--max-experiments", "6", "--proposer", "hybrid", "--base-url", s.URL, "--task", "shakespeare"}, llmFast...)
+	if code, out, errOut := run(context.Background(), t, args...); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	exps := statusJSON(t, db)
+	var who []string
+	for _, e := range exps[1:] {
+		who = append(who, e.Cost.Proposer)
+	}
+	if got := strings.Join(who, " "); got != "cmaes cmaes cmaes cmaes claude cmaes" {
+		t.Fatalf("proposers in turn: %s", got)
+	}
+	if m := exps[5]; m.Metric == nil || !strings.Contains(m.Code, "grad_clip: float = 1.0") {
+		t.Fatalf("the model's experiment: %+v", m)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 1 || !strings.Contains(string(reqs[0]), "An optimiser tunes the values in the search-space block") {
+		t.Fatalf("%d requests to the model; the first says nothing of the optimiser", len(reqs))
 	}
 }

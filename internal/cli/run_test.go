@@ -58,6 +58,31 @@ func TestRunLoopOffline(t *testing.T) {
 	}
 }
 
+// The model-based proposers run the loop end to end through the real
+// Optuna helper, each proposal a point of the baseline's search space.
+func TestRunLoopModelBased(t *testing.T) {
+	testutil.Need(t, testutil.Optuna)
+	for _, name := range []string{"tpe", "cmaes"} {
+		t.Run(name, func(t *testing.T) {
+			db := setupData(t)
+			args := append([]string{"run", "--db", db, "--max-experiments", "2", "--proposer", name, "--no-test", "--search-seed", "3"}, fast...)
+			if code, out, errOut := run(context.Background(), t, args...); code != 0 {
+				t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
+			}
+			exps := statusJSON(t, db)
+			if len(exps) != 3 {
+				t.Fatalf("recorded %d experiments, want a baseline and 2", len(exps))
+			}
+			for _, e := range exps[1:] {
+				if e.Cost.Proposer != name || e.Category != research.CategoryHyperparameter || e.Code == exps[0].Code ||
+					(e.Status != research.StatusKept && e.Status != research.StatusDiscarded) {
+					t.Errorf("experiment #%d: %+v", e.Seq, e)
+				}
+			}
+		})
+	}
+}
+
 func TestRunResumesAfterACrash(t *testing.T) {
 	db := setupData(t)
 	ctx := context.Background()

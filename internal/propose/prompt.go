@@ -31,6 +31,9 @@ type TaskInfo struct {
 	research.Goal
 	Budget research.Budget
 	Prompt string
+	// Tuned: an optimiser tunes the search space's values between the
+	// model's proposals (the hybrid), so the model is asked for structure.
+	Tuned bool
 }
 
 var instructions = map[research.Mode]string{
@@ -42,7 +45,7 @@ var instructions = map[research.Mode]string{
 // System renders the stable part of the prompt (cacheable).
 func (t TaskInfo) System() string {
 	return render("system.tmpl", map[string]any{"Task": t.Name, "Metric": t.Metric, "Better": t.Direction.Word(),
-		"Budget": budgetText(t.Budget), "Prompt": t.Prompt})
+		"Budget": budgetText(t.Budget), "Prompt": t.Prompt, "Tuned": t.Tuned})
 }
 
 // budgetText says a budget as the prompt does.
@@ -56,8 +59,8 @@ func budgetText(b research.Budget) string {
 }
 
 type line struct {
-	Seq                                             int64
-	Metric, Description, Status, Delta, Kind, Cause string
+	Seq                                                       int64
+	Metric, Description, Status, Delta, Kind, Cause, Training string
 }
 
 // User renders the whole per-experiment part: Parent then History.
@@ -67,7 +70,7 @@ func (t TaskInfo) User(req research.Request) string { return t.Parent(req) + t.H
 // repeat until a keep changes them, so they end a cacheable prefix.
 func (t TaskInfo) Parent(req research.Request) string {
 	p := req.Parent
-	return render("parent.tmpl", map[string]any{"ParentSeq": p.Seq, "Metric": t.Metric,
+	return render("parent.tmpl", map[string]any{"ParentSeq": p.Seq, "Metric": t.Metric, "ParentTraining": training(&p),
 		"ParentMetric": metric(p.Outcome.Mean), "ParentCode": fenceSafe(p.Code), "Candidates": t.candidates(req.Candidates)})
 }
 
@@ -102,7 +105,7 @@ func recent(list []research.Experiment) []line {
 	}
 	var out []line
 	for _, e := range list[max(0, len(list)-maxRecent):] {
-		l := line{Seq: e.Seq, Status: string(e.Status), Description: untrusted(e.Description, maxDescBytes), Delta: "n/a"}
+		l := line{Seq: e.Seq, Status: string(e.Status), Description: untrusted(e.Description, maxDescBytes), Delta: "n/a", Training: training(&e)}
 		if e.Status == research.StatusFailed {
 			l.Status = "failed (" + string(e.Outcome.Failure) + ")"
 		}
@@ -122,6 +125,21 @@ func failures(list []research.Experiment) []line {
 		}
 	}
 	return out
+}
+
+// training says how e trained, in one short line ("" when none of its
+// seeds logged a curve): its loss from first to last, its steps and
+// their rate, and the loss's change over the last fifth of the steps.
+func training(e *research.Experiment) string {
+	d, ok := research.ExperimentDynamics(e)
+	if !ok {
+		return ""
+	}
+	rate := ""
+	if d.StepsPerSecond > 0 {
+		rate = fmt.Sprintf(" at %.3g/s", d.StepsPerSecond)
+	}
+	return fmt.Sprintf("loss %.3g→%.3g, %d steps%s, last fifth %+.1f%% (%s)", d.Start, d.End, d.Steps, rate, 100*d.LastFifth, d.Trend())
 }
 
 func deref(p *int64) int64 {

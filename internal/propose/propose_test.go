@@ -20,9 +20,19 @@ const parentCode = "import harness as H\n# @search-space begin\nlr: float = 0.1 
 
 var info = TaskInfo{Name: "shakespeare", Goal: research.Goal{Metric: "val_bpb", Direction: research.Minimize}, Budget: research.Budget{Seconds: 30}, Prompt: "Predict the next byte."}
 
+// trained is a seed that logged a falling loss every 25 steps.
+func trained(steps int, seconds float64) []research.SeedRun {
+	var c []research.LossPoint
+	for s := 0; s <= steps; s += 25 {
+		c = append(c, research.LossPoint{Step: s, Loss: 5.5 - 3*float64(s)/float64(steps)})
+	}
+	return []research.SeedRun{{Seed: 42, OK: true, Steps: steps, TrainSeconds: seconds, Loss: c}}
+}
+
 func request() research.Request {
 	m := 3.1
-	p := research.Experiment{ID: 1, Seq: 1, Code: parentCode, Status: research.StatusKept, Description: "baseline", Outcome: research.Outcome{Mean: &m}}
+	p := research.Experiment{ID: 1, Seq: 1, Code: parentCode, Status: research.StatusKept, Description: "baseline",
+		Outcome: research.Outcome{Mean: &m, Seeds: trained(1200, 29.8)}}
 	return research.Request{Task: "shakespeare", Parent: p, Mode: research.ModeImprove, Candidates: []research.Experiment{p}, Recent: []research.Experiment{p}}
 }
 
@@ -131,7 +141,7 @@ func TestPromptSizeIsBounded(t *testing.T) {
 			m := 3.0 + float64(i)/1000
 			parent := int64(1)
 			e := research.Experiment{ID: int64(i), Seq: int64(i), ParentID: &parent, Status: research.StatusDiscarded,
-				Description: fmt.Sprintf("attempt %d: %s", i, strings.Repeat("words ", 100)), Outcome: research.Outcome{Mean: &m}}
+				Description: fmt.Sprintf("attempt %d: %s", i, strings.Repeat("words ", 100)), Outcome: research.Outcome{Mean: &m, Seeds: trained(100*i, 30)}}
 			if i%4 == 0 {
 				e.Status, e.Outcome = research.StatusFailed, research.Outcome{Failure: research.FailCrash, Excerpt: strings.Repeat("Traceback line\n", 200)}
 			}
@@ -159,9 +169,21 @@ func TestPromptGolden(t *testing.T) {
 	two := 3.0
 	parent := int64(1)
 	req.Recent = append(req.Recent,
-		research.Experiment{ID: 2, Seq: 2, ParentID: &parent, Status: research.StatusKept, Description: "wider model", Outcome: research.Outcome{Mean: &two}},
+		research.Experiment{ID: 2, Seq: 2, ParentID: &parent, Status: research.StatusKept, Description: "wider model",
+			Outcome: research.Outcome{Mean: &two, Seeds: trained(800, 29.9)}},
 		research.Experiment{ID: 3, Seq: 3, ParentID: &parent, Status: research.StatusFailed, Description: "huge batch",
 			Outcome: research.Outcome{Failure: research.FailOOM, Excerpt: "Traceback\nRuntimeError: out of memory"}})
 	testutil.Golden(t, "system.txt", info.System())
 	testutil.Golden(t, "user.txt", info.User(req))
+}
+
+// Under the hybrid the model is told that an optimiser tunes the values,
+// and asked for structure; otherwise not.
+func TestTunedPromptAsksForStructure(t *testing.T) {
+	tuned := info
+	tuned.Tuned = true
+	const note = "An optimiser tunes the values in the search-space block"
+	if !strings.Contains(tuned.System(), note) || strings.Contains(info.System(), note) {
+		t.Fatal("the optimiser's note is missing under the hybrid or shown without it")
+	}
 }

@@ -22,6 +22,10 @@ type Info struct {
 	BLASLibs   []string `json:"blas_libs"`
 	Seal       bool     `json:"seal"`       // the evaluator can seal its model process
 	SealError  string   `json:"seal_error"` // why not
+	// Optuna's version, with cmaes and scikit-learn also importable (the
+	// model-based proposers); OptunaError says why not.
+	Optuna      string `json:"optuna"`
+	OptunaError string `json:"optuna_error"`
 }
 
 // Device names the device the harness will pick.

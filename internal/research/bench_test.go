@@ -21,7 +21,9 @@ import (
 	"github.com/autoresearch/autoresearch/internal/task"
 )
 
-// noopRunner scores a script by its hash: the loop, not training, is measured.
+// noopRunner scores a script by its hash, and logs a loss curve of 40
+// points (what a prompt's training dynamics are made from): the loop,
+// not training, is measured.
 type noopRunner struct{}
 
 func (noopRunner) Plan() research.Plan { return research.Plan{TrainSeconds: 30, Seeds: []int64{42}} }
@@ -29,7 +31,11 @@ func (noopRunner) RunSeed(_ context.Context, s research.SeedSpec) (research.Seed
 	h := fnv.New32a()
 	h.Write([]byte(s.Code))
 	m := 3 + float64(h.Sum32()%1000)/1000
-	return research.SeedRun{Seed: s.Seed, OK: true, Metric: &m}, nil
+	var loss []research.LossPoint
+	for i := range 40 {
+		loss = append(loss, research.LossPoint{Step: 25 * i, Loss: m + 2/float64(i+1), Elapsed: float64(i) * 0.7})
+	}
+	return research.SeedRun{Seed: s.Seed, OK: true, Metric: &m, Steps: 975 + int(h.Sum32()%50), TrainSeconds: 29.5, Loss: loss}, nil
 }
 
 type acceptAll struct{}

@@ -246,9 +246,13 @@ func (l *Loop) next(ctx context.Context) (Request, bool, error) {
 	if err := l.Store.Fill(ctx, h.Candidates); err != nil {
 		return Request{}, false, err
 	}
+	recent := tail(list, l.Recent)
+	if err := l.Store.Fill(ctx, recent); err != nil { // their seeds: how they trained
+		return Request{}, false, err
+	}
 	i, mode := l.Strategy.Next(h)
 	l.started++
-	return Request{Task: l.Task, Parent: h.Candidates[i], Mode: mode, Candidates: h.Candidates, Recent: tail(list, l.Recent)}, true, nil
+	return Request{Task: l.Task, Parent: h.Candidates[i], Mode: mode, Candidates: h.Candidates, Recent: recent}, true, nil
 }
 
 func tail(list []Experiment, n int) []Experiment {

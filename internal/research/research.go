@@ -74,6 +74,18 @@ const (
 	FailInterrupted FailureKind = "interrupted"
 )
 
+// Infeasible reports whether a run that failed this way says its settings
+// do not work (out of memory, too slow, diverged, crashed, over its
+// budget, no model to export), rather than nothing of them (rejected
+// before it ran, tampered, taken away by the cluster).
+func (k FailureKind) Infeasible() bool {
+	switch k {
+	case FailOOM, FailTimeout, FailDivergence, FailExport, FailCrash, FailOvertime:
+		return true
+	}
+	return false
+}
+
 // LossPoint is one point of a training loss curve.
 type LossPoint struct {
 	Step    int     `json:"step"`

@@ -130,3 +130,19 @@ func parseNumbers(s string) ([]float64, error) {
 	}
 	return out, nil
 }
+
+// Structure is src with the values of its declared parameters left out:
+// two scripts with one structure differ at most in those values (one
+// model, one search space). A script without a usable search space is
+// its own structure.
+func Structure(src string) string {
+	params, err := ParseSpace(src)
+	if err != nil {
+		return src
+	}
+	lines := strings.Split(src, "\n")
+	for _, p := range params {
+		lines[p.Line-1] = assignRe.ReplaceAllString(strings.TrimSpace(lines[p.Line-1]), "$1: $2 = _  # $4 $5")
+	}
+	return strings.Join(lines, "\n")
+}

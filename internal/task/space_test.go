@@ -61,3 +61,26 @@ func TestParseSpaceErrors(t *testing.T) {
 		})
 	}
 }
+
+// Scripts that differ only in their declared values share a structure; a
+// change anywhere else, a domain's included, makes another.
+func TestStructure(t *testing.T) {
+	script := func(lr, domain, body string) string {
+		return "import x\n# @search-space begin\nlr: float = " + lr + "   # " + domain + "\nn: int = 3  # range 1 .. 6\n# @search-space end\n" + body
+	}
+	base := Structure(script("3e-3", "log 1e-4 .. 3e-2", "train()"))
+	if got := Structure(script("0.0012", "log 1e-4 .. 3e-2", "train()")); got != base {
+		t.Errorf("another value, another structure:\n%s\n%s", got, base)
+	}
+	for name, src := range map[string]string{
+		"body":   script("3e-3", "log 1e-4 .. 3e-2", "train(twice=True)"),
+		"domain": script("3e-3", "log 1e-5 .. 3e-2", "train()"),
+	} {
+		if Structure(src) == base {
+			t.Errorf("a changed %s kept the structure", name)
+		}
+	}
+	if src := "x = 1\n"; Structure(src) != src {
+		t.Error("a script without a search space is not its own structure")
+	}
+}

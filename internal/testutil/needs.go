@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,19 @@ var (
 		}
 		return nil
 	})
+	// Optuna: the torch Python also imports Optuna, cmaes and scikit-learn
+	// (the model-based proposers' helper and its importance).
+	Optuna = dep("Python with Optuna, cmaes and scikit-learn", func() error {
+		env, err := pyenv.New(context.Background(), "")
+		if err != nil {
+			return err
+		}
+		out, err := exec.Command(env.Python, "-c", "import optuna, cmaes, sklearn").CombinedOutput() //nolint:gosec // G204: the interpreter found
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	})
 	// FashionMNIST: Debian's dataset-fashion-mnist.
 	FashionMNIST = dep("Debian's Fashion-MNIST (dataset-fashion-mnist)", func() error {
 		t, err := task.Load("fashion-mnist", "")
@@ -59,7 +73,7 @@ var (
 var Runs = []*Dep{Torch, Bubblewrap}
 
 // ByName names each Dep for test scripts' conditions.
-var ByName = map[string]*Dep{"torch": Torch, "bwrap": Bubblewrap, "fashion-mnist": FashionMNIST}
+var ByName = map[string]*Dep{"torch": Torch, "bwrap": Bubblewrap, "fashion-mnist": FashionMNIST, "optuna": Optuna}
 
 // Check returns why d is missing, or nil.
 func (d *Dep) Check() error {

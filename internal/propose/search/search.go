@@ -162,6 +162,24 @@ func nearest(xs []float64, v float64) int {
 
 func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
 
+// Assign sets each parameter of params (as parsed from code) to the
+// value at the same index of values, written as the script declares it
+// (an int, or a float to three significant figures), and says what
+// changed ("lr 0.003 → 0.001"; an unchanged one is left out).
+func Assign(code string, params []task.Param, values []float64) (newCode, description string, err error) {
+	if len(values) != len(params) {
+		return "", "", fmt.Errorf("%d values for %d parameters", len(values), len(params))
+	}
+	var changes []change
+	for i, pr := range params {
+		if v, _ := strconv.ParseFloat(format(pr.Type, values[i]), 64); v != pr.Value {
+			changes = append(changes, change{pr, v})
+		}
+	}
+	newCode, err = apply(code, changes)
+	return newCode, describe(changes), err
+}
+
 var valueRe = regexp.MustCompile(`^(\s*[A-Za-z_][A-Za-z0-9_]*\s*:\s*(?:int|float)\s*=\s*)([^#]+?)(\s*#.*)$`)
 
 // apply rewrites the value of each changed parameter on its line.
