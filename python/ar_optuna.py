@@ -16,11 +16,12 @@ JSON object per line on stdin, answered by one on stdout:
   {"op": "tell", "trial": N, "value": V}   a measured point
   {"op": "tell", "trial": N}               a point that says nothing
   {"op": "importance"}          -> {"importance": {NAME: SHARE}}
+  {"op": "count"}               -> {"complete": N, "failed": N} (for tests)
 
 A PARAM is {"name", "kind": "log"|"range"|"choice", "int": bool, "lo",
 "hi", "choices"}. A choice of numbers is ordered (batch sizes, widths):
-it is searched as its index, so both samplers see which choices are
-neighbours. Every answer carries "ok"; a failed request answers
+it is searched across its choices in order, so both samplers see which
+choices are neighbours. Every answer carries "ok"; a failed request answers
 {"ok": false, "error": TEXT} and the study goes on.
 """
 
@@ -32,7 +33,7 @@ import warnings
 warnings.simplefilter("ignore")
 
 import optuna  # noqa: E402
-from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution  # noqa: E402
+from optuna.distributions import FloatDistribution  # noqa: E402
 from optuna.trial import TrialState, create_trial  # noqa: E402
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -41,14 +42,39 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 # estimate a distribution from; it starts at x0 instead.
 WARM_START_MIN = 10
 
+# Every parameter is searched as a unit coordinate u in [0, 1]: linear in
+# the value (range), in its logarithm (log), or across the choices' bins
+# (choice). One scale for all keeps CMA-ES's step size (a sixth of the
+# narrowest range) from shrinking to one parameter's width, and lets an
+# integer on a log scale reach its whole domain.
+UNIT = FloatDistribution(0.0, 1.0)
 
-def distribution(p):
+
+def to_value(p, u):
+    """The script's value at unit coordinate u."""
+    u = min(1.0, max(0.0, u))
     if p["kind"] == "choice":
-        return IntDistribution(0, len(p["choices"]) - 1)
-    log = p["kind"] == "log"
+        return p["choices"][min(len(p["choices"]) - 1, int(u * len(p["choices"])))]
+    lo, hi = p["lo"], p["hi"]
+    v = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) if p["kind"] == "log" else lo + u * (hi - lo)
     if p["int"]:
-        return IntDistribution(int(math.ceil(p["lo"])), int(math.floor(p["hi"])), log=log)
-    return FloatDistribution(p["lo"], p["hi"], log=log)
+        v = min(math.floor(hi), max(math.ceil(lo), round(v)))
+    return v
+
+
+def to_unit(p, v):
+    """The unit coordinate of a script's value, None when outside the domain."""
+    if p["kind"] == "choice":
+        for i, c in enumerate(p["choices"]):
+            if math.isclose(c, v, rel_tol=1e-9, abs_tol=1e-12):
+                return (i + 0.5) / len(p["choices"])
+        return None
+    lo, hi = p["lo"], p["hi"]
+    if not lo <= v <= hi:
+        return None
+    if p["kind"] == "log":
+        return (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo))
+    return (v - lo) / (hi - lo)
 
 
 class Study:
@@ -56,7 +82,7 @@ class Study:
         self.space = {p["name"]: p for p in req["space"]}
         if not self.space:
             raise ValueError("the search space is empty")
-        self.dists = {name: distribution(p) for name, p in self.space.items()}
+        self.dists = {name: UNIT for name in self.space}
         history = self.trials(req)
         self.study = optuna.create_study(direction=req["direction"], sampler=self.sampler(req, history))
         self.study.add_trials(history)
@@ -74,35 +100,20 @@ class Study:
             return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True, n_startup_trials=8)
         if req["sampler"] != "cmaes":
             raise ValueError(f"unknown sampler {req['sampler']!r}")
-        # with_margin keeps integer and index parameters from collapsing on
-        # one value; the first sample is the best so far (x0).
+        # Enough points: the search starts from a distribution fitted to the
+        # best of them; else it is centred on x0 (the parent's values).
         if len(history) >= WARM_START_MIN:
-            return optuna.samplers.CmaEsSampler(seed=seed, source_trials=history, with_margin=True)
-        x0 = {n: self.internal(n, v) for n, v in (req.get("x0") or {}).items() if n in self.space}
-        x0 = {n: v for n, v in x0.items() if v is not None}
-        return optuna.samplers.CmaEsSampler(seed=seed, x0=x0 if len(x0) == len(self.space) else None, with_margin=True)
-
-    def internal(self, name, value):
-        """The study's value of a parameter's script value (a choice's index), None when outside its domain."""
-        p, d = self.space[name], self.dists[name]
-        if p["kind"] == "choice":
-            for i, c in enumerate(p["choices"]):
-                if math.isclose(c, value, rel_tol=1e-9, abs_tol=1e-12):
-                    return i
-            return None
-        v = int(round(value)) if isinstance(d, IntDistribution) else float(value)
-        return v if d.low <= v <= d.high else None
-
-    def external(self, name, value):
-        p = self.space[name]
-        return p["choices"][value] if p["kind"] == "choice" else value
+            return optuna.samplers.CmaEsSampler(seed=seed, source_trials=history)
+        x0 = {n: to_unit(self.space[n], v) for n, v in (req.get("x0") or {}).items() if n in self.space}
+        x0 = {n: u for n, u in x0.items() if u is not None}
+        return optuna.samplers.CmaEsSampler(seed=seed, x0=x0 if len(x0) == len(self.space) else None)
 
     def frozen(self, h):
         params = {}
         for name in self.space:
             if name not in h["params"]:
                 return None
-            v = self.internal(name, h["params"][name])
+            v = to_unit(self.space[name], h["params"][name])
             if v is None:
                 return None
             params[name] = v
@@ -110,7 +121,7 @@ class Study:
 
     def ask(self):
         trial = self.study.ask(self.dists)
-        return {"trial": trial.number, "params": {n: self.external(n, v) for n, v in trial.params.items()}}
+        return {"trial": trial.number, "params": {n: to_value(self.space[n], u) for n, u in trial.params.items()}}
 
     def tell(self, req):
         if req.get("value") is None:
@@ -146,6 +157,9 @@ def handle(study, req):
         return study, study.tell(req)
     if op == "importance":
         return study, study.importance()
+    if op == "count":
+        states = [t.state for t in study.study.trials]
+        return study, {"complete": states.count(TrialState.COMPLETE), "failed": states.count(TrialState.FAIL)}
     raise ValueError(f"unknown op {op!r}")
 
 
@@ -155,9 +169,10 @@ def main():
         try:
             study, answer = handle(study, json.loads(line))
             answer["ok"] = True
+            text = json.dumps(answer, allow_nan=False)
         except Exception as e:  # noqa: BLE001 - every failure is answered, the study goes on
-            answer = {"ok": False, "error": f"{type(e).__name__}: {e}"}
-        sys.stdout.write(json.dumps(answer) + "\n")
+            text = json.dumps({"ok": False, "error": f"{type(e).__name__}: {e}"})
+        sys.stdout.write(text + "\n")
         sys.stdout.flush()
 
 

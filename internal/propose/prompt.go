@@ -139,7 +139,7 @@ func training(e *research.Experiment) string {
 	if d.StepsPerSecond > 0 {
 		rate = fmt.Sprintf(" at %.3g/s", d.StepsPerSecond)
 	}
-	return fmt.Sprintf("loss %.3g→%.3g, %d steps%s, last fifth %+.1f%% (%s)", d.Start, d.End, d.Steps, rate, 100*d.LastFifth, d.Trend())
+	return fmt.Sprintf("loss %.3g→%.3g, %d steps%s, last fifth %+.3g%% (%s)", d.Start, d.End, d.Steps, rate, 100*d.LastFifth, d.Trend())
 }
 
 func deref(p *int64) int64 {

@@ -3,6 +3,7 @@ package task
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -91,8 +92,8 @@ func parseParam(text string) (Param, error) {
 	}
 	p := Param{Name: m[1], Type: m[2], Kind: Kind(m[4])}
 	var err error
-	if p.Value, err = strconv.ParseFloat(m[3], 64); err != nil {
-		return p, fmt.Errorf("%s: value %q is not a number", p.Name, m[3])
+	if p.Value, err = finite(m[3]); err != nil {
+		return p, fmt.Errorf("%s: value %w", p.Name, err)
 	}
 	nums, err := parseNumbers(strings.ReplaceAll(m[5], "..", " "))
 	if err != nil {
@@ -119,12 +120,21 @@ func (p *Param) setDomain(nums []float64) error {
 	return nil
 }
 
+// finite parses a finite number (ParseFloat also takes nan and inf).
+func finite(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a finite number", s)
+	}
+	return v, nil
+}
+
 func parseNumbers(s string) ([]float64, error) {
 	var out []float64
 	for _, f := range strings.Fields(strings.ReplaceAll(s, ",", " ")) {
-		v, err := strconv.ParseFloat(f, 64)
+		v, err := finite(f)
 		if err != nil {
-			return nil, fmt.Errorf("%q is not a number", f)
+			return nil, err
 		}
 		out = append(out, v)
 	}

@@ -46,11 +46,13 @@ func TestParseSpaceErrors(t *testing.T) {
 		"empty":          {wrap(), "declares no parameter"},
 		"no annotation":  {wrap("x = 1  # range 0 .. 2"), "is not"},
 		"no domain":      {wrap("x: int = 1"), "is not"},
-		"bad value":      {wrap("x: int = abc  # range 0 .. 2"), "not a number"},
+		"bad value":      {wrap("x: int = abc  # range 0 .. 2"), "not a finite number"},
+		"nan value":      {wrap("x: float = nan  # range 0 .. 2"), "not a finite number"},
+		"infinite bound": {wrap("x: float = 1  # log 1e-3 .. inf"), "not a finite number"},
 		"reversed range": {wrap("x: int = 1  # range 2 .. 0"), "LO < HI"},
 		"log of zero":    {wrap("x: float = 1  # log 0 .. 2"), "positive"},
 		"one choice":     {wrap("x: int = 1  # choice 1"), "at least two"},
-		"bad choice":     {wrap("x: int = 1  # choice 1 two"), "not a number"},
+		"bad choice":     {wrap("x: int = 1  # choice 1 two"), "not a finite number"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

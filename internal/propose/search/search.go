@@ -87,7 +87,7 @@ func (p *Proposer) mutate(params []task.Param, mode research.Mode) []change {
 	if p.random {
 		var out []change
 		for _, pr := range params {
-			v, _ := strconv.ParseFloat(format(pr.Type, p.uniform(pr)), 64)
+			v := rounded(pr, p.uniform(pr))
 			out = append(out, change{pr, v})
 		}
 		return out
@@ -108,7 +108,7 @@ func (p *Proposer) mutate(params []task.Param, mode research.Mode) []change {
 func (p *Proposer) step(pr task.Param, scale float64) float64 {
 	for range maxTries {
 		// Round to what the script will say, so a change is a real one.
-		v, _ := strconv.ParseFloat(format(pr.Type, p.draw(pr, scale)), 64)
+		v := rounded(pr, p.draw(pr, scale))
 		if v != pr.Value {
 			return v
 		}
@@ -172,7 +172,7 @@ func Assign(code string, params []task.Param, values []float64) (newCode, descri
 	}
 	var changes []change
 	for i, pr := range params {
-		if v, _ := strconv.ParseFloat(format(pr.Type, values[i]), 64); v != pr.Value {
+		if v := rounded(pr, values[i]); v != pr.Value {
 			changes = append(changes, change{pr, v})
 		}
 	}
@@ -191,9 +191,48 @@ func apply(code string, changes []change) (string, error) {
 		if m == nil {
 			return "", fmt.Errorf("line %d no longer declares %s", c.p.Line, c.p.Name)
 		}
-		lines[i] = m[1] + format(c.p.Type, c.new) + m[3]
+		lines[i] = m[1] + write(c.p, c.new) + m[3]
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// write is v as the script will say it for pr: a choice exactly, an int
+// rounded, a float to three significant figures; a value that rounding
+// took outside its domain is its bound, exactly.
+func write(pr task.Param, v float64) string {
+	if pr.Kind == task.KindChoice {
+		return exact(pr.Type, v)
+	}
+	lo, hi := pr.Lo, pr.Hi
+	if pr.Type == "int" {
+		lo, hi = math.Ceil(lo), math.Floor(hi)
+	}
+	s := format(pr.Type, v)
+	switch r, _ := strconv.ParseFloat(s, 64); {
+	case r < lo:
+		return exact(pr.Type, lo)
+	case r > hi:
+		return exact(pr.Type, hi)
+	}
+	return s
+}
+
+// rounded is v as the script will hold it for pr (see write).
+func rounded(pr task.Param, v float64) float64 {
+	r, _ := strconv.ParseFloat(write(pr, v), 64)
+	return r
+}
+
+// exact writes v with every digit it needs.
+func exact(typ string, v float64) string {
+	if typ == "int" {
+		return format(typ, v)
+	}
+	s := strconv.FormatFloat(v, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0"
+	}
+	return s
 }
 
 func format(typ string, v float64) string {
@@ -210,7 +249,7 @@ func format(typ string, v float64) string {
 func describe(changes []change) string {
 	parts := make([]string, len(changes))
 	for i, c := range changes {
-		parts[i] = fmt.Sprintf("%s %s → %s", c.p.Name, format(c.p.Type, c.p.Value), format(c.p.Type, c.new))
+		parts[i] = fmt.Sprintf("%s %s → %s", c.p.Name, write(c.p, c.p.Value), write(c.p, c.new))
 	}
 	return strings.Join(parts, ", ")
 }

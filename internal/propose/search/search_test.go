@@ -157,3 +157,21 @@ func TestUnchangedProposesTheParentAsItIs(t *testing.T) {
 		t.Fatalf("proposal %+v, %v; want #3's code as it is", p, err)
 	}
 }
+
+// A value is written as the script declares it and stays in its domain:
+// a choice exactly, a float rounded to three figures unless that leaves
+// the domain, an int inside bounds that are not whole.
+func TestWriteStaysInTheDomain(t *testing.T) {
+	src := "# @search-space begin\nc: float = 1234  # choice 1234 5678\nf: float = 0.2  # range 0.12341 .. 0.3\n" +
+		"n: int = 2  # range 1.5 .. 2.5\ng: float = 0.001  # log 1e-4 .. 3e-2\n# @search-space end\n"
+	params, err := task.ParseSpace(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[float64]string{5678: "5678.0", 0.123411: "0.12341", 2.5: "2", 0.00123456: "0.00123"}
+	for i, v := range []float64{5678, 0.123411, 2.5, 0.00123456} {
+		if got := write(params[i], v); got != want[v] {
+			t.Errorf("%s = %v: wrote %q, want %q", params[i].Name, v, got, want[v])
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -23,11 +24,12 @@ const callTimeout = 2 * time.Minute
 // helper is one ar_optuna.py process: a study, asked and told over its
 // stdin and stdout, one JSON object per line each way.
 type helper struct {
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	out    *bufio.Reader
-	stderr *tailBuffer
-	done   chan struct{} // closed when the process has exited
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	out     *bufio.Reader
+	outFile *os.File // out's end of the pipe, closed by close
+	stderr  *tailBuffer
+	done    chan struct{} // closed when the process has exited
 }
 
 // startHelper starts the helper with the harness's interpreter and its
@@ -42,14 +44,20 @@ func startHelper(ctx context.Context, env *pyenv.Env) (*helper, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := cmd.StdoutPipe()
+	// A pipe of our own, not StdoutPipe: Wait, which runs beside the
+	// reads to notice the end, must not close what they read from.
+	out, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout = w
+	err = cmd.Start()
+	_ = w.Close()
+	if err != nil {
+		_ = out.Close()
 		return nil, fmt.Errorf("starting the optimiser (%s): %w", env.Python, err)
 	}
-	h.in, h.out = in, bufio.NewReaderSize(out, 1<<16)
+	h.in, h.out, h.outFile = in, bufio.NewReaderSize(out, 1<<16), out
 	go func() { _ = cmd.Wait(); close(h.done) }()
 	return h, nil
 }
@@ -81,7 +89,7 @@ func (h *helper) call(ctx context.Context, req, answer any) error {
 		return fmt.Errorf("the optimiser answered %q: %w", research.Clip(string(reply), 200), err)
 	}
 	if !status.OK {
-		return fmt.Errorf("the optimiser: %s", status.Error)
+		return &answerError{status.Error}
 	}
 	return json.Unmarshal(reply, answer)
 }
@@ -112,7 +120,14 @@ func (h *helper) close() {
 		_ = h.cmd.Process.Kill()
 		<-h.done
 	}
+	_ = h.outFile.Close()
 }
+
+// answerError is a request the helper refused: it is alive and its study
+// goes on.
+type answerError struct{ msg string }
+
+func (e *answerError) Error() string { return "the optimiser: " + e.msg }
 
 // tailBuffer keeps the last max bytes written to it.
 type tailBuffer struct {

@@ -19,13 +19,13 @@ type ledger struct {
 	points    []point            // finished with a value
 	measured  map[string]float64 // script → its value
 	running   map[string]bool    // scripts in flight
-	silent    []string           // scripts that ended saying nothing of their point
+	silent    []point            // ended saying nothing of their point (id and code only)
 }
 
 // newLedger reads hist for the points of parent's structure. A measured
 // experiment's value is its mean; one its settings broke takes the worst
-// mean measured (none measured yet: it waits for one). Interrupted or
-// rejected ones say nothing.
+// mean measured (none measured yet: it waits for one, left out). Interrupted
+// or rejected ones say nothing.
 func newLedger(parent string, hist []research.Experiment, d research.Direction) *ledger {
 	l := &ledger{structure: task.Structure(parent), measured: map[string]float64{}, running: map[string]bool{}}
 	var broken []research.Experiment
@@ -41,16 +41,12 @@ func newLedger(parent string, hist []research.Experiment, d research.Direction) 
 		case e.Status == research.StatusFailed && e.Outcome.Failure.Infeasible():
 			broken = append(broken, e)
 		default:
-			l.silent = append(l.silent, e.Code)
+			l.silent = append(l.silent, point{id: e.ID, code: e.Code})
 		}
 	}
-	if worst, ok := l.worst(d); ok {
+	if worst, ok := l.worst(d); ok { // else they wait, their trials open, for a first measure
 		for _, e := range broken {
 			l.add(e, worst)
-		}
-	} else {
-		for _, e := range broken {
-			l.silent = append(l.silent, e.Code)
 		}
 	}
 	return l

@@ -1,10 +1,11 @@
 // Package tune is the model-based proposer: Optuna's TPE or CMA-ES over
 // the parent script's declared search space, run by a helper process
-// (python/ar_optuna.py) that speaks JSON lines over a pipe. It learns
-// from every finished experiment of the parent's structure in the store
-// (earlier runs and other proposers included): a measured metric as it
-// is, a run its settings broke (research.FailureKind.Infeasible) as the
-// worst metric measured. The study lives as long as the proposer; a
+// (python/ar_optuna.py) that speaks JSON lines over a pipe. The study is
+// built from every finished experiment of the parent's structure in the
+// store (earlier runs and other proposers included): a measured metric
+// as it is, a run its settings broke (research.FailureKind.Infeasible)
+// as the worst metric measured. TPE models them all; CMA-ES starts from
+// them and learns from its own trials. The study lives as long as the proposer; a
 // parent of another structure (the hybrid's LLM changed the model)
 // starts a new one.
 package tune
@@ -108,8 +109,11 @@ func (p *Proposer) Propose(ctx context.Context, req research.Request) (research.
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	prop, err := p.propose(ctx, req.Parent, params, newLedger(req.Parent.Code, hist, p.Direction))
+	var refused *answerError
+	if err != nil && !errors.As(err, &refused) {
+		p.drop() // the helper died or hung: the next proposal starts afresh from the store
+	}
 	if err != nil {
-		p.drop() // the next proposal starts a fresh study from the store
 		return research.Proposal{}, err
 	}
 	prop.Cost = research.Cost{Proposer: p.Sampler, ProposeSeconds: time.Since(start).Seconds()}
@@ -129,8 +133,8 @@ func (p *Proposer) propose(ctx context.Context, parent research.Experiment, para
 		if err != nil {
 			return research.Proposal{}, err
 		}
-		if v, ok := l.measured[code]; ok { // a point met before: the study learns its value again
-			err = p.tell(ctx, trial, &v)
+		if v, ok := l.measured[code]; ok {
+			err = p.tell(ctx, trial, p.again(v))
 		} else if _, pending := p.pending[code]; pending || l.running[code] {
 			err = p.tell(ctx, trial, nil)
 		} else {
@@ -143,6 +147,16 @@ func (p *Proposer) propose(ctx context.Context, parent research.Experiment, para
 		}
 	}
 	return research.Proposal{}, errors.New("every point the optimiser asked for was measured or running already: the search space may be exhausted")
+}
+
+// again is what a trial that asked for a point measured before is told:
+// CMA-ES counts its generation in its own trials, so it learns the value
+// again; TPE has the point already and would count it twice.
+func (p *Proposer) again(v float64) *float64 {
+	if p.Sampler == TPE {
+		return nil
+	}
+	return &v
 }
 
 // sync brings the study up to the store: a fresh study for a new
@@ -166,9 +180,13 @@ func (p *Proposer) sync(ctx context.Context, params []task.Param, l *ledger) err
 		}
 		added = append(added, pt)
 	}
-	for _, code := range l.silent { // ended without saying anything of its point
-		if trial, ok := p.pending[code]; ok {
-			delete(p.pending, code)
+	for _, e := range l.silent { // ended without saying anything of its point
+		if p.fed[e.id] {
+			continue
+		}
+		p.fed[e.id] = true
+		if trial, ok := p.pending[e.code]; ok {
+			delete(p.pending, e.code)
 			if err := p.tell(ctx, trial, nil); err != nil {
 				return err
 			}
@@ -203,6 +221,9 @@ func (p *Proposer) init(ctx context.Context, params []task.Param, l *ledger) err
 	p.structure, p.fed, p.pending = l.structure, map[int64]bool{}, map[string]int{}
 	for _, pt := range l.points {
 		p.fed[pt.id] = true
+	}
+	for _, e := range l.silent {
+		p.fed[e.id] = true
 	}
 	return nil
 }

@@ -126,10 +126,48 @@ func TestToldWhatItsProposalsMeasured(t *testing.T) {
 	if _, still := p.pending[code]; still || len(p.fed) != 2 {
 		t.Fatalf("the finished proposal was not told: pending %v, %d known", p.pending, len(p.fed))
 	}
+	if c := count(t, p); c.Complete != 2 || c.Failed != 0 {
+		t.Fatalf("the study holds %+v, want the baseline and the told trial complete", c)
+	}
+	s.finish(proposeN(t, p, base, 1)[0], research.StatusInterrupted, nil, research.FailInterrupted)
+	proposeN(t, p, base, 1)
+	proposeN(t, p, base, 1) // the interrupted one is told once, as saying nothing
+	if c := count(t, p); c.Complete != 2 || c.Failed != 1 {
+		t.Fatalf("after an interrupted proposal the study holds %+v, want 2 complete and 1 failed", c)
+	}
 	other := script(3e-3, 32, "train(twice=True)")
 	proposeN(t, p, other, 1)
 	if p.structure != task.Structure(other) || len(p.fed) != 0 {
 		t.Fatalf("a new structure kept the old study (%d points)", len(p.fed))
+	}
+}
+
+type counts struct{ Complete, Failed int }
+
+func count(t *testing.T, p *Proposer) counts {
+	t.Helper()
+	var c counts
+	if err := p.h.call(context.Background(), map[string]string{"op": "count"}, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// With few points CMA-ES starts at the parent's values and steps around
+// them at a sixth of every domain: the learning rate moves by tenths of
+// decades, not thousandths, and the choice moves too.
+func TestCMAESStepsAroundTheParent(t *testing.T) {
+	s := measured(3)
+	parent := script(1e-3, 32, "train()")
+	codes := proposeN(t, newProposer(t, CMAES, research.Minimize, s), parent, 8)
+	moved, batches := 0.0, map[float64]bool{}
+	for _, c := range codes {
+		moved = math.Max(moved, distance(c))
+		ps, _ := task.ParseSpace(c)
+		batches[ps[1].Value] = true
+	}
+	if moved < 0.2 || moved > 1.5 || len(batches) < 2 {
+		t.Fatalf("8 proposals moved lr at most %.2f decades (want 0.2 to 1.5) over %d batch sizes (want 2 or more)", moved, len(batches))
 	}
 }
 
@@ -149,7 +187,7 @@ func TestLedgerValuesFailures(t *testing.T) {
 		if len(l.points) != 3 || l.measured[s.list[2].Code] != worst {
 			t.Errorf("%s: %d points, the OOM's value %v, want 3 and %v", d, len(l.points), l.measured[s.list[2].Code], worst)
 		}
-		if len(l.silent) != 2 || !l.running[s.list[5].Code] {
+		if len(l.silent) != 2 || l.silent[0].id != 4 || !l.running[s.list[5].Code] {
 			t.Errorf("%s: silent %d, running %v", d, len(l.silent), l.running)
 		}
 	}
