@@ -3,34 +3,74 @@
 # experiments of each offline proposer (random, search, tpe, cmaes), each
 # repeat with its own strategy seed and the same training seeds. Every
 # proposer of a repeat starts from one shared baseline (its database
-# copied), so they differ only in what they propose. Prints each run's
-# row, then the summary as Markdown; keeps the databases in OUT.
+# copied), whose extra seeds measure the noise floor of one experiment,
+# so the proposers differ only in what they propose. With PAR > 1 that
+# many runs go at once, each pinned to its own share of the cores (a run
+# sees only its share, so its seeds train with that many threads). Prints
+# the summary as Markdown; keeps the databases and logs in OUT.
 #
 #   scripts/bench-proposers.sh [BINARY]
-#     N=30 TRAIN_SECONDS=10 REPEATS=5 FIRST=1 PROPOSERS="random search tpe cmaes" OUT=bench-proposers
+#     N=30 TRAIN_SECONDS=10 REPEATS=5 FIRST=1 PROPOSERS="random search tpe cmaes"
+#     SEEDS=42 BASE_SEEDS=42,137,7,11,23 PAR=1 OUT=bench-proposers
 set -euo pipefail
-bin=${1:-bin/autoresearch}
+bin=$(realpath "${1:-bin/autoresearch}")
 n=${N:-30}
 secs=${TRAIN_SECONDS:-10}
 repeats=${REPEATS:-5}
 first=${FIRST:-1}
 proposers=${PROPOSERS:-random search tpe cmaes}
+seeds=${SEEDS:-42}
+base_seeds=${BASE_SEEDS:-42,137,7,11,23}
+par=${PAR:-1}
 out=${OUT:-bench-proposers}
-mkdir -p "$out"
+mkdir -p "$out/claims"
 
-for r in $(seq "$first" $((first + repeats - 1))); do
-  base="$out/base-$r.db"
-  if [[ ! -f $base ]]; then
-    "$bin" baseline --db "$base" --task fashion-mnist --train-seconds "$secs" >"$out/base-$r.log" 2>&1
+# job runs one line of the queue: "base R" or "PROPOSER R".
+job() {
+  local what=$1 r=$2
+  local base="$out/base-$r.db"
+  if [[ $what == base ]]; then
+    [[ -f $base ]] && return
+    "$bin" baseline --db "$base.tmp" --task fashion-mnist --train-seconds "$secs" --seeds "$base_seeds" >"$out/base-$r.log" 2>&1
+    mv "$base.tmp" "$base"
+    return
   fi
-  for p in $proposers; do
-    db="$out/$p-$r.db"
-    [[ -f "$out/$p-$r.json" ]] && continue
-    cp "$base" "$db"
-    "$bin" run --db "$db" --task fashion-mnist --proposer "$p" --max-experiments "$n" \
-      --train-seconds "$secs" --search-seed "$r" --workers 1 >"$out/$p-$r.log" 2>&1
-    "$bin" export --db "$db" --task fashion-mnist --format json -o "$out/$p-$r.json"
-    echo "done: $p repeat $r ($(date +%H:%M))"
+  local db="$out/$what-$r.db"
+  [[ -f "$out/$what-$r.json" ]] && return
+  rm -f "$db"
+  cp "$base" "$db"
+  "$bin" run --db "$db" --task fashion-mnist --proposer "$what" --max-experiments "$n" \
+    --train-seconds "$secs" --seeds "$seeds" --search-seed "$r" --workers 1 >"$out/$what-$r.log" 2>&1
+  "$bin" export --db "$db" --task fashion-mnist --format json -o "$out/$what-$r.json"
+}
+
+# worker takes queue lines no other worker has claimed, pinned to its cores.
+worker() {
+  local k=$1 cpus=$2 line
+  while read -r line; do
+    mkdir "$out/claims/${line// /-}" 2>/dev/null || continue
+    if [[ $line != base* ]]; then
+      # a proposer's run waits for its repeat's baseline (another worker may be making it)
+      until [[ -f "$out/base-${line#* }.db" ]]; do sleep 2; done
+    fi
+    taskset --cpu-list "$cpus" bash -c "$(declare -f job); $(declare -p bin n secs seeds base_seeds out); job $line" \
+      || echo "worker $k: $line failed (see its log)"
+    echo "worker $k done: $line ($(date +%H:%M))"
+  done <"$out/queue"
+}
+
+{
+  for r in $(seq "$first" $((first + repeats - 1))); do echo "base $r"; done
+  for r in $(seq "$first" $((first + repeats - 1))); do
+    for p in $proposers; do echo "$p $r"; done
   done
+} >"$out/queue"
+rm -rf "$out/claims" && mkdir -p "$out/claims"
+
+ncpu=$(nproc)
+for k in $(seq 0 $((par - 1))); do
+  lo=$((k * ncpu / par)); hi=$(((k + 1) * ncpu / par - 1))
+  worker "$k" "$lo-$hi" &
 done
+wait
 python3 "$(dirname "$0")/bench-proposers.py" "$out"

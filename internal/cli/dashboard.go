@@ -51,7 +51,8 @@ func runDashboard(ctx context.Context, s Streams, g *globalOpts, o dashboardOpts
 	if ip := net.ParseIP(o.Addr); o.Addr != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		fmt.Fprintf(s.Err, "warning: listening on %s: anyone who can reach it sees your experiments and code\n", o.Addr)
 	}
-	srv := &http.Server{Handler: (&web.Server{Store: db, DefaultTask: taskName(g), Goal: newGoals(db, g, s.Err).of}).Handler(),
+	goals := newGoals(db, g, s.Err)
+	srv := &http.Server{Handler: (&web.Server{Store: db, DefaultTask: taskName(g), Goal: goals.of, Landscape: landscapes(db, goals, pythonOnce(g))}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(s.Out, "dashboard: http://%s (Ctrl-C to stop)\n", ln.Addr())
 	go func() {

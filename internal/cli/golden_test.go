@@ -124,13 +124,35 @@ func TestReportCommand(t *testing.T) {
 
 func TestDashboardCommandServesAndStops(t *testing.T) {
 	db := fixtureDB(t)
+	url, stop := startDashboard(t, db)
+	resp, err := http.Get(url + "/api/tasks/shakespeare/experiments")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	resp.Body.Close()
+	if code := stop(); code != ExitInterrupted {
+		t.Fatalf("dashboard exit %d after Ctrl-C, want 130", code)
+	}
+	code, _, errOut := run(context.Background(), t, "dashboard", "--db", db, "--port", "0", "--addr", "256.0.0.1")
+	if code != ExitUsage || !strings.Contains(errOut, "--port") {
+		t.Fatalf("bad address: exit %d %s", code, errOut)
+	}
+}
+
+// startDashboard serves db on a free port; stop is Ctrl-C, returning the
+// exit code.
+func startDashboard(t *testing.T, db string) (url string, stop func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out strings.Builder
-	done := make(chan int)
+	done := make(chan int, 1)
 	go func() {
 		done <- Main(ctx, []string{"dashboard", "--db", db, "--port", "0"}, Streams{Out: &syncWriter{b: &out}, Err: &strings.Builder{}})
 	}()
-	var url string
+	var once sync.Once
+	var code int
+	stop = func() int { once.Do(func() { cancel(); code = <-done }); return code }
+	t.Cleanup(func() { stop() })
 	for range 100 {
 		if s := (&syncWriter{b: &out}).String(); strings.Contains(s, "http://") {
 			url = strings.Fields(s[strings.Index(s, "http://"):])[0]
@@ -138,19 +160,7 @@ func TestDashboardCommandServesAndStops(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	resp, err := http.Get(url + "/api/tasks/shakespeare/experiments")
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	resp.Body.Close()
-	cancel()
-	if code := <-done; code != ExitInterrupted {
-		t.Fatalf("dashboard exit %d after Ctrl-C, want 130", code)
-	}
-	code, _, errOut := run(context.Background(), t, "dashboard", "--db", db, "--port", "0", "--addr", "256.0.0.1")
-	if code != ExitUsage || !strings.Contains(errOut, "--port") {
-		t.Fatalf("bad address: exit %d %s", code, errOut)
-	}
+	return url, stop
 }
 
 // syncWriter lets a test read what a command writes from another goroutine.

@@ -1,9 +1,10 @@
 // Package render holds the small formatting helpers that the HTML views
-// (the report and the dashboard) share, so that both show metrics and
-// diffs the same way.
+// (the report and the dashboard) share, so that both show metrics,
+// diffs and the optimisers' landscape the same way.
 package render
 
 import (
+	_ "embed"
 	"fmt"
 	"strings"
 )
@@ -41,3 +42,9 @@ func DiffLines(diff string) []DiffLine {
 	}
 	return out
 }
+
+// LandscapeJS draws a research.Landscape (what the model-based optimisers
+// know) in the report and the dashboard alike; it needs uPlot.
+//
+//go:embed landscape.js
+var LandscapeJS string

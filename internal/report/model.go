@@ -1,8 +1,9 @@
 // Package report writes the self-contained HTML report of a task: metric
 // progression with the best-so-far line, the top experiments with diffs
 // between consecutive ones, failures by kind, kept/discarded per
-// category, cumulative cost, insights per category, and the best
-// experiment's held-out test metric and per-seed spread. The file embeds
+// category, cumulative cost, insights per category, the best
+// experiment's held-out test metric and per-seed spread, and what the
+// model-based optimisers know of its search space (importance, slices). The file embeds
 // its chart library and data and makes no network request. Untrusted text
 // (code, descriptions, excerpts) is escaped by html/template, and the
 // embedded JSON escapes <, > and &.
@@ -31,6 +32,9 @@ type Input struct {
 	// Top are research.Candidates(Experiments, Direction, TopN) with code
 	// and seed runs; when nil they are taken from Experiments as they are.
 	Top []research.Experiment
+	// Landscape is what the model-based optimisers know of the best's
+	// search space (nil: nothing kept yet).
+	Landscape *research.Landscape
 }
 
 // chartData holds the charts' series as columns (compact at 100,000
@@ -39,6 +43,8 @@ type chartData struct {
 	Progress [3][]*float64 `json:"progress"` // seq, metric, best so far (null before anything is kept)
 	Cost     [2][]float64  `json:"cost"`     // seq, cumulative dollars
 	Metric   string        `json:"metric"`
+	// Landscape is drawn by render.LandscapeJS.
+	Landscape *research.Landscape `json:"landscape"`
 }
 
 // count is one bar of a breakdown.
@@ -115,7 +121,7 @@ func build(in Input) model {
 }
 
 func chart(in Input) chartData {
-	c := chartData{Metric: in.Metric}
+	c := chartData{Metric: in.Metric, Landscape: in.Landscape}
 	var best *float64
 	cost := 0.0
 	for _, e := range in.Experiments {

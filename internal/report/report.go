@@ -28,8 +28,9 @@ func Write(w io.Writer, in Input) error {
 	}
 	return page.Execute(w, struct {
 		model
-		Data     template.JS
-		UPlotJS  template.JS
-		UPlotCSS template.CSS
-	}{m, template.JS(data), template.JS(assets.UPlotJS), template.CSS(assets.UPlotCSS)}) //nolint:gosec // G203: vendored library and json.Marshal output
+		Data        template.JS
+		UPlotJS     template.JS
+		UPlotCSS    template.CSS
+		LandscapeJS template.JS
+	}{m, template.JS(data), template.JS(assets.UPlotJS), template.CSS(assets.UPlotCSS), template.JS(render.LandscapeJS)}) //nolint:gosec // G203: vendored library and json.Marshal output
 }

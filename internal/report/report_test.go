@@ -14,6 +14,7 @@ import (
 	"github.com/autoresearch/autoresearch/internal/browsertest"
 	"github.com/autoresearch/autoresearch/internal/report"
 	"github.com/autoresearch/autoresearch/internal/research"
+	"github.com/autoresearch/autoresearch/internal/research/researchtest"
 )
 
 const xss = `</script><script>alert(1)</script><img src=x onerror=alert(2)>`
@@ -78,20 +79,24 @@ func TestUnsealedMarked(t *testing.T) {
 }
 
 // render returns the report of list.
-func render(t *testing.T, list []research.Experiment) string {
+func render(t *testing.T, list []research.Experiment, ls ...research.Landscape) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := report.Write(&buf, report.Input{Task: "shakespeare", Goal: research.Goal{Metric: "val_bpb", Direction: research.Minimize}, Experiments: list}); err != nil {
+	in := report.Input{Task: "shakespeare", Goal: research.Goal{Metric: "val_bpb", Direction: research.Minimize}, Experiments: list}
+	for _, l := range ls {
+		in.Landscape = &l
+	}
+	if err := report.Write(&buf, in); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
 }
 
 // write writes the report of list to a file and returns its path.
-func write(t *testing.T, list []research.Experiment) string {
+func write(t *testing.T, list []research.Experiment, ls ...research.Landscape) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "report.html")
-	if err := os.WriteFile(path, []byte(render(t, list)), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(render(t, list, ls...)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -107,7 +112,7 @@ func check(t *testing.T, path, shot string, wantCanvas bool) {
 	err := chromedp.Run(b.Ctx,
 		chromedp.Navigate("file://"+path),
 		chromedp.WaitReady("#insights"),
-		chromedp.Evaluate(`["best","progression","top","failures","categories","cost","insights"].filter(id => document.getElementById(id)).length`, &sections),
+		chromedp.Evaluate(`["best","progression","top","failures","categories","landscape","cost","insights"].filter(id => document.getElementById(id)).length`, &sections),
 		chromedp.Evaluate(`document.querySelectorAll("img").length`, &imgs),
 		chromedp.Evaluate(`typeof window.__xss !== "undefined"`, &xssRan),
 		chromedp.Evaluate(`(() => { const c = document.querySelector("#progress-chart canvas"); if (!c) return 0;
@@ -118,8 +123,8 @@ func check(t *testing.T, path, shot string, wantCanvas bool) {
 		t.Fatal(err)
 	}
 	b.Screenshot(t, shot)
-	if sections != 7 {
-		t.Errorf("%d of 7 sections rendered", sections)
+	if sections != 8 {
+		t.Errorf("%d of 8 sections rendered", sections)
 	}
 	if imgs != 0 || xssRan {
 		t.Errorf("an XSS payload became markup: %d <img> elements", imgs)
@@ -173,5 +178,22 @@ func TestTimeNotSpentTraining(t *testing.T) {
 	// 60 s of training in 66 s.
 	if !strings.Contains(html, `<b id="not-training">9.1 %</b>time not spent training`) {
 		t.Fatalf("no share of the time not spent training, or a wrong one:\n%s", html[:min(len(html), 4000)])
+	}
+}
+
+// The landscape section shows each parameter's importance, most first,
+// and a slice chart per parameter; its note stays text.
+func TestReportShowsTheLandscape(t *testing.T) {
+	path := write(t, history(12, false), researchtest.Landscape(xss))
+	check(t, path, "report-landscape.png", true)
+	b := browsertest.New(t)
+	var shown researchtest.LandscapeShown
+	err := chromedp.Run(b.Ctx, chromedp.Navigate("file://"+path), chromedp.WaitReady("#insights"),
+		chromedp.Evaluate(researchtest.LandscapeJS, &shown))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := shown.Problems(xss); len(p) > 0 {
+		t.Errorf("landscape: %v", p)
 	}
 }

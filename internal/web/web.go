@@ -44,7 +44,11 @@ type Server struct {
 	DefaultTask string
 	// Goal is the goal the task's experiments are ranked by (the store's
 	// record of it, see cli).
-	Goal       func(ctx context.Context, task string) (research.Goal, error)
+	Goal func(ctx context.Context, task string) (research.Goal, error)
+	// Landscape is what the model-based optimisers know of the task's
+	// best search space (nil: nothing kept yet); measuring it may take
+	// seconds, so it is asked for only when the store has moved.
+	Landscape  func(ctx context.Context, task string) (*research.Landscape, error)
 	cache      cache
 	pointCache pointCache
 }
@@ -60,10 +64,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/tasks/{task}/experiments/{seq}", s.apiExperiment)
 	mux.HandleFunc("GET /api/tasks/{task}/points", s.apiPoints)
 	mux.HandleFunc("GET /api/tasks/{task}/running", s.apiRunning)
+	mux.HandleFunc("GET /api/tasks/{task}/landscape", s.apiLandscape)
 	mux.HandleFunc("GET /static/uplot.js", static("text/javascript", assets.UPlotJS))
 	mux.HandleFunc("GET /static/uplot.css", static("text/css", assets.UPlotCSS))
 	mux.HandleFunc("GET /static/highlight.js", static("text/javascript", assets.HighlightJS))
 	mux.HandleFunc("GET /static/highlight.css", static("text/css", assets.HighlightCSS))
+	mux.HandleFunc("GET /static/landscape.js", static("text/javascript", render.LandscapeJS))
 	mux.Handle("GET /static/", http.FileServerFS(files))
 	return secureHeaders(mux)
 }
@@ -198,6 +204,17 @@ func (s *Server) judge(ctx context.Context, e *research.Experiment, g research.G
 		j.Improvement = &iv
 	}
 	return j, nil
+}
+
+// apiLandscape answers null when nothing is kept, and is cached until
+// the store's version for the task moves.
+func (s *Server) apiLandscape(w http.ResponseWriter, r *http.Request) {
+	task := r.PathValue("task")
+	if s.Landscape == nil {
+		fail(w, http.StatusNotFound, "this dashboard does not measure the optimisers' landscape")
+		return
+	}
+	s.cached(w, r, task, func(ctx context.Context) (any, error) { return s.Landscape(ctx, task) })
 }
 
 func (s *Server) apiRunning(w http.ResponseWriter, r *http.Request) {

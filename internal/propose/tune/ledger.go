@@ -7,10 +7,11 @@ import (
 
 // point is what one finished experiment says of its settings.
 type point struct {
-	id     int64
-	code   string
-	params map[string]float64
-	value  float64
+	id, seq int64
+	code    string
+	params  map[string]float64
+	value   float64
+	broken  bool // its settings broke the run: value is the worst measured
 }
 
 // ledger is what the store says of one structure's points.
@@ -37,7 +38,7 @@ func newLedger(parent string, hist []research.Experiment, d research.Direction) 
 		case e.Status == research.StatusRunning:
 			l.running[e.Code] = true
 		case e.Outcome.Mean != nil && e.Status != research.StatusFailed && e.Status != research.StatusInterrupted:
-			l.add(e, *e.Outcome.Mean)
+			l.add(e, *e.Outcome.Mean, false)
 		case e.Status == research.StatusFailed && e.Outcome.Failure.Infeasible():
 			broken = append(broken, e)
 		default:
@@ -46,18 +47,18 @@ func newLedger(parent string, hist []research.Experiment, d research.Direction) 
 	}
 	if worst, ok := l.worst(d); ok { // else they wait, their trials open, for a first measure
 		for _, e := range broken {
-			l.add(e, worst)
+			l.add(e, worst, true)
 		}
 	}
 	return l
 }
 
-func (l *ledger) add(e research.Experiment, v float64) {
+func (l *ledger) add(e research.Experiment, v float64, broken bool) {
 	params, err := task.ParseSpace(e.Code)
 	if err != nil {
 		return
 	}
-	pt := point{id: e.ID, code: e.Code, params: map[string]float64{}, value: v}
+	pt := point{id: e.ID, seq: e.Seq, code: e.Code, params: map[string]float64{}, value: v, broken: broken}
 	for _, pr := range params {
 		pt.params[pr.Name] = pr.Value
 	}
@@ -109,4 +110,16 @@ func space(params []task.Param) []wireParam {
 		out[i] = wireParam{Name: pr.Name, Kind: pr.Kind, Int: pr.Type == "int", Lo: pr.Lo, Hi: pr.Hi, Choices: pr.Choices}
 	}
 	return out
+}
+
+// initRequest starts a study of sampler over params that knows points;
+// a CMA-ES with too few of them to warm-start from starts at params'
+// values.
+func initRequest(sampler string, seed uint32, d research.Direction, params []task.Param, points []point) map[string]any {
+	x0 := map[string]float64{}
+	for _, pr := range params {
+		x0[pr.Name] = pr.Value
+	}
+	return map[string]any{"op": "init", "sampler": sampler, "seed": seed, "direction": d,
+		"space": space(params), "x0": x0, "history": wire(points)}
 }

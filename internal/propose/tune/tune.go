@@ -208,14 +208,8 @@ func (p *Proposer) init(ctx context.Context, params []task.Param, l *ledger) err
 			return err
 		}
 	}
-	x0 := map[string]float64{}
-	for _, pr := range params {
-		x0[pr.Name] = pr.Value
-	}
-	req := map[string]any{"op": "init", "sampler": p.Sampler, "seed": p.Seed, "direction": p.Direction,
-		"space": space(params), "x0": x0, "history": wire(l.points)}
 	var ok struct{}
-	if err := p.h.call(ctx, req, &ok); err != nil {
+	if err := p.h.call(ctx, initRequest(p.Sampler, p.Seed, p.Direction, params, l.points), &ok); err != nil {
 		return err
 	}
 	p.structure, p.fed, p.pending = l.structure, map[int64]bool{}, map[string]int{}

@@ -249,18 +249,3 @@ func TestWithoutOptunaSaysWhatToInstall(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
-// The study says which parameters mattered (fANOVA): the metric of
-// measured() depends on the learning rate alone.
-func TestImportanceNamesTheParameterThatMattered(t *testing.T) {
-	s := measured(24)
-	p := newProposer(t, TPE, research.Minimize, s)
-	proposeN(t, p, s.list[0].Code, 1)
-	var got struct{ Importance map[string]float64 }
-	if err := p.h.call(context.Background(), map[string]string{"op": "importance"}, &got); err != nil {
-		t.Fatal(err)
-	}
-	if len(got.Importance) != 2 || got.Importance["lr"] < 0.8 {
-		t.Fatalf("importance %v, want lr's share above 0.8", got.Importance)
-	}
-}

@@ -125,6 +125,23 @@ async function getJSON(url) {
   return resp.json();
 }
 
+let landscapeAt = -1, landscapeBusy = false;
+
+// refreshLandscape asks for what the optimisers know once more experiments
+// have finished than when it last asked (measuring it takes seconds).
+async function refreshLandscape(s, metric) {
+  const finished = s.experiments - s.running, holder = document.getElementById("landscape-body");
+  if (finished === landscapeAt || landscapeBusy) return;
+  landscapeBusy = true;
+  try {
+    drawLandscape(holder, await getJSON("/api/tasks/" + encodeURIComponent(task) + "/landscape"), metric);
+  } catch (e) {
+    holder.replaceChildren(el("p", "Cannot show it: " + e.message, "muted"));
+  } finally {
+    landscapeAt = finished; landscapeBusy = false;
+  }
+}
+
 async function refresh() {
   try {
     const base = "/api/tasks/" + encodeURIComponent(task), asked = settled;
@@ -134,6 +151,7 @@ async function refresh() {
     renderStats(sum.stats); renderTable(sum);
     if (mergePoints(p, asked) || !chart) renderChart(sum.metric);
     renderRunning(live);
+    refreshLandscape(sum.stats, sum.metric);
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
   } catch (e) {
     document.getElementById("updated").textContent = "cannot reach the server; retrying";
