@@ -16,9 +16,11 @@ import (
 	"github.com/autoresearch/autoresearch/internal/llm/anthropic"
 	"github.com/autoresearch/autoresearch/internal/llm/llmtest"
 	"github.com/autoresearch/autoresearch/internal/propose"
+	"github.com/autoresearch/autoresearch/internal/propose/tune"
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/task"
+	"github.com/autoresearch/autoresearch/internal/testutil"
 )
 
 // noopRunner scores a script by its hash, and logs a loss curve of 40
@@ -115,6 +117,14 @@ func (ts *tokenServer) reply(body []byte, baseline string) llmtest.Reply {
 }
 
 func benchLoop(b *testing.B, n int) (*tokenServer, time.Duration) {
+	ts, el, _ := benchProposer(b, n, false)
+	return ts, el
+}
+
+// benchProposer runs n experiments of the loop with the model proposing
+// (hybrid: with CMA-ES between its turns, tune.Hybrid) and returns the
+// fake server's tallies, the time taken and the experiments recorded.
+func benchProposer(b *testing.B, n int, hybrid bool) (*tokenServer, time.Duration, []research.Experiment) {
 	tk, err := task.Load("shakespeare", "")
 	if err != nil {
 		b.Fatal(err)
@@ -128,8 +138,17 @@ func benchLoop(b *testing.B, n int) (*tokenServer, time.Duration) {
 	}
 	defer db.Close()
 	price, _ := llm.Lookup("claude-sonnet-4-6")
-	prop := &propose.Proposer{Client: anthropic.New(llm.Options{APIKey: "k", BaseURL: srv.URL}), Model: "claude-sonnet-4-6",
-		Price: price, Task: propose.TaskInfo{Name: tk.Name, Goal: tk.Goal(), Budget: research.Budget{Seconds: 30}, Prompt: tk.Prompt}}
+	var prop research.Proposer = &propose.Proposer{Client: anthropic.New(llm.Options{APIKey: "k", BaseURL: srv.URL}), Model: "claude-sonnet-4-6",
+		Price: price, Task: propose.TaskInfo{Name: tk.Name, Goal: tk.Goal(), Budget: research.Budget{Seconds: 30}, Prompt: tk.Prompt, Tuned: hybrid}}
+	if hybrid {
+		tuner := &tune.Proposer{Sampler: tune.CMAES, Env: testutil.Env(b), Direction: tk.Direction, Seed: 5,
+			History: func(ctx context.Context) ([]research.Experiment, error) { return db.List(ctx, tk.Name, true) }}
+		if err := tuner.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		defer tuner.Close()
+		prop = &tune.Hybrid{LLM: prop, Tuner: tuner}
+	}
 	l := &research.Loop{Task: tk.Name, Goal: tk.Goal(), Store: db, Runner: noopRunner{}, Proposer: prop,
 		Validator: acceptAll{}, Strategy: research.DefaultStrategy(rand.New(rand.NewPCG(3, 4))), Workers: 1,
 		Limits: research.Limits{MaxExperiments: n}}
@@ -137,7 +156,39 @@ func benchLoop(b *testing.B, n int) (*tokenServer, time.Duration) {
 	if _, err := l.Run(context.Background(), tk.Baseline); err != nil {
 		b.Fatal(err)
 	}
-	return ts, time.Since(start)
+	el := time.Since(start)
+	list, err := db.List(context.Background(), tk.Name, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ts, el, list
+}
+
+// BenchmarkHybridSplit: what the model costs per proposed experiment,
+// the model alone against the hybrid (the model every fifth experiment,
+// CMA-ES between): its calls, its input tokens (cache reads and writes
+// included) and dollars at Sonnet's prices. The hybrid's model also takes
+// the strategy's explore and diversify turns.
+func BenchmarkHybridSplit(b *testing.B) {
+	testutil.Need(b, testutil.Optuna)
+	const n = 40
+	for b.Loop() {
+		for _, hybrid := range []bool{false, true} {
+			ts, _, list := benchProposer(b, n, hybrid)
+			var usd float64
+			var tokens int64
+			for i := range ts.input {
+				tokens += ts.input[i] + ts.cached[i] + ts.writes[i]
+			}
+			for _, e := range list {
+				usd += e.Cost.USD
+			}
+			name := map[bool]string{false: "llm-", true: "hybrid-"}[hybrid]
+			b.ReportMetric(float64(len(ts.input))/n, name+"calls/exp")
+			b.ReportMetric(float64(tokens)/n, name+"tokens/exp")
+			b.ReportMetric(usd/n, name+"usd/exp")
+		}
+	}
 }
 
 // BenchmarkLoopThroughput: experiments per second through the whole loop
