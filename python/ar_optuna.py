@@ -23,12 +23,26 @@ A PARAM is {"name", "kind": "log"|"range"|"choice", "int": bool, "lo",
 it is searched across its choices in order, so both samplers see which
 choices are neighbours. Every answer carries "ok"; a failed request answers
 {"ok": false, "error": TEXT} and the study goes on.
+
+With --background (the views' importance, measured beside training) it
+first lowers its own CPU priority, before it imports anything: nice 19,
+and its session's autogroup (the loop starts it in a session of its
+own) to 19 too, where the kernel shares the CPU between sessions first.
 """
 
 import json
 import math
+import os
 import sys
 import warnings
+
+if "--background" in sys.argv:
+    try:
+        with open("/proc/self/autogroup", "w") as f:
+            f.write("19")
+    except OSError:
+        pass  # no autogroups here: the nice value alone counts
+    os.nice(19)
 
 warnings.simplefilter("ignore")
 

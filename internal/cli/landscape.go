@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 
@@ -12,63 +13,81 @@ import (
 )
 
 // landscapeMax bounds the experiments a landscape is drawn from: the
-// task's most recent finished ones.
-const landscapeMax = 1000
+// task's most recent ones (one page of the store).
+const landscapeMax = sqlite.MaxPage
 
-// explain draws what the model-based optimisers know of the task for the
-// report and the dashboard (tune.Explain) from list (the task's
-// experiments, oldest first, code not needed); nil when nothing is kept.
-// env nil: without importance.
-func explain(ctx context.Context, db *sqlite.DB, env *pyenv.Env, list []research.Experiment, d research.Direction) (*research.Landscape, error) {
-	top := research.Candidates(list, d, 1)
-	if len(top) == 0 {
-		return nil, nil
+// explain draws what the model-based optimisers know of task for the
+// report and the dashboard (tune.Explain), in bounded reads: the best,
+// and the finished ones among the most recent landscapeMax experiments;
+// nil when nothing is kept. While some of them run, importance is
+// measured in the background (lowest CPU priority). python finds the
+// interpreter, only when there is something to measure.
+func explain(ctx context.Context, db *sqlite.DB, python func(context.Context) *pyenv.Env, task string, d research.Direction) (*research.Landscape, error) {
+	best, err := db.Best(ctx, task)
+	if err != nil || best == nil {
+		return nil, wrapLandscape(err)
 	}
-	var recent []research.Experiment
-	for i := len(list) - 1; i >= 0 && len(recent) < landscapeMax; i-- {
-		if st := list[i].Status; st == research.StatusKept || st == research.StatusDiscarded || st == research.StatusFailed {
-			recent = append(recent, list[i])
-		}
+	page, err := db.Page(ctx, task, research.Page{Sort: "seq", Desc: true, Limit: landscapeMax})
+	if err != nil {
+		return nil, wrapLandscape(err)
 	}
-	slices.Reverse(recent)
-	if !slices.ContainsFunc(recent, func(e research.Experiment) bool { return e.ID == top[0].ID }) {
-		recent = append([]research.Experiment{top[0]}, recent...) // the best, older than the window
+	slices.Reverse(page)
+	recent, running := finished(page)
+	if !slices.ContainsFunc(recent, func(e research.Experiment) bool { return e.ID == best.ID }) {
+		recent = append([]research.Experiment{*best}, recent...) // the best, older than the window
 	}
 	if err := db.Fill(ctx, recent); err != nil {
-		return nil, err
+		return nil, wrapLandscape(err)
 	}
-	best := recent[slices.IndexFunc(recent, func(e research.Experiment) bool { return e.ID == top[0].ID })]
-	ls := tune.Explain(ctx, env, best, recent, d)
+	at := slices.IndexFunc(recent, func(e research.Experiment) bool { return e.ID == best.ID })
+	ls := tune.Explain(ctx, python(ctx), running, recent[at], recent, d)
 	return &ls, nil
 }
 
+// finished are the experiments of list that ended (kept, discarded or
+// failed), and whether any of list is running.
+func finished(list []research.Experiment) (out []research.Experiment, running bool) {
+	for _, e := range list {
+		switch e.Status {
+		case research.StatusKept, research.StatusDiscarded, research.StatusFailed:
+			out = append(out, e)
+		case research.StatusRunning:
+			running = true
+		}
+	}
+	return out, running
+}
+
+func wrapLandscape(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("drawing what the optimisers know: %w", err)
+}
+
 // landscapes is the dashboard's source of landscapes: each task's, drawn
-// from the store as it is.
+// from the store as it is, ranked by its goal.
 func landscapes(db *sqlite.DB, goals *goals, python func(context.Context) *pyenv.Env) func(context.Context, string) (*research.Landscape, error) {
 	return func(ctx context.Context, task string) (*research.Landscape, error) {
 		goal, err := goals.of(ctx, task)
 		if err != nil {
 			return nil, err
 		}
-		list, err := db.List(ctx, task, false)
-		if err != nil {
-			return nil, err
-		}
-		return explain(ctx, db, python(ctx), list, goal.Direction)
+		return explain(ctx, db, python, task, goal.Direction)
 	}
 }
 
-// pythonOnce finds the interpreter once, for views that measure
-// importance; nil when there is none (they show the rest).
+// pythonOnce finds the interpreter for views that measure importance,
+// keeping it once found; nil while there is none (they show the rest).
 func pythonOnce(g *globalOpts) func(ctx context.Context) *pyenv.Env {
-	var once sync.Once
+	var mu sync.Mutex
 	var env *pyenv.Env
 	return func(ctx context.Context) *pyenv.Env {
-		once.Do(func() {
-			if e, err := pyenv.New(context.WithoutCancel(ctx), g.Python); err == nil {
-				env = e
-			}
-		})
+		mu.Lock()
+		defer mu.Unlock()
+		if env == nil {
+			env, _ = pyenv.New(context.WithoutCancel(ctx), g.Python)
+		}
 		return env
 	}
 }

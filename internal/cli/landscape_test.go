@@ -18,8 +18,9 @@ import (
 
 // spaceDB is a store of n experiments of one script whose metric is its
 // learning rate's distance (in decades) from 1e-3, the batch size not
-// mattering, and one of another structure; the best is kept.
-func spaceDB(t *testing.T, n int) string {
+// mattering, then one of another structure; better ones are kept. It
+// returns the store's path and its best's number.
+func spaceDB(t *testing.T, n int) (string, int64) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "space.db")
 	ctx := context.Background()
@@ -31,12 +32,8 @@ func spaceDB(t *testing.T, n int) string {
 	if err := db.SetGoal(ctx, "shakespeare", research.Goal{Metric: "val_bpb", Direction: research.Minimize}); err != nil {
 		t.Fatal(err)
 	}
-	best := math.Inf(1)
-	for i := range n {
-		lr := math.Pow(10, -4+2.4*float64((i*7)%n)/float64(n))
-		code := fmt.Sprintf("# @search-space begin\nlr: float = %g  # log 1e-4 .. 3e-2\nbatch: int = %d  # choice 16 32 64 128\n# @search-space end\ntrain()\n",
-			lr, 16<<(i%4))
-		mean := math.Abs(math.Log10(lr) + 3)
+	best, bestSeq := math.Inf(1), int64(0)
+	finish := func(code string, mean float64) {
 		st := research.StatusDiscarded
 		if mean < best {
 			st, best = research.StatusKept, mean
@@ -49,8 +46,18 @@ func spaceDB(t *testing.T, n int) string {
 		if err := db.Finish(ctx, e); err != nil {
 			t.Fatal(err)
 		}
+		if st == research.StatusKept {
+			bestSeq = e.Seq
+		}
 	}
-	return path
+	for i := range n {
+		lr := math.Pow(10, -4+2.4*float64((i*7)%n)/float64(n))
+		code := fmt.Sprintf("# @search-space begin\nlr: float = %g  # log 1e-4 .. 3e-2\nbatch: int = %d  # choice 16 32 64 128\n# @search-space end\ntrain()\n",
+			lr, 16<<(i%4))
+		finish(code, math.Abs(math.Log10(lr)+3))
+	}
+	finish("# @search-space begin\nlr: float = 1e-3  # log 1e-4 .. 3e-2\n# @search-space end\nother()\n", 5)
+	return path, bestSeq
 }
 
 // The report carries what the optimisers know, measured from the store
@@ -58,7 +65,8 @@ func spaceDB(t *testing.T, n int) string {
 func TestReportMeasuresTheLandscape(t *testing.T) {
 	testutil.Need(t, testutil.Optuna)
 	out := filepath.Join(t.TempDir(), "r.html")
-	if code, stdout, errOut := run(context.Background(), t, "report", "--db", spaceDB(t, 12), "--task", "shakespeare", "-o", out); code != 0 {
+	db, best := spaceDB(t, 12)
+	if code, stdout, errOut := run(context.Background(), t, "report", "--db", db, "--task", "shakespeare", "-o", out); code != 0 {
 		t.Fatalf("exit %d: %s %s", code, stdout, errOut)
 	}
 	html, err := os.ReadFile(out)
@@ -73,20 +81,21 @@ func TestReportMeasuresTheLandscape(t *testing.T) {
 	if err := json.Unmarshal(m[1], &data); err != nil {
 		t.Fatal(err)
 	}
-	checkLandscape(t, data.Landscape)
+	checkLandscape(t, data.Landscape, best)
 }
 
-func checkLandscape(t *testing.T, ls research.Landscape) {
+func checkLandscape(t *testing.T, ls research.Landscape, best int64) {
 	t.Helper()
-	if ls.Points != 12 || ls.Method == "" || len(ls.Params) != 2 || ls.Params[0].Name != "lr" || *ls.Params[0].Importance < 0.8 {
-		t.Fatalf("landscape %+v, want 12 points, lr first with a share above 0.8", ls)
+	if ls.Best != best || ls.Points != 12 || ls.Method == "" || len(ls.Params) != 2 || ls.Params[0].Name != "lr" || *ls.Params[0].Importance < 0.8 {
+		t.Fatalf("landscape %+v, want #%d's, 12 points, lr first with a share above 0.8", ls, best)
 	}
 }
 
 // The dashboard serves the same landscape.
 func TestDashboardMeasuresTheLandscape(t *testing.T) {
 	testutil.Need(t, testutil.Optuna)
-	url, _ := startDashboard(t, spaceDB(t, 12))
+	db, best := spaceDB(t, 12)
+	url, _ := startDashboard(t, db)
 	resp, err := http.Get(url + "/api/tasks/shakespeare/landscape")
 	if err != nil {
 		t.Fatal(err)
@@ -96,5 +105,5 @@ func TestDashboardMeasuresTheLandscape(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&ls); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("%d %v", resp.StatusCode, err)
 	}
-	checkLandscape(t, ls)
+	checkLandscape(t, ls, best)
 }

@@ -59,7 +59,7 @@ func runReport(ctx context.Context, s Streams, g *globalOpts, o reportOpts) (err
 	if err := db.Fill(ctx, in.Top); err != nil {
 		return err
 	}
-	if in.Landscape, err = explain(ctx, db, pythonOnce(g)(ctx), list, in.Direction); err != nil {
+	if in.Landscape, err = explain(ctx, db, pythonOnce(g), name, in.Direction); err != nil {
 		return err
 	}
 	var buf bytes.Buffer

@@ -117,14 +117,16 @@ func (ts *tokenServer) reply(body []byte, baseline string) llmtest.Reply {
 }
 
 func benchLoop(b *testing.B, n int) (*tokenServer, time.Duration) {
-	ts, el, _ := benchProposer(b, n, false)
+	ts, el, _ := benchProposer(b, n, 0)
 	return ts, el
 }
 
 // benchProposer runs n experiments of the loop with the model proposing
-// (hybrid: with CMA-ES between its turns, tune.Hybrid) and returns the
-// fake server's tallies, the time taken and the experiments recorded.
-func benchProposer(b *testing.B, n int, hybrid bool) (*tokenServer, time.Duration, []research.Experiment) {
+// (rounds > 0: the hybrid, CMA-ES for that many proposals between its
+// turns) and returns the fake server's tallies, the time taken and the
+// experiments recorded.
+func benchProposer(b *testing.B, n, rounds int) (*tokenServer, time.Duration, []research.Experiment) {
+	hybrid := rounds > 0
 	tk, err := task.Load("shakespeare", "")
 	if err != nil {
 		b.Fatal(err)
@@ -147,7 +149,7 @@ func benchProposer(b *testing.B, n int, hybrid bool) (*tokenServer, time.Duratio
 			b.Fatal(err)
 		}
 		defer tuner.Close()
-		prop = &tune.Hybrid{LLM: prop, Tuner: tuner}
+		prop = &tune.Hybrid{LLM: prop, Tuner: tuner, Rounds: rounds}
 	}
 	l := &research.Loop{Task: tk.Name, Goal: tk.Goal(), Store: db, Runner: noopRunner{}, Proposer: prop,
 		Validator: acceptAll{}, Strategy: research.DefaultStrategy(rand.New(rand.NewPCG(3, 4))), Workers: 1,
@@ -165,16 +167,17 @@ func benchProposer(b *testing.B, n int, hybrid bool) (*tokenServer, time.Duratio
 }
 
 // BenchmarkHybridSplit: what the model costs per proposed experiment,
-// the model alone against the hybrid (the model every fifth experiment,
-// CMA-ES between): its calls, its input tokens (cache reads and writes
+// the model alone (llm) against the hybrid with CMA-ES for 2, 4 (the
+// default: the model every fifth experiment) and 8 proposals between the
+// model's turns: its calls, its input tokens (cache reads and writes
 // included) and dollars at Sonnet's prices. The hybrid's model also takes
 // the strategy's explore and diversify turns.
 func BenchmarkHybridSplit(b *testing.B) {
 	testutil.Need(b, testutil.Optuna)
 	const n = 40
 	for b.Loop() {
-		for _, hybrid := range []bool{false, true} {
-			ts, _, list := benchProposer(b, n, hybrid)
+		for _, rounds := range []int{0, 2, 4, 8} {
+			ts, _, list := benchProposer(b, n, rounds)
 			var usd float64
 			var tokens int64
 			for i := range ts.input {
@@ -183,7 +186,10 @@ func BenchmarkHybridSplit(b *testing.B) {
 			for _, e := range list {
 				usd += e.Cost.USD
 			}
-			name := map[bool]string{false: "llm-", true: "hybrid-"}[hybrid]
+			name := "llm-"
+			if rounds > 0 {
+				name = fmt.Sprintf("hybrid%d-", rounds)
+			}
 			b.ReportMetric(float64(len(ts.input))/n, name+"calls/exp")
 			b.ReportMetric(float64(tokens)/n, name+"tokens/exp")
 			b.ReportMetric(usd/n, name+"usd/exp")

@@ -9,7 +9,7 @@ type Landscape struct {
 	Best   int64        `json:"best"`   // the number of the best experiment, whose structure this is
 	Points int          `json:"points"` // the experiments of that structure it holds
 	Failed int          `json:"failed"` // of them, runs their settings broke (shown at the worst metric, as the optimisers count them)
-	Params []ParamSlice `json:"params"` // in the order declared
+	Params []ParamSlice `json:"params"` // the most important first when measured, else in the order declared
 	Note   string       `json:"note"`   // why there is nothing to show, or why importance is missing
 	Method string       `json:"method"` // what measured the importance ("" when nothing did)
 }

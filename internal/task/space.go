@@ -35,6 +35,21 @@ const (
 	KindChoice Kind = "choice"
 )
 
+// Contains reports whether v lies in p's domain: between its bounds, or
+// one of its choices (to 1e-9 relative, as the optimisers' helper reads
+// them).
+func (p Param) Contains(v float64) bool {
+	if p.Kind != KindChoice {
+		return p.Lo <= v && v <= p.Hi
+	}
+	for _, c := range p.Choices {
+		if math.Abs(c-v) <= max(1e-9*max(math.Abs(c), math.Abs(v)), 1e-12) {
+			return true
+		}
+	}
+	return false
+}
+
 // Param is one tunable hyperparameter of a script.
 type Param struct {
 	Name    string

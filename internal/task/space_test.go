@@ -86,3 +86,20 @@ func TestStructure(t *testing.T) {
 		t.Error("a script without a search space is not its own structure")
 	}
 }
+
+func TestParamContains(t *testing.T) {
+	ps, err := ParseSpace("# @search-space begin\nlr: float = 1e-3  # log 1e-4 .. 3e-2\nbs: int = 32  # choice 16 32 64\n# @search-space end\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr, bs := ps[0], ps[1]
+	for _, c := range []struct {
+		p    Param
+		v    float64
+		want bool
+	}{{lr, 1e-4, true}, {lr, 3e-2, true}, {lr, 0, false}, {lr, 0.031, false}, {bs, 64, true}, {bs, 64 * (1 + 1e-12), true}, {bs, 48, false}} {
+		if got := c.p.Contains(c.v); got != c.want {
+			t.Errorf("%s contains %g: %v, want %v", c.p.Name, c.v, got, c.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/autoresearch/autoresearch/internal/pyenv"
@@ -34,10 +35,16 @@ type helper struct {
 
 // startHelper starts the helper with the harness's interpreter and its
 // scrubbed environment (no API key reaches it); it is killed when ctx
-// ends.
-func startHelper(ctx context.Context, env *pyenv.Env) (*helper, error) {
-	cmd := exec.CommandContext(ctx, env.Python, "-I", env.Script("ar_optuna.py")) //nolint:gosec // G204: our own helper, by the interpreter the loop checked
+// ends. A background helper runs in a session of its own at the lowest
+// CPU priority, which it takes before importing anything.
+func startHelper(ctx context.Context, env *pyenv.Env, background bool) (*helper, error) {
+	args := []string{"-I", env.Script("ar_optuna.py")}
+	if background {
+		args = append(args, "--background")
+	}
+	cmd := exec.CommandContext(ctx, env.Python, args...) //nolint:gosec // G204: our own helper, by the interpreter the loop checked
 	cmd.Env = env.ChildEnv()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: background}
 	h := &helper{cmd: cmd, stderr: &tailBuffer{max: 4096}, done: make(chan struct{})}
 	cmd.Stderr = h.stderr
 	in, err := cmd.StdinPipe()

@@ -2,9 +2,9 @@ package tune
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
-	"syscall"
 
 	"github.com/autoresearch/autoresearch/internal/pyenv"
 	"github.com/autoresearch/autoresearch/internal/research"
@@ -19,9 +19,10 @@ const MinImportance = 8
 // oldest first): every finished experiment of that structure as the
 // optimisers count it (a run its settings broke at the worst metric).
 // With env, each parameter's importance is Optuna's fANOVA, measured by a
-// helper at the lowest CPU priority so that it takes no time from seeds
-// training beside it; Note says why it is missing when it is.
-func Explain(ctx context.Context, env *pyenv.Env, best research.Experiment, hist []research.Experiment, d research.Direction) research.Landscape {
+// helper; in the background (seeds train beside it) at the lowest CPU
+// priority (its own session, nice 19), so that it takes as little as it
+// can from them. Note says why importance is missing when it is.
+func Explain(ctx context.Context, env *pyenv.Env, background bool, best research.Experiment, hist []research.Experiment, d research.Direction) research.Landscape {
 	ls := research.Landscape{Best: best.Seq}
 	params, err := task.ParseSpace(best.Code)
 	if err != nil {
@@ -41,7 +42,7 @@ func Explain(ctx context.Context, env *pyenv.Env, best research.Experiment, hist
 	case env == nil:
 		ls.Note = "importance needs the Python that runs the training scripts, with Optuna"
 	default:
-		measure(ctx, env, params, l, d, &ls)
+		measure(ctx, env, background, params, l, d, &ls)
 	}
 	return ls
 }
@@ -65,8 +66,11 @@ func sliceParams(params []task.Param, points []point) []research.ParamSlice {
 }
 
 // measure fills each parameter's importance from a study of l's points.
-func measure(ctx context.Context, env *pyenv.Env, params []task.Param, l *ledger, d research.Direction, ls *research.Landscape) {
-	shares, err := importance(ctx, env, params, l, d)
+func measure(ctx context.Context, env *pyenv.Env, background bool, params []task.Param, l *ledger, d research.Direction, ls *research.Landscape) {
+	shares, err := importance(ctx, env, background, params, l, d)
+	if err == nil && len(shares) == 0 {
+		err = errors.New("the optimiser found too few points to weigh")
+	}
 	if err != nil {
 		ls.Note = fmt.Sprintf("importance not measured: %v", err)
 		return
@@ -87,14 +91,12 @@ func share(s research.ParamSlice) float64 {
 	return *s.Importance
 }
 
-func importance(ctx context.Context, env *pyenv.Env, params []task.Param, l *ledger, d research.Direction) (map[string]float64, error) {
-	h, err := startHelper(ctx, env)
+func importance(ctx context.Context, env *pyenv.Env, background bool, params []task.Param, l *ledger, d research.Direction) (map[string]float64, error) {
+	h, err := startHelper(ctx, env, background)
 	if err != nil {
 		return nil, err
 	}
 	defer h.close()
-	// Lowest priority before it imports anything: its threads inherit it.
-	_ = syscall.Setpriority(syscall.PRIO_PROCESS, h.cmd.Process.Pid, 19)
 	var ok struct{}
 	if err := h.call(ctx, initRequest(TPE, 0, d, params, l.points), &ok); err != nil {
 		return nil, err

@@ -2,8 +2,13 @@ package tune
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/testutil"
@@ -31,7 +36,7 @@ func landscapeStore() (*store, research.Experiment) {
 func TestExplainShowsWhatTheOptimiserKnows(t *testing.T) {
 	testutil.Need(t, testutil.Optuna)
 	s, best := landscapeStore()
-	ls := Explain(context.Background(), testutil.Env(t), best, s.list, research.Minimize)
+	ls := Explain(context.Background(), testutil.Env(t), false, best, s.list, research.Minimize)
 	if ls.Best != best.Seq || ls.Points != 25 || ls.Failed != 1 || len(ls.Params) != 2 || ls.Note != "" || ls.Method == "" {
 		t.Fatalf("landscape %+v, want the best, 25 points, 1 failed, 2 parameters, importance measured", ls)
 	}
@@ -56,17 +61,72 @@ func TestExplainShowsWhatTheOptimiserKnows(t *testing.T) {
 func TestExplainSaysWhatIsMissing(t *testing.T) {
 	ctx := context.Background()
 	s, best := landscapeStore()
-	ls := Explain(ctx, nil, best, s.list, research.Minimize)
+	ls := Explain(ctx, nil, false, best, s.list, research.Minimize)
 	if ls.Points != 25 || ls.Params[0].Importance != nil || !strings.Contains(ls.Note, "Optuna") {
 		t.Errorf("without Python: %d points, note %q", ls.Points, ls.Note)
 	}
 	few := &store{list: s.list[:MinImportance-1]}
-	ls = Explain(ctx, nil, few.list[0], few.list, research.Minimize)
+	ls = Explain(ctx, nil, false, few.list[0], few.list, research.Minimize)
 	if ls.Points != MinImportance-1 || !strings.Contains(ls.Note, "so far") {
 		t.Errorf("few points: %d, note %q", ls.Points, ls.Note)
 	}
 	bare := research.Experiment{Seq: 3, Code: "print(1)\n"}
-	if ls = Explain(ctx, nil, bare, s.list, research.Minimize); ls.Params != nil || !strings.Contains(ls.Note, "(#3) has no usable search space") {
+	if ls = Explain(ctx, nil, false, bare, s.list, research.Minimize); ls.Params != nil || !strings.Contains(ls.Note, "(#3) has no usable search space") {
 		t.Errorf("no space: %+v", ls)
+	}
+}
+
+// Parameters come most important first: here batch, declared second.
+func TestExplainRanksByImportance(t *testing.T) {
+	testutil.Need(t, testutil.Optuna)
+	s := &store{}
+	for i := range 24 {
+		batch := 16 << (i % 4)
+		code := script(math.Pow(10, -4+2.4*float64((i*7)%24)/24), batch, "train()")
+		s.finish(code, research.StatusDiscarded, ptr(math.Abs(math.Log2(float64(batch))-5)+0.001*distance(code)), "")
+	}
+	ls := Explain(context.Background(), testutil.Env(t), false, s.list[1], s.list, research.Minimize)
+	if len(ls.Params) != 2 || ls.Params[0].Name != "batch" || ls.Params[0].Importance == nil || *ls.Params[0].Importance < 0.8 {
+		t.Fatalf("params %+v, want batch first with a share above 0.8", ls.Params)
+	}
+}
+
+// A point outside the declared domains (edited by hand) is no point of
+// the search: the landscape leaves it out, as the optimisers do.
+func TestLedgerLeavesOutPointsOutsideTheDomain(t *testing.T) {
+	s := measured(3)
+	s.finish(script(0.5, 32, "train()"), research.StatusDiscarded, ptr(0.1), "")
+	s.finish(script(1e-3, 48, "train()"), research.StatusDiscarded, ptr(0.1), "")
+	l := newLedger(s.list[0].Code, s.list, research.Minimize)
+	if len(l.points) != 3 || len(l.measured) != 5 {
+		t.Fatalf("%d points, %d measured, want 3 and 5", len(l.points), len(l.measured))
+	}
+}
+
+// A background helper takes the lowest CPU priority in a session of its
+// own first thing, before it imports anything.
+func TestBackgroundHelperYields(t *testing.T) {
+	testutil.Need(t, testutil.Optuna)
+	h, err := startHelper(context.Background(), testutil.Env(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.close()
+	pid := h.cmd.Process.Pid
+	var f []string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f = strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:])); f[16] == "19" { // fields from the state on
+			break
+		}
+	}
+	if f[3] != strconv.Itoa(pid) || f[16] != "19" {
+		t.Fatalf("session %s nice %s, want %d and 19", f[3], f[16], pid)
+	}
+	if ag, err := os.ReadFile(fmt.Sprintf("/proc/%d/autogroup", pid)); err == nil && len(ag) > 0 && !strings.Contains(string(ag), "nice 19") {
+		t.Errorf("autogroup %q, want nice 19", ag)
 	}
 }

@@ -53,17 +53,23 @@ func newLedger(parent string, hist []research.Experiment, d research.Direction) 
 	return l
 }
 
+// add records e's point with value v; a point outside the declared
+// domains (a script edited by hand or by a model) is measured but not a
+// point of the search: the optimisers' helper cannot place it.
 func (l *ledger) add(e research.Experiment, v float64, broken bool) {
+	l.measured[e.Code] = v
 	params, err := task.ParseSpace(e.Code)
 	if err != nil {
 		return
 	}
 	pt := point{id: e.ID, seq: e.Seq, code: e.Code, params: map[string]float64{}, value: v, broken: broken}
 	for _, pr := range params {
+		if !pr.Contains(pr.Value) {
+			return
+		}
 		pt.params[pr.Name] = pr.Value
 	}
 	l.points = append(l.points, pt)
-	l.measured[e.Code] = v
 }
 
 // worst is the worst value measured so far, in direction d.

@@ -66,7 +66,7 @@ func (p *Proposer) Start(ctx context.Context) error {
 }
 
 func (p *Proposer) start(ctx context.Context) error {
-	h, err := startHelper(ctx, p.Env)
+	h, err := startHelper(ctx, p.Env, false)
 	if err == nil {
 		var v struct{}
 		err = h.call(ctx, map[string]string{"op": "version"}, &v)
