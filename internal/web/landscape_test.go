@@ -68,6 +68,14 @@ func TestLandscapeInTheDashboard(t *testing.T) {
 	if err != nil || !strings.Contains(said, "Cannot show it") {
 		t.Errorf("without a source the section says %q (err %v)", said, err)
 	}
+	none := httptest.NewServer((&web.Server{Store: db, DefaultTask: "shakespeare", Goal: fixedGoal(research.Minimize),
+		Landscape: func(context.Context, string) (*research.Landscape, error) { return nil, nil }}).Handler())
+	t.Cleanup(none.Close)
+	err = chromedp.Run(b.Ctx, chromedp.Navigate(none.URL+"/"), chromedp.WaitVisible("#experiments tbody tr"), chromedp.Sleep(300*time.Millisecond),
+		chromedp.Text("#landscape-body", &said))
+	if err != nil || said != "No experiment has been kept yet." {
+		t.Errorf("with nothing kept the section says %q (err %v)", said, err)
+	}
 	if p := b.Problems(); len(p) > 0 {
 		t.Errorf("page problems: %v", p)
 	}

@@ -28,21 +28,24 @@ func Landscape(note string) research.Landscape {
 }
 
 // LandscapeJS reads what a page's landscape section shows: its importance
-// rows' text, its slice charts and the ink of lr's, and its note.
+// rows' text, its slice charts, the ink of lr's and its pixels in the
+// best's green and the broken runs' red, and its note.
 const LandscapeJS = `(() => {
-	const c = document.querySelector('#landscape .slice[data-param="lr"] canvas'); let ink = 0;
-	if (c) { const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++; }
+	const c = document.querySelector('#landscape .slice[data-param="lr"] canvas'); let ink = 0, green = 0, red = 0;
+	if (c) { const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+		for (let i = 0; i < d.length; i += 4) { if (d[i + 3] > 0) ink++;
+			if (d[i] === 47 && d[i + 1] === 143 && d[i + 2] === 91) green++; if (d[i] === 192 && d[i + 1] === 80 && d[i + 2] === 77) red++; } }
 	const note = document.querySelector("#landscape .landscape-note");
 	return { rows: [...document.querySelectorAll("#landscape .importance tr")].map(tr => tr.textContent),
-		charts: document.querySelectorAll("#landscape .slice canvas").length, ink, note: note ? note.textContent : "" };
+		charts: document.querySelectorAll("#landscape .slice canvas").length, ink, green, red, note: note ? note.textContent : "" };
 })()`
 
 // LandscapeShown is what LandscapeJS reads.
 type LandscapeShown struct {
-	Rows   []string
-	Charts int
-	Ink    int
-	Note   string
+	Rows        []string
+	Charts, Ink int
+	Green, Red  int // pixels of the best's point and of the broken run's
+	Note        string
 }
 
 // Problems are what is wrong with a page's landscape section drawn from
@@ -52,8 +55,8 @@ func (s LandscapeShown) Problems(note string) []string {
 	if len(s.Rows) != 2 || s.Rows[0] != "lr (log)85.0 %" || s.Rows[1] != "batch (choice)15.0 %" {
 		out = append(out, "importance rows "+strings.Join(s.Rows, " | "))
 	}
-	if s.Charts != 2 || s.Ink < 200 {
-		out = append(out, fmt.Sprintf("%d slice charts, lr's ink %d", s.Charts, s.Ink))
+	if s.Charts != 2 || s.Ink < 200 || s.Green < 10 || s.Red < 5 {
+		out = append(out, fmt.Sprintf("%d slice charts, lr's ink %d (%d green, %d red)", s.Charts, s.Ink, s.Green, s.Red))
 	}
 	if s.Note != note {
 		out = append(out, "note "+s.Note)
