@@ -35,7 +35,10 @@ job() {
   local base="$out/base-$r.db"
   if [[ $what == base ]]; then
     [[ -f $base ]] && return
-    "$bin" baseline --db "$base.tmp" --task fashion-mnist --train-seconds "$secs" --seeds "$base_seeds" >"$out/base-$r.log" 2>&1
+    if ! "$bin" baseline --db "$base.tmp" --task fashion-mnist --train-seconds "$secs" --seeds "$base_seeds" >"$out/base-$r.log" 2>&1; then
+      touch "$out/base-$r.failed" # the repeat's runs give up instead of waiting
+      return 1
+    fi
     mv "$base.tmp" "$base"
     return
   fi
@@ -55,7 +58,11 @@ worker() {
     mkdir "$out/claims/${line// /-}" 2>/dev/null || continue
     if [[ $line != base* ]]; then
       # a proposer's run waits for its repeat's baseline (another worker may be making it)
-      until [[ -f "$out/base-${line#* }.db" ]]; do sleep 2; done
+      until [[ -f "$out/base-${line#* }.db" || -f "$out/base-${line#* }.failed" ]]; do sleep 2; done
+      if [[ ! -f "$out/base-${line#* }.db" ]]; then
+        echo "worker $k: $line skipped, its baseline failed (see base-${line#* }.log)"
+        continue
+      fi
     fi
     taskset --cpu-list "$cpus" bash -c "$(declare -f job); $(declare -p bin n secs seeds base_seeds accept out); job $line" \
       || echo "worker $k: $line failed (see its log)"
@@ -69,9 +76,10 @@ worker() {
     for p in $proposers; do echo "$p $r"; done
   done
 } >"$out/queue"
-rm -rf "$out/claims" && mkdir -p "$out/claims"
+rm -rf "$out/claims" "$out"/base-*.failed && mkdir -p "$out/claims"
 
 ncpu=$(nproc)
+par=$((par < 1 ? 1 : par > ncpu ? ncpu : par)) # each run needs a core of its own
 for k in $(seq 0 $((par - 1))); do
   lo=$((k * ncpu / par)); hi=$(((k + 1) * ncpu / par - 1))
   worker "$k" "$lo-$hi" &
