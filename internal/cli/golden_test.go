@@ -19,18 +19,11 @@ import (
 // a kept eval, a failure, and a description carrying terminal escapes.
 func fixtureDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "golden.db")
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := goalDB(t, "golden.db")
 	defer db.Close()
 	clock := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	db.Now = func() time.Time { return clock }
-	if err := db.SetGoal(ctx, "shakespeare", research.Goal{Metric: "val_bpb", Direction: research.Minimize}); err != nil {
-		t.Fatal(err)
-	}
 	add := func(mode research.Mode, status research.Status, desc, code string, mean float64, fail research.FailureKind, parent *int64) int64 {
 		sealed := !strings.HasPrefix(desc, "lower")
 		e := &research.Experiment{Task: "shakespeare", Mode: mode, Category: research.CategoryHyperparameter, Description: desc,
@@ -58,6 +51,23 @@ func fixtureDB(t *testing.T) string {
 	add(research.ModeEval, research.StatusKept, "wider model \x1b[31mred\x1b[0m\nsecond line", "lr = 3e-3\nd = 96\n", 3.05, "", &base)
 	add(research.ModeEval, research.StatusFailed, "a crash", "raise\n", 0, research.FailCrash, &base)
 	return path
+}
+
+// goalDB opens a new store named name in a temporary folder, with
+// shakespeare's goal (val_bpb, lower is better) recorded; the caller
+// closes it.
+func goalDB(t *testing.T, name string) (*sqlite.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetGoal(context.Background(), "shakespeare", research.Goal{Metric: "val_bpb", Direction: research.Minimize}); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return db, path
 }
 
 func ptr(v float64) *float64 { return &v }

@@ -21,7 +21,7 @@ const landscapeMax = sqlite.MaxPage
 // and the finished ones among the most recent landscapeMax experiments;
 // nil when nothing is kept. While some of them run, importance is
 // measured in the background (lowest CPU priority). python finds the
-// interpreter, only when there is something to measure.
+// interpreter, asked only when there is something to measure.
 func explain(ctx context.Context, db *sqlite.DB, python func(context.Context) *pyenv.Env, task string, d research.Direction) (*research.Landscape, error) {
 	best, err := db.Best(ctx, task)
 	if err != nil || best == nil {
@@ -40,7 +40,7 @@ func explain(ctx context.Context, db *sqlite.DB, python func(context.Context) *p
 		return nil, wrapLandscape(err)
 	}
 	at := slices.IndexFunc(recent, func(e research.Experiment) bool { return e.ID == best.ID })
-	ls := tune.Explain(ctx, python(ctx), running, recent[at], recent, d)
+	ls := tune.Explain(ctx, python, running, recent[at], recent, d)
 	return &ls, nil
 }
 

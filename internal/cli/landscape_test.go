@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/autoresearch/autoresearch/internal/research"
-	"github.com/autoresearch/autoresearch/internal/sqlite"
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
 
@@ -22,16 +21,9 @@ import (
 // returns the store's path and its best's number.
 func spaceDB(t *testing.T, n int) (string, int64) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "space.db")
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := goalDB(t, "space.db")
 	defer db.Close()
-	if err := db.SetGoal(ctx, "shakespeare", research.Goal{Metric: "val_bpb", Direction: research.Minimize}); err != nil {
-		t.Fatal(err)
-	}
 	best, bestSeq := math.Inf(1), int64(0)
 	finish := func(code string, mean float64) {
 		st := research.StatusDiscarded

@@ -18,11 +18,12 @@ const MinImportance = 8
 // Explain draws the landscape of best's structure from hist (with code,
 // oldest first): every finished experiment of that structure as the
 // optimisers count it (a run its settings broke at the worst metric).
-// With env, each parameter's importance is Optuna's fANOVA, measured by a
-// helper; in the background (seeds train beside it) at the lowest CPU
+// Each parameter's importance is Optuna's fANOVA, measured by a helper
+// with the interpreter python finds (asked only when there are points
+// enough; nil, or no interpreter: no importance); in the background (seeds train beside it) at the lowest CPU
 // priority (its own session, nice 19), so that it takes as little as it
 // can from them. Note says why importance is missing when it is.
-func Explain(ctx context.Context, env *pyenv.Env, background bool, best research.Experiment, hist []research.Experiment, d research.Direction) research.Landscape {
+func Explain(ctx context.Context, python func(context.Context) *pyenv.Env, background bool, best research.Experiment, hist []research.Experiment, d research.Direction) research.Landscape {
 	ls := research.Landscape{Best: best.Seq}
 	params, err := task.ParseSpace(best.Code)
 	if err != nil {
@@ -36,13 +37,18 @@ func Explain(ctx context.Context, env *pyenv.Env, background bool, best research
 			ls.Failed++
 		}
 	}
+	var env *pyenv.Env
 	switch {
 	case len(l.points) < MinImportance:
 		ls.Note = fmt.Sprintf("importance is measured from %d experiments of the best's structure; there are %d so far", MinImportance, len(l.points))
-	case env == nil:
-		ls.Note = "importance needs the Python that runs the training scripts, with Optuna"
-	default:
+	case python != nil:
+		env = python(ctx)
+	}
+	switch {
+	case env != nil:
 		measure(ctx, env, background, params, l, d, &ls)
+	case ls.Note == "":
+		ls.Note = "importance needs the Python that runs the training scripts, with Optuna"
 	}
 	return ls
 }

@@ -10,9 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autoresearch/autoresearch/internal/pyenv"
 	"github.com/autoresearch/autoresearch/internal/research"
 	"github.com/autoresearch/autoresearch/internal/testutil"
 )
+
+// python finds the test's interpreter.
+func python(t *testing.T) func(context.Context) *pyenv.Env {
+	return func(context.Context) *pyenv.Env { return testutil.Env(t) }
+}
 
 // landscapeStore is measured(24) with one run its settings broke, one
 // interrupted and one of another structure; best is its best.
@@ -36,7 +42,7 @@ func landscapeStore() (*store, research.Experiment) {
 func TestExplainShowsWhatTheOptimiserKnows(t *testing.T) {
 	testutil.Need(t, testutil.Optuna)
 	s, best := landscapeStore()
-	ls := Explain(context.Background(), testutil.Env(t), false, best, s.list, research.Minimize)
+	ls := Explain(context.Background(), python(t), false, best, s.list, research.Minimize)
 	if ls.Best != best.Seq || ls.Points != 25 || ls.Failed != 1 || len(ls.Params) != 2 || ls.Note != "" || ls.Method == "" {
 		t.Fatalf("landscape %+v, want the best, 25 points, 1 failed, 2 parameters, importance measured", ls)
 	}
@@ -66,7 +72,11 @@ func TestExplainSaysWhatIsMissing(t *testing.T) {
 		t.Errorf("without Python: %d points, note %q", ls.Points, ls.Note)
 	}
 	few := &store{list: s.list[:MinImportance-1]}
-	ls = Explain(ctx, nil, false, few.list[0], few.list, research.Minimize)
+	never := func(context.Context) *pyenv.Env {
+		t.Error("the interpreter was looked for with too few points")
+		return nil
+	}
+	ls = Explain(ctx, never, false, few.list[0], few.list, research.Minimize)
 	if ls.Points != MinImportance-1 || !strings.Contains(ls.Note, "so far") {
 		t.Errorf("few points: %d, note %q", ls.Points, ls.Note)
 	}
@@ -85,7 +95,7 @@ func TestExplainRanksByImportance(t *testing.T) {
 		code := script(math.Pow(10, -4+2.4*float64((i*7)%24)/24), batch, "train()")
 		s.finish(code, research.StatusDiscarded, ptr(math.Abs(math.Log2(float64(batch))-5)+0.001*distance(code)), "")
 	}
-	ls := Explain(context.Background(), testutil.Env(t), false, s.list[1], s.list, research.Minimize)
+	ls := Explain(context.Background(), python(t), false, s.list[1], s.list, research.Minimize)
 	if len(ls.Params) != 2 || ls.Params[0].Name != "batch" || ls.Params[0].Importance == nil || *ls.Params[0].Importance < 0.8 {
 		t.Fatalf("params %+v, want batch first with a share above 0.8", ls.Params)
 	}
